@@ -1,0 +1,5 @@
+console.log("hi");
+import "hono";
+import "zod";
+import "fast-xml-parser";
+import "playwright-core";
