@@ -1,0 +1,210 @@
+/**
+ * Pure argv builders for the virsh block-job commands. Each returns the arguments after
+ * `virsh -c URI` (the runner adds those). Domains are always named by UUID through `--domain`,
+ * disks by target through `--path`, and every path goes through a named option (`--dest`,
+ * `--base`, `--top`), so no value ever lands where virsh reads options or positionals.
+ *
+ * @module
+ */
+
+/** Bandwidth limit in bytes per second; 0 (or absent) means unlimited. */
+export type BandwidthBytes = number;
+
+/** Thrown when a builder is asked for an argv that would be unsafe or meaningless. */
+export class CommandBuildError extends Error {
+  /** The input field at fault. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = "CommandBuildError";
+    this.field = field;
+  }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TARGET_RE = /^[a-z][a-z0-9]{1,15}$/;
+
+function domainArgs(uuid: string, target: string): string[] {
+  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
+  if (!TARGET_RE.test(target)) {
+    throw new CommandBuildError("target", `not a disk target: ${target}`);
+  }
+  return ["--domain", uuid, "--path", target];
+}
+
+/** A file path given to virsh: absolute, no control characters (virsh reads newlines as commands). */
+function pathValue(field: string, path: string): string {
+  if (!path.startsWith("/")) {
+    throw new CommandBuildError(field, `must be an absolute path: ${path}`);
+  }
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(path)) {
+    throw new CommandBuildError(field, "must not contain control characters");
+  }
+  return path;
+}
+
+function bandwidthArgs(bandwidthBytes: BandwidthBytes | undefined): string[] {
+  if (bandwidthBytes === undefined || bandwidthBytes === 0) return [];
+  if (!Number.isSafeInteger(bandwidthBytes) || bandwidthBytes < 0) {
+    throw new CommandBuildError(
+      "bandwidthBytes",
+      `must be a whole number of bytes/s >= 0: ${bandwidthBytes}`,
+    );
+  }
+  return ["--bandwidth", String(bandwidthBytes), "--bytes"];
+}
+
+/** `blockjob --info --raw --bytes`: the stable progress form (bandwidth in bytes/s). */
+export function blockJobInfoArgs(uuid: string, target: string): string[] {
+  return ["blockjob", ...domainArgs(uuid, target), "--info", "--raw", "--bytes"];
+}
+
+/** Options of {@link blockPullArgs}. */
+export interface BlockPullOptions {
+  /** Stop pulling at this backing file (partial pull); absent: flatten the whole chain. */
+  base?: string;
+  bandwidthBytes?: BandwidthBytes;
+}
+
+/** `blockpull`: copies backing data into the active layer. Never `--wait`: the monitor watches. */
+export function blockPullArgs(
+  uuid: string,
+  target: string,
+  options: BlockPullOptions = {},
+): string[] {
+  const args = ["blockpull", ...domainArgs(uuid, target)];
+  if (options.base !== undefined) args.push("--base", pathValue("base", options.base));
+  return [...args, ...bandwidthArgs(options.bandwidthBytes)];
+}
+
+/** Destination formats blockboard writes. */
+export type CopyFormat = "qcow2" | "raw";
+
+/** Options of {@link blockCopyArgs}. */
+export interface BlockCopyOptions {
+  /** Absolute destination path. */
+  dest: string;
+  /** Destination format: always explicit so nothing is ever probed. */
+  format: CopyFormat;
+  /** The domain is persistent: libvirt 9.0 then requires `--transient-job`. */
+  persistent: boolean;
+  /** Copy only the top layer; the copy shares the source's backing chain. */
+  shallow?: boolean;
+  /** The destination exists already (made by the operator). */
+  reuseExternal?: boolean;
+  bandwidthBytes?: BandwidthBytes;
+}
+
+/**
+ * `blockcopy` with `--format` always (so `--raw` is never needed and nothing is probed),
+ * `--transient-job` for persistent domains, and never `--wait`.
+ */
+export function blockCopyArgs(uuid: string, target: string, options: BlockCopyOptions): string[] {
+  if (options.format !== "qcow2" && options.format !== "raw") {
+    throw new CommandBuildError(
+      "format",
+      `an explicit format (qcow2 or raw) is required, got ${options.format}`,
+    );
+  }
+  if (options.shallow && options.format === "raw") {
+    throw new CommandBuildError(
+      "shallow",
+      "a shallow copy needs a format with a backing file (qcow2)",
+    );
+  }
+  const args = [
+    "blockcopy",
+    ...domainArgs(uuid, target),
+    "--dest",
+    pathValue("dest", options.dest),
+    "--format",
+    options.format,
+  ];
+  if (options.shallow) args.push("--shallow");
+  if (options.reuseExternal) args.push("--reuse-external");
+  if (options.persistent) args.push("--transient-job");
+  return [...args, ...bandwidthArgs(options.bandwidthBytes)];
+}
+
+/** Options of {@link blockCommitArgs}. */
+export interface BlockCommitOptions {
+  /** Layer to commit from; absent means the active layer. */
+  top?: string;
+  /** Layer to commit into; absent means the bottom of the chain. */
+  base?: string;
+  /** `top` is the active layer: a two-phase active commit (`--active`). */
+  active: boolean;
+  bandwidthBytes?: BandwidthBytes;
+}
+
+/** `blockcommit` with named `--top`/`--base`, `--active` for the active layer, never `--wait`. */
+export function blockCommitArgs(
+  uuid: string,
+  target: string,
+  options: BlockCommitOptions,
+): string[] {
+  const args = ["blockcommit", ...domainArgs(uuid, target)];
+  if (options.top !== undefined) args.push("--top", pathValue("top", options.top));
+  if (options.base !== undefined) args.push("--base", pathValue("base", options.base));
+  if (options.active) args.push("--active");
+  return [...args, ...bandwidthArgs(options.bandwidthBytes)];
+}
+
+/** `blockjob --abort`: cancels the job (for a ready copy: keeps the copy, stays on the source). */
+export function blockJobAbortArgs(uuid: string, target: string): string[] {
+  return ["blockjob", ...domainArgs(uuid, target), "--abort"];
+}
+
+/** `blockjob --pivot`: switches the disk to the copy (or the base of an active commit). */
+export function blockJobPivotArgs(uuid: string, target: string): string[] {
+  return ["blockjob", ...domainArgs(uuid, target), "--pivot"];
+}
+
+/** `blockjob --bandwidth N --bytes`: changes a running job's limit (0 = unlimited). */
+export function blockJobBandwidthArgs(
+  uuid: string,
+  target: string,
+  bandwidthBytes: BandwidthBytes,
+): string[] {
+  if (!Number.isSafeInteger(bandwidthBytes) || bandwidthBytes < 0) {
+    throw new CommandBuildError(
+      "bandwidthBytes",
+      `must be a whole number of bytes/s >= 0: ${bandwidthBytes}`,
+    );
+  }
+  return [
+    "blockjob",
+    ...domainArgs(uuid, target),
+    "--bandwidth",
+    String(bandwidthBytes),
+    "--bytes",
+  ];
+}
+
+/** `dumpxml` of the live definition, or the persistent one with `inactive`. */
+export function dumpXmlArgs(uuid: string, options: { inactive?: boolean } = {}): string[] {
+  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
+  return ["dumpxml", "--domain", uuid, ...(options.inactive ? ["--inactive"] : [])];
+}
+
+/** `domstate`: whether the domain runs. */
+export function domStateArgs(uuid: string): string[] {
+  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
+  return ["domstate", "--domain", uuid];
+}
+
+/** `list --uuid --name`: the running (active) domains. */
+export function listActiveArgs(): string[] {
+  return ["list", "--uuid", "--name"];
+}
+
+/** `list --all --persistent --uuid`: UUIDs of the persistent domains. */
+export function listPersistentArgs(): string[] {
+  return ["list", "--all", "--persistent", "--uuid"];
+}
+
+/** `event --all --loop --timestamp`: the long-lived event stream. */
+export function eventLoopArgs(): string[] {
+  return ["event", "--all", "--loop", "--timestamp"];
+}
