@@ -1,0 +1,127 @@
+/**
+ * The dashboard: every domain, every disk, every backing chain. Pure.
+ *
+ * @module
+ */
+import type { Child } from "hono/jsx";
+import type { Disk, Domain } from "../server/inventory/model.ts";
+import { Chain } from "./chain.tsx";
+
+/** URL path of a domain's page; names may hold any character but `/`. */
+export function domainHref(name: string): string {
+  return `/domains/${encodeURIComponent(name)}`;
+}
+
+/** Renders what sits under a disk (its job, its actions); supplied by the job views. */
+export type DiskExtras = (domain: Domain, disk: Disk) => Child;
+
+/** Props of {@link DomainList}. */
+export interface DomainListProps {
+  domains: Domain[];
+  extras?: DiskExtras;
+}
+
+/** All domains, or a friendly empty state. */
+export function DomainList({ domains, extras }: DomainListProps) {
+  if (domains.length === 0) {
+    return (
+      <section class="empty">
+        <h2>No domains</h2>
+        <p>
+          libvirt answered but has no domains on this connection. Define or start one with{" "}
+          <code>virsh define</code> / <code>virsh create</code>; it appears here on reload.
+        </p>
+      </section>
+    );
+  }
+  const running = domains.filter((d) => d.state === "running").length;
+  const disks = domains.reduce((n, d) => n + d.disks.length, 0);
+  return (
+    <>
+      <p class="summary">
+        {domains.length} domain{domains.length === 1 ? "" : "s"}, {running} running, {disks} disk
+        {disks === 1 ? "" : "s"}
+      </p>
+      <div class="domains">
+        {domains.map((d) => <DomainCard domain={d} extras={extras} />)}
+      </div>
+    </>
+  );
+}
+
+/** Props of {@link DomainCard}. */
+export interface DomainCardProps {
+  domain: Domain;
+  extras?: DiskExtras;
+}
+
+/** One domain with its disks. */
+export function DomainCard({ domain, extras }: DomainCardProps) {
+  const stateClass = `state state-${domain.state.replace(/\s+/g, "-")}`;
+  return (
+    <section class="domain" data-domain={domain.name} data-uuid={domain.uuid}>
+      <header class="domain-head">
+        <h2 class="domain-name">
+          <a href={domainHref(domain.name)}>{domain.name}</a>
+        </h2>
+        <span class={stateClass}>{domain.state}</span>
+        <span
+          class="tag"
+          title={domain.persistent ? "defined: survives shutdown" : "exists only while running"}
+        >
+          {domain.persistent ? "persistent" : "transient"}
+        </span>
+        <span class="uuid muted">{domain.uuid}</span>
+      </header>
+      {domain.disks.length === 0
+        ? <p class="muted">No disks</p>
+        : domain.disks.map((disk) => <DiskRow domain={domain} disk={disk} extras={extras} />)}
+    </section>
+  );
+}
+
+/** Props of {@link DiskRow}. */
+export interface DiskRowProps {
+  domain: Domain;
+  disk: Disk;
+  extras?: DiskExtras;
+}
+
+/** One disk: identity, warnings, chain, then job and actions. */
+export function DiskRow({ domain, disk, extras }: DiskRowProps) {
+  const job = disk.job as { phase?: string; type?: string } | null;
+  const active = job && (job.phase === "running" || job.phase === "ready");
+  return (
+    <article class="disk" data-target={disk.target} id={`disk-${domain.uuid}-${disk.target}`}>
+      <header class="disk-head">
+        <h3 class="disk-target">{disk.target}</h3>
+        <span class="tag">{disk.device}</span>
+        <span class="tag">{disk.type}</span>
+        <span class={`fmt ${disk.format ? "" : "fmt-unknown"}`}>
+          {disk.format ?? "format unknown"}
+        </span>
+        <span class="muted">
+          {disk.chain.length} layer{disk.chain.length === 1 ? "" : "s"}
+        </span>
+        {active
+          ? (
+            <span class={`badge badge-job badge-${job.phase}`}>
+              {job.type ?? "job"} {job.phase}
+            </span>
+          )
+          : null}
+      </header>
+      {disk.warnings.map((w) => <p class="warning">{w}</p>)}
+      <Chain chain={disk.chain} />
+      {disk.mirror
+        ? (
+          <p class="mirror">
+            mirroring to <code>{disk.mirror.path}</code> ({disk.mirror.format ?? "format unknown"})
+            {disk.mirror.ready === "yes" ? ", ready" : ""}
+          </p>
+        )
+        : null}
+      {extras ? extras(domain, disk) : null}
+    </article>
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * Whole pages. Pure.
+ *
+ * @module
+ */
+import type { Child } from "hono/jsx";
+import type { Domain } from "../server/inventory/model.ts";
+import { Layout } from "./layout.tsx";
+import { Banner } from "./banner.tsx";
+import { type DiskExtras, DomainCard, DomainList } from "./dashboard.tsx";
+
+/** What went wrong talking to libvirt, for the banner. */
+export interface LibvirtProblem {
+  message: string;
+  hint: string;
+}
+
+/** Props of {@link DashboardPage}. */
+export interface DashboardPageProps {
+  uri: string;
+  domains: Domain[] | null;
+  problem?: LibvirtProblem | null;
+  extras?: DiskExtras;
+  banners?: Child;
+}
+
+/** `GET /`. */
+export function DashboardPage(props: DashboardPageProps) {
+  return (
+    <Layout
+      title="blockboard"
+      uri={props.uri}
+      banners={
+        <>
+          {props.banners}
+          {props.problem
+            ? (
+              <Banner
+                kind="error"
+                title="libvirt unavailable."
+                message={props.problem.message}
+                hint={props.problem.hint}
+              />
+            )
+            : null}
+        </>
+      }
+    >
+      {props.domains ? <DomainList domains={props.domains} extras={props.extras} /> : null}
+    </Layout>
+  );
+}
+
+/** Props of {@link DomainPage}. */
+export interface DomainPageProps {
+  uri: string;
+  domain: Domain;
+  extras?: DiskExtras;
+  banners?: Child;
+}
+
+/** `GET /domains/:name`. */
+export function DomainPage(props: DomainPageProps) {
+  return (
+    <Layout title={`${props.domain.name} — blockboard`} uri={props.uri} banners={props.banners}>
+      <p class="crumbs">
+        <a href="/">All domains</a>
+      </p>
+      <DomainCard domain={props.domain} extras={props.extras} />
+    </Layout>
+  );
+}
+
+/** Props of {@link ErrorPage}. */
+export interface ErrorPageProps {
+  uri: string;
+  status: number;
+  title: string;
+  message: string;
+}
+
+/** A page for 4xx/5xx on HTML routes. */
+export function ErrorPage(props: ErrorPageProps) {
+  return (
+    <Layout title={`${props.title} — blockboard`} uri={props.uri}>
+      <section class="error-page">
+        <h1>
+          {props.status} {props.title}
+        </h1>
+        <p class="error-message">{props.message}</p>
+        <p>
+          <a href="/">Back to all domains</a>
+        </p>
+      </section>
+    </Layout>
+  );
+}
