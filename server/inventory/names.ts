@@ -16,11 +16,12 @@ export const domainNameSchema = z.string()
   .min(1, "a domain name must not be empty")
   .refine((s) => encoder.encode(s).length <= 255, "a domain name is at most 255 bytes")
   .refine((s) => !s.includes("/"), "a domain name cannot contain '/'")
-  // deno-lint-ignore no-control-regex
-  .refine(
-    (s) => !/[\u0000-\u001f\u007f]/.test(s),
-    "a domain name cannot contain control characters",
-  );
+  .refine((s) => ![...s].some(isControl), "a domain name cannot contain control characters");
+
+function isControl(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
+}
 
 /** A disk target such as `vda`, `sdb` or `hdc`. */
 export const diskTargetSchema = z.string().regex(

@@ -6,6 +6,8 @@
  */
 import { VirshError } from "./errors.ts";
 
+const SETSID = "setsid";
+
 /** What a finished virsh call printed. */
 export interface VirshOutput {
   /** The arguments after the binary, `-c URI` included. */
@@ -171,8 +173,10 @@ export class SpawnRunner implements VirshRunner {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     let child: Deno.ChildProcess;
     try {
-      child = new Deno.Command(this.#binary, {
-        args: argv,
+      // `setsid` makes virsh the leader of its own process group, so a deadline can kill
+      // everything it started; it execs directly (no shell, no fork) when run from here.
+      child = new Deno.Command(SETSID, {
+        args: [this.#binary, ...argv],
         env: { LC_ALL: "C", LANG: "C" },
         clearEnv: false,
         stdin: "null",
@@ -181,16 +185,26 @@ export class SpawnRunner implements VirshRunner {
       }).spawn();
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        throw new VirshError({ argv, code: null, stderr: "", kind: "missing-binary" });
+        throw new VirshError({
+          argv,
+          code: null,
+          stderr: "setsid is missing (util-linux)",
+          kind: "missing-binary",
+        });
       }
       throw e;
     }
     this.spawned++;
     let timedOut = false;
+    const pid = child.pid;
     const kill = () => {
       try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
+        Deno.kill(-pid, "SIGKILL");
+      } catch {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
     };
     const timer = timeoutMs > 0
       ? setTimeout(() => {
@@ -208,6 +222,12 @@ export class SpawnRunner implements VirshRunner {
       ]);
       if (timedOut) {
         throw new VirshError({ argv, code: null, stderr, kind: "timeout" });
+      }
+      if (
+        status.code === 127 && stderr.includes(this.#binary) &&
+        /No such file|not found/.test(stderr)
+      ) {
+        throw new VirshError({ argv, code: null, stderr, kind: "missing-binary" });
       }
       return { argv, stdout, stderr, code: status.code };
     } finally {

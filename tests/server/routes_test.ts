@@ -1,0 +1,95 @@
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { createApp } from "../../server/app.tsx";
+import { Inventory } from "../../server/inventory/service.ts";
+import { FakeRunner } from "../support/fake_runner.ts";
+
+function appWith(runner: FakeRunner) {
+  return createApp({ runner, inventory: new Inventory(runner, { cacheMs: 0 }) });
+}
+
+Deno.test("names libvirt could never hold are refused with 400 before any virsh call", async () => {
+  const runner = new FakeRunner();
+  const app = appWith(runner);
+  const bad = [
+    encodeURIComponent("a/b"),
+    "%00",
+    "x%0Ay",
+    encodeURIComponent("x".repeat(256)),
+    encodeURIComponent("é".repeat(128)), // 256 bytes
+  ];
+  for (const name of bad) {
+    for (const path of [`/api/v1/domains/${name}`, `/domains/${name}`]) {
+      const res = await app.request(path);
+      assertEquals(res.status, 400, path);
+      if (path.startsWith("/api/")) {
+        const body = await res.json();
+        assertEquals(body.error.code, "invalid_input");
+      } else {
+        assertStringIncludes(await res.text(), "400");
+      }
+    }
+  }
+  assertEquals(runner.calls, []);
+});
+
+Deno.test("an unknown domain is a 404 with the error JSON", async () => {
+  const runner = new FakeRunner((args) =>
+    args[0] === "list" ? { stdout: "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n" } : { stdout: "" }
+  );
+  const res = await appWith(runner).request("/api/v1/domains/nope");
+  assertEquals(res.status, 404);
+  const body = await res.json();
+  assertEquals(body.error.code, "not_found");
+  assertStringIncludes(body.error.message, "nope");
+});
+
+Deno.test("libvirt down: API answers 503, page shows a banner, healthz reports unreachable", async () => {
+  const runner = new FakeRunner(() => ({
+    fail: "unreachable",
+    stderr:
+      "error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': No such file or directory\n",
+  }));
+  const app = appWith(runner);
+  const api = await app.request("/api/v1/domains");
+  assertEquals(api.status, 503);
+  assertEquals((await api.json()).error.code, "libvirt_unavailable");
+  const page = await app.request("/");
+  assertEquals(page.status, 503);
+  const html = await page.text();
+  assertStringIncludes(html, "libvirt unavailable.");
+  assertStringIncludes(html, "libvirtd -d");
+  const health = await app.request("/healthz");
+  assertEquals(health.status, 200);
+  const h = await health.json();
+  assertEquals(h.status, "ok");
+  assertEquals(h.libvirt.reachable, false);
+  assertEquals(h.libvirt.uri, "qemu:///fake");
+});
+
+Deno.test("a virsh call that times out is reported as unavailable, and the next request recovers", async () => {
+  let down = true;
+  const runner = new FakeRunner((args) => {
+    if (down) return { fail: "timeout" };
+    return args[0] === "list" ? { stdout: "\n" } : { stdout: "" };
+  });
+  const app = appWith(runner);
+  assertEquals((await app.request("/api/v1/domains")).status, 503);
+  down = false;
+  const res = await app.request("/api/v1/domains");
+  assertEquals(res.status, 200);
+  assertEquals(await res.json(), { domains: [] });
+});
+
+Deno.test("htmx is served from our own origin", async () => {
+  const res = await appWith(new FakeRunner()).request("/static/htmx.min.js");
+  assertEquals(res.status, 200);
+  assertStringIncludes(res.headers.get("content-type") ?? "", "javascript");
+  assertStringIncludes(await res.text(), "htmx");
+  assertEquals((await appWith(new FakeRunner()).request("/static/..%2Fdeno.json")).status, 404);
+});
+
+Deno.test("unknown API routes answer with the error JSON", async () => {
+  const res = await appWith(new FakeRunner()).request("/api/v1/nothing");
+  assertEquals(res.status, 404);
+  assertEquals((await res.json()).error.code, "not_found");
+});
