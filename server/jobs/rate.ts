@@ -1,0 +1,63 @@
+/**
+ * Sliding-window progress statistics: rate, ETA and whether a mirror converges. Pure.
+ *
+ * @module
+ */
+
+/** One progress sample. */
+export interface Sample {
+  /** Milliseconds (any monotonic-enough clock). */
+  t: number;
+  cur: number;
+  end: number;
+}
+
+/** Statistics derived from a window of samples. */
+export interface WindowStats {
+  rateBytesPerSecond: number | null;
+  etaSeconds: number | null;
+  converging: boolean | null;
+}
+
+/**
+ * Appends `sample` to `samples`, dropping samples older than `windowMs` (but keeping at least the
+ * previous one so a rate is always computable), and restarting the window when cur goes
+ * backwards (a new job). Returns the new array. Pure.
+ */
+export function pushSample(samples: readonly Sample[], sample: Sample, windowMs: number): Sample[] {
+  const last = samples[samples.length - 1];
+  if (last && (sample.cur < last.cur || sample.t < last.t)) return [sample];
+  const all = [...samples, sample];
+  const cutoff = sample.t - windowMs;
+  let first = 0;
+  while (first < all.length - 2 && all[first].t < cutoff) first++;
+  return all.slice(first);
+}
+
+/** Minimum span of the window, in ms, before a rate is reported. */
+const MIN_SPAN_MS = 500;
+/** Minimum span before a convergence verdict. */
+const MIN_CONVERGENCE_SPAN_MS = 3000;
+
+/**
+ * Rate over the window, ETA at that rate, and (for mirrors) convergence: false when the
+ * remainder (end - cur) did not shrink while end grew, true when it shrank or is zero. Pure.
+ */
+export function windowStats(samples: readonly Sample[], mirror: boolean): WindowStats {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (!first || !last || last.t - first.t < MIN_SPAN_MS) {
+    return { rateBytesPerSecond: null, etaSeconds: null, converging: null };
+  }
+  const span = (last.t - first.t) / 1000;
+  const rate = Math.max(0, (last.cur - first.cur) / span);
+  const remaining = Math.max(0, last.end - last.cur);
+  const eta = remaining === 0 ? 0 : rate > 0 ? Math.ceil(remaining / rate) : null;
+  let converging: boolean | null = null;
+  if (mirror && last.t - first.t >= MIN_CONVERGENCE_SPAN_MS) {
+    const remainingBefore = first.end - first.cur;
+    if (remaining === 0 || remaining < remainingBefore) converging = true;
+    else if (last.end > first.end && last.cur > first.cur) converging = false;
+  }
+  return { rateBytesPerSecond: Math.round(rate), etaSeconds: eta, converging };
+}
