@@ -99,10 +99,9 @@ export function assertInstanceOf<T extends abstract new (...args: any) => any>(
 }
 
 /** Asserts that `fn` throws; returns the error. */
-// deno-lint-ignore no-explicit-any
 export function assertThrows<E extends Error = Error>(
   fn: () => unknown,
-  ErrorClass?: new (...args: any[]) => E,
+  ErrorClass?: new (...args: never[]) => E,
   msgIncludes?: string,
 ): E {
   let caught: unknown;
@@ -132,8 +131,7 @@ export function assertThrows<E extends Error = Error>(
 /** Asserts that the promise returned by `fn` rejects; resolves to the error. */
 export async function assertRejects<E extends Error = Error>(
   fn: () => PromiseLike<unknown>,
-  // deno-lint-ignore no-explicit-any
-  ErrorClass?: new (...args: any[]) => E,
+  ErrorClass?: new (...args: never[]) => E,
   msgIncludes?: string,
 ): Promise<E> {
   let caught: unknown;

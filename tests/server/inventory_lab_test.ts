@@ -7,6 +7,7 @@ import { Inventory } from "../../server/inventory/service.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, labVirsh } from "../lab/lab.ts";
 import type { Domain } from "../../server/inventory/model.ts";
+import { parseListUuidName } from "../../server/virsh/parse/list.ts";
 
 function realApp() {
   const runner = new SpawnRunner({ uri: LAB_URI });
@@ -79,9 +80,15 @@ Deno.test("hostile names are listed, escaped and reachable through API and page"
   const doms = [];
   try {
     for (const name of names) {
-      // A leftover from an aborted run would make the name clash; remove it first.
-      await labVirsh("destroy", "--domain", name);
-      await labVirsh("undefine", "--domain", name);
+      // A leftover from an aborted run would make the name clash; remove it by UUID (a numeric
+      // name given to virsh would be read as a domain id).
+      const listed = parseListUuidName(
+        (await labVirsh("list", "--all", "--uuid", "--name")).stdout,
+      );
+      for (const stale of listed.filter((d) => d.name === name)) {
+        await labVirsh("destroy", "--domain", stale.uuid);
+        await labVirsh("undefine", "--domain", stale.uuid);
+      }
       doms.push(
         await createLabDomain({
           name,
