@@ -44,6 +44,11 @@ export interface JobMonitorOptions {
   sampling?: boolean;
   /** Run the `virsh event` listener (default true; tests call {@link JobMonitor.handleEventLine}). */
   events?: boolean;
+  /**
+   * Full resync period while running (adopts jobs started with plain virsh, which emit no event
+   * when they start); default 10000 ms, 0 disables. Its cost depends on domains, not viewers.
+   */
+  resyncIntervalMs?: number;
   /** Listener restart backoff: first and maximum delay; default 250 ms and 5000 ms. */
   backoffMs?: { initial: number; max: number };
 }
@@ -97,6 +102,7 @@ export class JobMonitor {
   readonly #sampling: boolean;
   readonly #events: boolean;
   readonly #backoff: { initial: number; max: number };
+  readonly #resyncIntervalMs: number;
 
   readonly #current = new Map<string, Tracked>();
   readonly #history = new Map<string, Job[]>();
@@ -126,6 +132,7 @@ export class JobMonitor {
     this.#sampling = options.sampling ?? true;
     this.#events = options.events ?? true;
     this.#backoff = options.backoffMs ?? { initial: 250, max: 5000 };
+    this.#resyncIntervalMs = options.resyncIntervalMs ?? 10_000;
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -327,7 +334,9 @@ export class JobMonitor {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      if (this.#resyncPending) await this.resync();
+      const due = this.#resyncIntervalMs > 0 && this.#lastResyncAt !== null &&
+        this.#now() - this.#lastResyncAt >= this.#resyncIntervalMs;
+      if (this.#resyncPending || due) await this.resync();
       const now = this.#now();
       const work: Promise<void>[] = [];
       for (const t of this.#current.values()) {

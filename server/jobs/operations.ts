@@ -1,0 +1,471 @@
+/**
+ * Starting and controlling block jobs: each operation validates against the domain's current
+ * XML, holds the disk's lock (a second operation in flight gets {@link JobConflictError}),
+ * re-checks the job state inside it, runs exactly one planned argv and reports the job to the
+ * monitor at once.
+ *
+ * @module
+ */
+import {
+  blockJobAbortArgs,
+  blockJobBandwidthArgs,
+  blockJobInfoArgs,
+  blockJobPivotArgs,
+  domStateArgs,
+  dumpXmlArgs,
+  listPersistentArgs,
+} from "../virsh/commands.ts";
+import { VirshError } from "../virsh/errors.ts";
+import { type BlockJobInfo, parseBlockJobInfo } from "../virsh/parse/blockjob.ts";
+import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
+import { parseUuidList } from "../virsh/parse/list.ts";
+import type { VirshRunner } from "../virsh/runner.ts";
+import { JobConflictError, JobInputError, NotFoundError } from "./errors.ts";
+import { DiskLocks } from "./lock.ts";
+import { isActivePhase, isMirrorType, type Job, type JobPhase } from "./model.ts";
+import type { JobMonitor } from "./monitor.ts";
+import {
+  assertBandwidth,
+  type CommitInput,
+  type CopyInput,
+  type JobPlan,
+  planCommit,
+  planCopy,
+  planPull,
+  previewCommand,
+  type PreviewRequest,
+  type PullInput,
+} from "./preview.ts";
+
+/** A disk of a domain, by UUID (resolve names before calling). */
+export interface DiskRef {
+  uuid: string;
+  target: string;
+}
+
+/** How to end a job with abort. */
+export type AbortMode =
+  /** Cancel the job (a ready copy then stays a consistent copy anyway). */
+  | "abort"
+  /** Only for a ready copy / active commit: keep the synchronized copy, stay on the source. */
+  | "keep-copy";
+
+/** Options of {@link JobOperations}. */
+export interface JobOperationsOptions {
+  /**
+   * Extra check of a copy destination (configured storage roots, ownership); throws
+   * {@link JobInputError} to refuse. Runs after blockboard's own checks.
+   */
+  checkDestination?: (dest: string, reuseExternal: boolean) => Promise<void> | void;
+  /** Pivot attempts for `not ready for pivot yet` / state-lock errors; default 5. */
+  pivotAttempts?: number;
+  /** Delay between pivot attempts; default 400 ms. */
+  pivotRetryDelayMs?: number;
+  /** Injected for unit tests. */
+  lstat?: (path: string) => Promise<Deno.FileInfo>;
+}
+
+/** What an operation reads before acting. */
+interface DiskContext {
+  xml: DomainXml;
+  disk: XmlDisk;
+  persistent: boolean;
+}
+
+const RUNNING_STATES = new Set(["running", "paused", "blocked", "idle", "in shutdown"]);
+
+/** Starts, pivots, aborts and throttles block jobs; see the module doc. */
+export class JobOperations {
+  readonly #runner: VirshRunner;
+  readonly #monitor: JobMonitor;
+  readonly #locks = new DiskLocks();
+  readonly #options: JobOperationsOptions;
+  readonly #lstat: (path: string) => Promise<Deno.FileInfo>;
+
+  constructor(runner: VirshRunner, monitor: JobMonitor, options: JobOperationsOptions = {}) {
+    this.#runner = runner;
+    this.#monitor = monitor;
+    this.#options = options;
+    this.#lstat = options.lstat ?? Deno.lstat;
+  }
+
+  /** What is in flight on the disk (`copy`, `pivot`, ...), or null. */
+  inFlight(ref: DiskRef): string | null {
+    return this.#locks.heldBy(ref.uuid, ref.target);
+  }
+
+  /** The plan (argv, chain afterwards, notes) for the form's preview; reads the live XML. */
+  async preview(ref: DiskRef, request: PreviewRequest): Promise<JobPlan> {
+    const ctx = await this.#context(ref, { requireRunning: false });
+    return previewCommand(this.#planContext(ref, ctx), ctx.disk, request);
+  }
+
+  /** Starts a `blockpull`. */
+  startPull(ref: DiskRef, input: PullInput): Promise<Job> {
+    return this.#start(
+      ref,
+      "pull",
+      (ctx) => planPull(this.#planContext(ref, ctx), ctx.disk, input),
+    );
+  }
+
+  /** Starts a `blockcopy` (format from the disk's XML unless given; never probed). */
+  startCopy(ref: DiskRef, input: CopyInput): Promise<Job> {
+    return this.#start(
+      ref,
+      "copy",
+      (ctx) => planCopy(this.#planContext(ref, ctx), ctx.disk, input),
+      (plan) => this.#checkDestination(plan.dest!, input.reuseExternal === true),
+    );
+  }
+
+  /** Starts a `blockcommit` (active commit when top is the active layer). */
+  startCommit(ref: DiskRef, input: CommitInput): Promise<Job> {
+    return this.#start(
+      ref,
+      "commit",
+      (ctx) => planCommit(this.#planContext(ref, ctx), ctx.disk, input),
+    );
+  }
+
+  /**
+   * Pivots a ready copy / active commit: re-reads ready from the live XML, checks the copy still
+   * exists, retries briefly on `not ready for pivot yet` and lock contention, then verifies the
+   * live (and persistent) XML point at the new file; a mismatch goes into the job's message.
+   */
+  pivot(ref: DiskRef): Promise<Job> {
+    return this.#locks.with(ref.uuid, ref.target, "pivot", async () => {
+      const ctx = await this.#context(ref);
+      const info = await this.#jobInfo(ref);
+      if (!info) {
+        throw new JobConflictError("no-job", `disk ${ref.target} has no block job to pivot`);
+      }
+      if (!isMirrorType(info.type)) {
+        throw new JobConflictError(
+          "wrong-type",
+          `a ${info.type} job cannot be pivoted; it completes by itself`,
+        );
+      }
+      const mirror = ctx.disk.mirror;
+      if (mirror?.ready !== "yes") {
+        throw new JobConflictError(
+          "not-ready",
+          "the job is not ready yet: pivot is possible once it is mirroring",
+        );
+      }
+      const expected = this.#pivotTarget(ref, info, ctx);
+      if (info.type === "copy" && !(await this.#exists(mirror.path))) {
+        throw new JobConflictError(
+          "dest-missing",
+          `the copy ${mirror.path} no longer exists on disk; pivoting would run the domain on a deleted file. Abort the job instead`,
+        );
+      }
+      await this.#ensureTracked(ref);
+      this.#monitor.markReady(ref.uuid, ref.target);
+      this.#monitor.setIntent(ref.uuid, ref.target, "pivot");
+      try {
+        await this.#runWithRetry(blockJobPivotArgs(ref.uuid, ref.target));
+      } catch (e) {
+        this.#monitor.setIntent(ref.uuid, ref.target, null);
+        throw mapVirshError(e);
+      }
+      const warnings = await this.#verifyPivot(ref, ctx, expected);
+      return this.#monitor.finishJob(
+        ref.uuid,
+        ref.target,
+        "pivoted",
+        warnings.join(" ") || undefined,
+      ) ??
+        this.#missingJob(ref);
+    });
+  }
+
+  /**
+   * Aborts the disk's job. `keep-copy` requires a ready copy or active commit: the destination
+   * (or base) stays a consistent image as of now and the domain stays on its source.
+   */
+  abort(ref: DiskRef, mode: AbortMode = "abort"): Promise<Job> {
+    return this.#locks.with(
+      ref.uuid,
+      ref.target,
+      mode === "keep-copy" ? "keep-copy" : "abort",
+      async () => {
+        const ctx = await this.#context(ref, { requireRunning: false });
+        const info = await this.#jobInfo(ref);
+        if (!info) {
+          throw new JobConflictError(
+            "no-job",
+            `disk ${ref.target} has no block job to abort`,
+          );
+        }
+        const ready = isMirrorType(info.type) && ctx.disk.mirror?.ready === "yes";
+        if (mode === "keep-copy" && !ready) {
+          throw new JobConflictError(
+            isMirrorType(info.type) ? "not-ready" : "wrong-type",
+            "keep copy needs a copy or active commit that is ready (mirroring)",
+          );
+        }
+        await this.#ensureTracked(ref);
+        if (ready) this.#monitor.markReady(ref.uuid, ref.target);
+        this.#monitor.setIntent(ref.uuid, ref.target, mode);
+        try {
+          await this.#runner.run(blockJobAbortArgs(ref.uuid, ref.target));
+        } catch (e) {
+          this.#monitor.setIntent(ref.uuid, ref.target, null);
+          throw mapVirshError(e);
+        }
+        const phase: JobPhase = ready && (mode === "keep-copy" || info.type === "copy")
+          ? "kept-copy"
+          : "canceled";
+        return this.#monitor.finishJob(ref.uuid, ref.target, phase) ?? this.#missingJob(ref);
+      },
+    );
+  }
+
+  /** Changes a running job's bandwidth limit (bytes/s, 0 = unlimited). */
+  setBandwidth(ref: DiskRef, bandwidthBytes: number): Promise<Job> {
+    assertBandwidth(bandwidthBytes);
+    if (bandwidthBytes === undefined) throw new JobInputError("bandwidthBytes", "is required");
+    return this.#locks.with(ref.uuid, ref.target, "bandwidth", async () => {
+      await this.#context(ref);
+      const info = await this.#jobInfo(ref);
+      if (!info) throw new JobConflictError("no-job", `disk ${ref.target} has no block job`);
+      try {
+        await this.#runner.run(blockJobBandwidthArgs(ref.uuid, ref.target, bandwidthBytes));
+      } catch (e) {
+        throw mapVirshError(e);
+      }
+      await this.#ensureTracked(ref);
+      return (await this.#monitor.sampleNow(ref.uuid, ref.target)) ?? this.#missingJob(ref);
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #start(
+    ref: DiskRef,
+    what: string,
+    plan: (ctx: DiskContext) => JobPlan,
+    check?: (plan: JobPlan) => Promise<void>,
+  ): Promise<Job> {
+    return this.#locks.with(ref.uuid, ref.target, what, async () => {
+      const ctx = await this.#context(ref);
+      const planned = plan(ctx);
+      if (ctx.disk.mirror || await this.#jobInfo(ref)) {
+        throw new JobConflictError(
+          "job-exists",
+          `disk ${ref.target} already has a block job; finish or abort it first`,
+        );
+      }
+      await check?.(planned);
+      this.#monitor.beginJob({
+        uuid: ref.uuid,
+        domain: ctx.xml.name,
+        target: ref.target,
+        type: planned.type,
+        bandwidthBytes: bandwidthOf(planned.argv),
+        source: ctx.disk.chain[0].path,
+        chain: ctx.disk.chain.map((l) => l.path),
+        ...(planned.dest !== undefined ? { dest: planned.dest } : {}),
+        ...(planned.base !== undefined ? { base: planned.base } : {}),
+        ...(planned.top !== undefined ? { top: planned.top } : {}),
+      });
+      try {
+        await this.#runner.run(planned.argv);
+      } catch (e) {
+        this.#monitor.discardJob(ref.uuid, ref.target);
+        throw mapVirshError(e);
+      }
+      const job = this.#monitor.confirmJob(ref.uuid, ref.target) ?? this.#missingJob(ref);
+      // First sample right away so the page shows real numbers, not zeros.
+      return (await this.#monitor.sampleNow(ref.uuid, ref.target).catch(() => null)) ?? job;
+    });
+  }
+
+  async #context(ref: DiskRef, opts: { requireRunning?: boolean } = {}): Promise<DiskContext> {
+    let xml: DomainXml;
+    let state: string;
+    let persistent: boolean;
+    try {
+      const [xmlOut, stateOut, persistentOut] = await Promise.all([
+        this.#runner.run(dumpXmlArgs(ref.uuid)),
+        this.#runner.run(domStateArgs(ref.uuid)),
+        this.#runner.run(listPersistentArgs()),
+      ]);
+      xml = parseDomainXml(xmlOut.stdout);
+      state = stateOut.stdout.trim().split("\n")[0].trim();
+      persistent = parseUuidList(persistentOut.stdout).includes(ref.uuid);
+    } catch (e) {
+      throw mapVirshError(e);
+    }
+    const disk = xml.disks.find((d) => d.target === ref.target);
+    if (!disk) throw new NotFoundError(`domain ${xml.name} has no disk ${ref.target}`);
+    if ((opts.requireRunning ?? true) && !RUNNING_STATES.has(state)) {
+      throw new JobConflictError(
+        "not-running",
+        `domain ${xml.name} is ${state}; block jobs need a running domain`,
+      );
+    }
+    return { xml, disk, persistent };
+  }
+
+  #planContext(ref: DiskRef, ctx: DiskContext) {
+    return { uuid: ref.uuid, uri: this.#runner.uri, persistent: ctx.persistent };
+  }
+
+  async #jobInfo(ref: DiskRef): Promise<BlockJobInfo | null> {
+    try {
+      return parseBlockJobInfo(
+        (await this.#runner.run(blockJobInfoArgs(ref.uuid, ref.target))).stdout,
+      );
+    } catch (e) {
+      throw mapVirshError(e);
+    }
+  }
+
+  /** Makes sure the monitor tracks the disk's active job (it may have started elsewhere). */
+  async #ensureTracked(ref: DiskRef): Promise<void> {
+    const job = this.#monitor.getJob(ref.uuid, ref.target);
+    if (!job || !isActivePhase(job.phase)) await this.#monitor.resync(ref.uuid);
+  }
+
+  /** The file the disk should run on after the pivot. */
+  #pivotTarget(ref: DiskRef, info: BlockJobInfo, ctx: DiskContext): string | null {
+    if (info.type === "copy") return ctx.disk.mirror?.path ?? null;
+    const job = this.#monitor.getJob(ref.uuid, ref.target);
+    if (job?.base && isActivePhase(job.phase)) return job.base;
+    return ctx.disk.mirror?.path ?? null;
+  }
+
+  async #runWithRetry(argv: string[]): Promise<void> {
+    const attempts = this.#options.pivotAttempts ?? 5;
+    const delay = this.#options.pivotRetryDelayMs ?? 400;
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.#runner.run(argv);
+        return;
+      } catch (e) {
+        const retryable = e instanceof VirshError && (e.kind === "not-ready" || e.kind === "lock");
+        if (!retryable || attempt >= attempts) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async #verifyPivot(ref: DiskRef, ctx: DiskContext, expected: string | null): Promise<string[]> {
+    if (!expected) {
+      return ["blockboard could not tell which file the disk should now use; check its XML."];
+    }
+    const warnings: string[] = [];
+    const check = async (inactive: boolean) => {
+      const label = inactive ? "persistent definition" : "running domain";
+      try {
+        const xml = parseDomainXml(
+          (await this.#runner.run(dumpXmlArgs(ref.uuid, { inactive }))).stdout,
+        );
+        const source = xml.disks.find((d) => d.target === ref.target)?.chain[0]?.path ?? null;
+        if (source !== expected) {
+          warnings.push(
+            `Warning: after the pivot the ${label} uses ${
+              source ?? "no file"
+            } for ${ref.target}, not ${expected}; check it (virsh dumpxml${
+              inactive ? " --inactive" : ""
+            }) before the next restart.`,
+          );
+        }
+      } catch (e) {
+        warnings.push(
+          `Warning: could not re-read the ${label} after the pivot: ${(e as Error).message}.`,
+        );
+      }
+    };
+    await check(false);
+    if (ctx.persistent) await check(true);
+    return warnings;
+  }
+
+  async #exists(path: string): Promise<boolean> {
+    try {
+      await this.#lstat(path);
+      return true;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * blockboard's own destination checks: the parent is a directory, the destination is not a
+   * symlink, and it exists exactly when reuse-external says so (a regular file or block device).
+   */
+  async #checkDestination(dest: string, reuseExternal: boolean): Promise<void> {
+    const parent = dest.slice(0, dest.lastIndexOf("/")) || "/";
+    let parentInfo: Deno.FileInfo;
+    try {
+      parentInfo = await this.#lstat(parent);
+    } catch {
+      throw new JobInputError("dest", `the directory ${parent} does not exist`);
+    }
+    if (!parentInfo.isDirectory) throw new JobInputError("dest", `${parent} is not a directory`);
+    let info: Deno.FileInfo | null = null;
+    try {
+      info = await this.#lstat(dest);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) {
+        throw new JobInputError("dest", `cannot inspect: ${(e as Error).message}`);
+      }
+    }
+    if (info?.isSymlink) {
+      throw new JobInputError("dest", "is a symbolic link; blockboard never writes through links");
+    }
+    if (reuseExternal) {
+      if (!info) {
+        throw new JobInputError(
+          "dest",
+          "does not exist; reuseExternal needs a destination you created",
+        );
+      }
+      if (!info.isFile && !info.isBlockDevice) {
+        throw new JobInputError("dest", "must be a regular file or a block device");
+      }
+    } else if (info) {
+      throw new JobInputError(
+        "dest",
+        "already exists; choose a new file name, or set reuseExternal with a format",
+      );
+    }
+    await this.#options.checkDestination?.(dest, reuseExternal);
+  }
+
+  #missingJob(ref: DiskRef): never {
+    throw new NotFoundError(`no job is known for disk ${ref.target}`);
+  }
+}
+
+/** The `--bandwidth N` value of a planned argv (0 when none). */
+function bandwidthOf(argv: readonly string[]): number {
+  const i = argv.indexOf("--bandwidth");
+  return i < 0 ? 0 : Number(argv[i + 1]);
+}
+
+/**
+ * Maps virsh failures that are really state conflicts or unknown names to the typed errors;
+ * everything else passes through as {@link VirshError} (502, or 503 when unreachable).
+ */
+export function mapVirshError(e: unknown): unknown {
+  if (!(e instanceof VirshError)) return e;
+  switch (e.kind) {
+    case "busy":
+      return new JobConflictError("job-exists", e.message);
+    case "no-job":
+      return new JobConflictError("no-job", e.message);
+    case "not-ready":
+      return new JobConflictError("not-ready", e.message);
+    case "not-running":
+      return new JobConflictError("not-running", e.message);
+    case "not-found":
+      return new NotFoundError(e.message);
+    default:
+      return e;
+  }
+}

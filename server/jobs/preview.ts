@@ -1,0 +1,324 @@
+/**
+ * Planning a block job from the disk's live XML: validation of the operator's input, the exact
+ * argv that will run and the chain the disk will have afterwards. Pure, so the form can preview
+ * exactly what the operation would run.
+ *
+ * @module
+ */
+import {
+  blockCommitArgs,
+  blockCopyArgs,
+  blockPullArgs,
+  CommandBuildError,
+  type CopyFormat,
+} from "../virsh/commands.ts";
+import type { XmlDisk } from "../virsh/parse/domxml.ts";
+import { JobInputError } from "./errors.ts";
+import type { JobType } from "./model.ts";
+
+/** Input of a pull. */
+export interface PullInput {
+  /** Pull only the layers above this backing file. */
+  base?: string;
+  bandwidthBytes?: number;
+}
+
+/** Input of a copy. */
+export interface CopyInput {
+  /** Absolute destination path. */
+  dest: string;
+  /** Destination format; default: the disk's own format from the XML (never probed). */
+  format?: CopyFormat;
+  shallow?: boolean;
+  /** The destination exists (made by the operator); needs an explicit `format`. */
+  reuseExternal?: boolean;
+  bandwidthBytes?: number;
+}
+
+/** Input of a commit. */
+export interface CommitInput {
+  /** Layer to commit; default (or the active layer): an active commit. */
+  top?: string;
+  /** Layer to commit into; default: the bottom of the chain. */
+  base?: string;
+  bandwidthBytes?: number;
+}
+
+/** What the planner needs besides the disk. */
+export interface PlanContext {
+  uuid: string;
+  /** Connection URI, for the displayed command line. */
+  uri: string;
+  /** The domain is persistent (copy gets `--transient-job`). */
+  persistent: boolean;
+}
+
+/** A layer of the chain the disk will have. */
+export interface PlannedLayer {
+  path: string;
+  format: string | null;
+}
+
+/** What would run and what it leaves behind. */
+export interface JobPlan {
+  type: JobType;
+  /** argv after `virsh -c URI`. */
+  argv: string[];
+  /** The whole command, quoted for display (`virsh -c URI ...`). */
+  commandLine: string;
+  /** The disk's chain once the job completes (copy, active commit: after a pivot), top first. */
+  chainAfter: PlannedLayer[];
+  /** Things the operator should know before starting (e.g. what `--transient-job` means). */
+  notes: string[];
+  dest?: string;
+  base?: string;
+  top?: string;
+  format?: CopyFormat;
+}
+
+/** A preview request of {@link previewCommand}. */
+export type PreviewRequest =
+  | { op: "pull"; input: PullInput }
+  | { op: "copy"; input: CopyInput }
+  | { op: "commit"; input: CommitInput };
+
+/** Plans any of the three operations (for the form's preview). Pure; throws JobInputError. */
+export function previewCommand(ctx: PlanContext, disk: XmlDisk, request: PreviewRequest): JobPlan {
+  switch (request.op) {
+    case "pull":
+      return planPull(ctx, disk, request.input);
+    case "copy":
+      return planCopy(ctx, disk, request.input);
+    case "commit":
+      return planCommit(ctx, disk, request.input);
+  }
+}
+
+/** Quotes an argv for display as a POSIX shell command line (display only: never executed). */
+export function quoteCommandLine(uri: string, argv: readonly string[]): string {
+  const q = (s: string) =>
+    /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+  return ["virsh", "-c", uri, ...argv].map(q).join(" ");
+}
+
+/** Refuses disks whose chain would make libvirt or QEMU probe a format or follow a stray path. */
+export function assertSafeChain(disk: XmlDisk): void {
+  if (disk.type !== "file" && disk.type !== "block") {
+    throw new JobInputError(
+      "target",
+      `disk ${disk.target} is a ${disk.type} disk; blockboard runs jobs on file and block disks only`,
+    );
+  }
+  if (disk.chain.length === 0) {
+    throw new JobInputError("target", `disk ${disk.target} has no medium`);
+  }
+  for (const layer of disk.chain) {
+    if (layer.format === null) {
+      throw new JobInputError(
+        "target",
+        `the format of ${layer.path} is not recorded in the domain XML; blockboard refuses chains it would have to probe`,
+      );
+    }
+    if (layer.path.startsWith("json:") || !layer.path.startsWith("/")) {
+      throw new JobInputError("target", `unsupported layer reference in the chain: ${layer.path}`);
+    }
+  }
+  if (disk.chainOpenEnded) {
+    throw new JobInputError(
+      "target",
+      "libvirt does not describe the end of this disk's backing chain; blockboard refuses chains it cannot see whole",
+    );
+  }
+}
+
+/** Validates an absolute, normalised path without control characters. Pure. */
+export function assertCleanPath(field: string, path: unknown): asserts path is string {
+  if (typeof path !== "string" || path === "") throw new JobInputError(field, "a path is required");
+  if (!path.startsWith("/")) throw new JobInputError(field, "must be an absolute path");
+  // deno-lint-ignore no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(path)) {
+    throw new JobInputError(field, "must not contain control characters");
+  }
+  if (path.length > 4096) throw new JobInputError(field, "is too long");
+  if (/\/\.\.?(\/|$)|\/\//.test(path) || (path.length > 1 && path.endsWith("/"))) {
+    throw new JobInputError(
+      field,
+      "must be a normalised path (no '.', '..', '//' or trailing '/')",
+    );
+  }
+}
+
+/** Validates a bandwidth in bytes/s. Pure. */
+export function assertBandwidth(value: unknown): asserts value is number | undefined {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new JobInputError(
+      "bandwidthBytes",
+      "must be a whole number of bytes per second, 0 or more (0 = unlimited)",
+    );
+  }
+}
+
+function layerIndex(disk: XmlDisk, field: string, path: string): number {
+  assertCleanPath(field, path);
+  const i = disk.chain.findIndex((l) => l.path === path);
+  if (i < 0) {
+    throw new JobInputError(field, `${path} is not a layer of ${disk.target}'s backing chain`);
+  }
+  return i;
+}
+
+function withArgv(
+  ctx: PlanContext,
+  build: () => string[],
+  rest: Omit<JobPlan, "argv" | "commandLine">,
+): JobPlan {
+  let argv: string[];
+  try {
+    argv = build();
+  } catch (e) {
+    if (e instanceof CommandBuildError) throw new JobInputError(e.field, e.message);
+    throw e;
+  }
+  return { ...rest, argv, commandLine: quoteCommandLine(ctx.uri, argv) };
+}
+
+const layers = (disk: XmlDisk, from: number) =>
+  disk.chain.slice(from).map((l) => ({ path: l.path, format: l.format }));
+
+/** Plans a `blockpull`. Pure; throws JobInputError. */
+export function planPull(ctx: PlanContext, disk: XmlDisk, input: PullInput): JobPlan {
+  assertSafeChain(disk);
+  assertBandwidth(input.bandwidthBytes);
+  if (disk.chain.length < 2) {
+    throw new JobInputError("target", `nothing to pull: ${disk.target} has no backing file`);
+  }
+  let after = [...layers(disk, 0).slice(0, 1)];
+  if (input.base !== undefined) {
+    const i = layerIndex(disk, "base", input.base);
+    if (i === 0) throw new JobInputError("base", "must be a backing layer, not the active layer");
+    if (i === 1) {
+      throw new JobInputError("base", "is already the direct backing file: nothing to pull");
+    }
+    after = [...after, ...layers(disk, i)];
+  }
+  return withArgv(
+    ctx,
+    () => blockPullArgs(ctx.uuid, disk.target, input),
+    {
+      type: "pull",
+      chainAfter: after,
+      notes: [
+        input.base
+          ? `the data of the layers above ${input.base} is copied into ${disk.chain[0].path}`
+          : `every backing layer's data is copied into ${
+            disk.chain[0].path
+          }; the backing files are no longer used afterwards`,
+      ],
+      ...(input.base !== undefined ? { base: input.base } : {}),
+    },
+  );
+}
+
+/** Plans a `blockcopy`. Pure (file-system checks are the operation's). Throws JobInputError. */
+export function planCopy(ctx: PlanContext, disk: XmlDisk, input: CopyInput): JobPlan {
+  assertSafeChain(disk);
+  assertBandwidth(input.bandwidthBytes);
+  assertCleanPath("dest", input.dest);
+  if (input.format !== undefined && input.format !== "qcow2" && input.format !== "raw") {
+    throw new JobInputError("format", "must be qcow2 or raw");
+  }
+  if (input.reuseExternal && input.format === undefined) {
+    throw new JobInputError(
+      "format",
+      "is required with reuseExternal (blockboard never probes a file's format)",
+    );
+  }
+  const own = disk.chain[0].format;
+  const format = input.format ?? own;
+  if (format !== "qcow2" && format !== "raw") {
+    throw new JobInputError(
+      "format",
+      `the disk's own format (${own}) cannot be copied to; choose qcow2 or raw`,
+    );
+  }
+  if (input.shallow && format === "raw") {
+    throw new JobInputError("shallow", "a shallow copy needs qcow2 (raw has no backing file)");
+  }
+  for (const l of disk.chain) {
+    if (l.path === input.dest) throw new JobInputError("dest", "is a layer of this disk's chain");
+  }
+  const notes: string[] = [];
+  if (ctx.persistent) {
+    notes.push(
+      "--transient-job: the domain is persistent; libvirt only copies it as a transient job, which ends (and leaves the copy unusable) if the domain shuts down before the pivot. After a pivot libvirt updates the persistent definition too.",
+    );
+  }
+  if (input.shallow) {
+    notes.push(
+      "shallow: only the top layer is copied; the copy keeps using the existing backing files",
+    );
+  }
+  if (input.reuseExternal) {
+    notes.push("reuse external: the destination you made is overwritten with the disk's data");
+  }
+  notes.push("the domain keeps running on the source until you pivot");
+  return withArgv(
+    ctx,
+    () =>
+      blockCopyArgs(ctx.uuid, disk.target, {
+        dest: input.dest,
+        format,
+        persistent: ctx.persistent,
+        shallow: input.shallow,
+        reuseExternal: input.reuseExternal,
+        bandwidthBytes: input.bandwidthBytes,
+      }),
+    {
+      type: "copy",
+      chainAfter: [{ path: input.dest, format }, ...(input.shallow ? layers(disk, 1) : [])],
+      notes,
+      dest: input.dest,
+      format,
+    },
+  );
+}
+
+/** Plans a `blockcommit` (active when top is the active layer). Pure; throws JobInputError. */
+export function planCommit(ctx: PlanContext, disk: XmlDisk, input: CommitInput): JobPlan {
+  assertSafeChain(disk);
+  assertBandwidth(input.bandwidthBytes);
+  if (disk.chain.length < 2) {
+    throw new JobInputError("top", `nothing to commit: ${disk.target} has no backing file`);
+  }
+  const topIndex = input.top === undefined ? 0 : layerIndex(disk, "top", input.top);
+  const baseIndex = input.base === undefined
+    ? disk.chain.length - 1
+    : layerIndex(disk, "base", input.base);
+  if (baseIndex <= topIndex) throw new JobInputError("base", "must be below top in the chain");
+  const top = disk.chain[topIndex].path;
+  const base = disk.chain[baseIndex].path;
+  const active = topIndex === 0;
+  return withArgv(
+    ctx,
+    () =>
+      blockCommitArgs(ctx.uuid, disk.target, {
+        top,
+        base,
+        active,
+        bandwidthBytes: input.bandwidthBytes,
+      }),
+    {
+      type: active ? "active-commit" : "commit",
+      chainAfter: [...layers(disk, 0).slice(0, topIndex), ...layers(disk, baseIndex)],
+      notes: [
+        active
+          ? `active commit: the data of ${top} and the layers down to ${base} is written into ${base}; when ready, pivot to run on ${base}`
+          : `the data of ${top} and the layers down to ${base} is written into ${base}, which replaces them in the chain`,
+        `${base} changes: any other chain or domain that uses it as a backing file sees different data`,
+      ],
+      base,
+      top,
+    },
+  );
+}
