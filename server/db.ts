@@ -1,0 +1,120 @@
+/**
+ * The embedded SQLite database (`node:sqlite`, built into Deno) that holds users, sessions, API
+ * tokens and the audit log, and the schema migrations that create them.
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+
+/** The open database handle used by every store. */
+export type Database = DatabaseSync;
+
+/** File name of the database inside the data directory. */
+export const DATABASE_FILE = "blockboard.db";
+
+/** Data directory used when neither `--data-dir` nor `BLOCKBOARD_DATA_DIR` is given. */
+export const DEFAULT_DATA_DIR = "./data";
+
+/** Pass as `dataDir` to get a private in-memory database (tests). */
+export const IN_MEMORY = ":memory:";
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Append new
+ * steps at the end, never edit a released one.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token TEXT NOT NULL,
+    client TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions(user_id);
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    secret_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    client TEXT NOT NULL,
+    action TEXT NOT NULL,
+    argv TEXT,
+    result TEXT NOT NULL CHECK (result IN ('ok', 'refused', 'failed')),
+    message TEXT NOT NULL
+  );
+  CREATE INDEX audit_at ON audit(at);
+  CREATE INDEX audit_user ON audit(user);
+  -- The audit log is append-only: the database itself refuses edits, not just the API.
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `,
+];
+
+/**
+ * Opens (creating if needed) `<dataDir>/blockboard.db`, or an in-memory database when `dataDir`
+ * is `":memory:"`, and brings its schema up to date. The directory is created with mode 0700 and
+ * the file set to 0600, because it holds password and session hashes.
+ */
+export function openDatabase(dataDir: string): Database {
+  let db: Database;
+  if (dataDir === IN_MEMORY) {
+    db = new DatabaseSync(IN_MEMORY);
+  } else {
+    Deno.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const file = join(dataDir, DATABASE_FILE);
+    db = new DatabaseSync(file);
+    // Password and session hashes: owner-only (SQLite gives the -wal/-shm files the same mode).
+    Deno.chmodSync(file, 0o600);
+    db.exec("PRAGMA journal_mode = WAL");
+  }
+  db.exec("PRAGMA foreign_keys = ON");
+  db.exec("PRAGMA busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+/** Applies the migrations that have not run yet, each in its own transaction. */
+function migrate(db: Database): void {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  const applied = row.user_version;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(
+      `the database schema (version ${applied}) is newer than this blockboard (version ${MIGRATIONS.length}); upgrade blockboard`,
+    );
+  }
+  for (let version = applied; version < MIGRATIONS.length; version++) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(MIGRATIONS[version]);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}
+
+/** The schema version this code writes (number of migrations). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
