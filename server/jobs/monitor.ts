@@ -67,6 +67,8 @@ export interface JobStart {
   source?: string;
   /** Chain paths, top first, before the job. */
   chain?: readonly string[];
+  /** blockboard did not start it (found running). */
+  adopted?: boolean;
 }
 
 /** Operator intent recorded before a pivot/abort, so the terminal event maps to the right phase. */
@@ -241,7 +243,7 @@ export class JobMonitor {
         finishedAt: null,
         readyAt: null,
         converging: null,
-        adopted: false,
+        adopted: start.adopted ?? false,
         outcome: null,
         updatedAt: iso,
         ...(start.dest !== undefined ? { dest: start.dest } : {}),

@@ -160,7 +160,7 @@ export class JobOperations {
           `the copy ${mirror.path} no longer exists on disk; pivoting would run the domain on a deleted file. Abort the job instead`,
         );
       }
-      await this.#ensureTracked(ref);
+      await this.#ensureTracked(ref, ctx, info);
       this.#monitor.markReady(ref.uuid, ref.target);
       this.#monitor.setIntent(ref.uuid, ref.target, "pivot");
       try {
@@ -205,7 +205,7 @@ export class JobOperations {
             "keep copy needs a copy or active commit that is ready (mirroring)",
           );
         }
-        await this.#ensureTracked(ref);
+        await this.#ensureTracked(ref, ctx, info);
         if (ready) this.#monitor.markReady(ref.uuid, ref.target);
         this.#monitor.setIntent(ref.uuid, ref.target, mode);
         try {
@@ -227,7 +227,7 @@ export class JobOperations {
     assertBandwidth(bandwidthBytes);
     if (bandwidthBytes === undefined) throw new JobInputError("bandwidthBytes", "is required");
     return this.#locks.with(ref.uuid, ref.target, "bandwidth", async () => {
-      await this.#context(ref);
+      const ctx = await this.#context(ref);
       const info = await this.#jobInfo(ref);
       if (!info) throw new JobConflictError("no-job", `disk ${ref.target} has no block job`);
       try {
@@ -235,7 +235,7 @@ export class JobOperations {
       } catch (e) {
         throw mapVirshError(e);
       }
-      await this.#ensureTracked(ref);
+      await this.#ensureTracked(ref, ctx, info);
       return (await this.#monitor.sampleNow(ref.uuid, ref.target)) ?? this.#missingJob(ref);
     });
   }
@@ -323,10 +323,32 @@ export class JobOperations {
     }
   }
 
-  /** Makes sure the monitor tracks the disk's active job (it may have started elsewhere). */
-  async #ensureTracked(ref: DiskRef): Promise<void> {
-    const job = this.#monitor.getJob(ref.uuid, ref.target);
-    if (!job || !isActivePhase(job.phase)) await this.#monitor.resync(ref.uuid);
+  /**
+   * Makes sure the monitor tracks the disk's active job (it may have started elsewhere): a
+   * resync adopts it; if that fails, the job is registered from what this operation read.
+   */
+  async #ensureTracked(ref: DiskRef, ctx: DiskContext, info: BlockJobInfo): Promise<void> {
+    const tracked = () => {
+      const job = this.#monitor.getJob(ref.uuid, ref.target);
+      return job !== null && isActivePhase(job.phase);
+    };
+    if (tracked()) return;
+    await this.#monitor.resync(ref.uuid).catch(() => undefined);
+    if (tracked()) return;
+    const mirror = ctx.disk.mirror?.path;
+    this.#monitor.beginJob({
+      uuid: ref.uuid,
+      domain: ctx.xml.name,
+      target: ref.target,
+      type: info.type,
+      bandwidthBytes: info.bandwidth,
+      source: ctx.disk.chain[0]?.path,
+      chain: ctx.disk.chain.map((l) => l.path),
+      adopted: true,
+      ...(info.type === "copy" && mirror ? { dest: mirror } : {}),
+      ...(info.type === "active-commit" && mirror ? { base: mirror } : {}),
+    });
+    this.#monitor.confirmJob(ref.uuid, ref.target);
   }
 
   /** The file the disk should run on after the pivot. */

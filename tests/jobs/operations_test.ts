@@ -1,0 +1,211 @@
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
+import { JobConflictError, JobInputError, NotFoundError } from "../../server/jobs/errors.ts";
+import { JobMonitor } from "../../server/jobs/monitor.ts";
+import { JobOperations } from "../../server/jobs/operations.ts";
+import { planCommit, planCopy, planPull } from "../../server/jobs/preview.ts";
+import { parseDomainXml } from "../../server/virsh/parse/domxml.ts";
+import { FakeRunner, fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fake_runner.ts";
+
+const MiB = 1024 * 1024;
+const CTX = { uuid: VM1.uuid, uri: "qemu:///system", persistent: true };
+const vda = () => parseDomainXml(fixture("dumpxml-vm1-running.xml")).disks[0];
+const D = ["--domain", VM1.uuid, "--path", "vda"];
+
+Deno.test("planPull: argv and the chain afterwards", () => {
+  const full = planPull(CTX, vda(), {});
+  assertEquals(full.argv, ["blockpull", ...D]);
+  assertEquals(full.chainAfter.map((l) => l.path), [`${IMG}/snap2.qcow2`]);
+  const partial = planPull(CTX, vda(), { base: `${IMG}/base.qcow2`, bandwidthBytes: MiB });
+  assertEquals(partial.argv, [
+    "blockpull",
+    ...D,
+    "--base",
+    `${IMG}/base.qcow2`,
+    "--bandwidth",
+    String(MiB),
+    "--bytes",
+  ]);
+  assertEquals(partial.chainAfter.map((l) => l.path), [`${IMG}/snap2.qcow2`, `${IMG}/base.qcow2`]);
+  assertEquals(
+    assertThrows(() => planPull(CTX, vda(), { base: "/elsewhere.qcow2" }), JobInputError).field,
+    "base",
+  );
+  assertThrows(() => planPull(CTX, vda(), { base: `${IMG}/snap1.qcow2` }), JobInputError);
+});
+
+Deno.test("planCopy: format from the XML, transient-job for persistent, reuse needs a format", () => {
+  const plan = planCopy(CTX, vda(), { dest: "/srv/c.qcow2" });
+  assertEquals(plan.argv, [
+    "blockcopy",
+    ...D,
+    "--dest",
+    "/srv/c.qcow2",
+    "--format",
+    "qcow2",
+    "--transient-job",
+  ]);
+  assertStringIncludes(plan.commandLine, `virsh -c qemu:///system blockcopy --domain ${VM1.uuid}`);
+  assertEquals(plan.chainAfter, [{ path: "/srv/c.qcow2", format: "qcow2" }]);
+  assertEquals(
+    assertThrows(
+      () => planCopy(CTX, vda(), { dest: "/srv/c", reuseExternal: true }),
+      JobInputError,
+    ).field,
+    "format",
+  );
+  assertThrows(() => planCopy(CTX, vda(), { dest: "relative.qcow2" }), JobInputError);
+  assertThrows(() => planCopy(CTX, vda(), { dest: "/srv/../etc/x" }), JobInputError);
+  assertThrows(() => planCopy(CTX, vda(), { dest: `${IMG}/base.qcow2` }), JobInputError);
+  assertThrows(
+    () => planCopy(CTX, vda(), { dest: "/srv/c", format: "raw", shallow: true }),
+    JobInputError,
+  );
+});
+
+Deno.test("planCommit: active when top is the active layer; base must be below top", () => {
+  const active = planCommit(CTX, vda(), {});
+  assertEquals(active.type, "active-commit");
+  assertEquals(active.argv, [
+    "blockcommit",
+    ...D,
+    "--top",
+    `${IMG}/snap2.qcow2`,
+    "--base",
+    `${IMG}/base.qcow2`,
+    "--active",
+  ]);
+  assertEquals(active.chainAfter.map((l) => l.path), [`${IMG}/base.qcow2`]);
+  const inner = planCommit(CTX, vda(), { top: `${IMG}/snap1.qcow2` });
+  assertEquals(inner.type, "commit");
+  assertEquals(inner.chainAfter.map((l) => l.path), [`${IMG}/snap2.qcow2`, `${IMG}/base.qcow2`]);
+  assertThrows(
+    () => planCommit(CTX, vda(), { top: `${IMG}/base.qcow2`, base: `${IMG}/snap1.qcow2` }),
+    JobInputError,
+  );
+});
+
+Deno.test("a chain with an unrecorded backing format is refused", () => {
+  const xml = fixture("dumpxml-vm1-running.xml").replace("<format type='qcow2'/>", "");
+  const disk = parseDomainXml(xml).disks[0];
+  assertEquals(assertThrows(() => planPull(CTX, disk, {}), JobInputError).field, "target");
+});
+
+/** A fake libvirt with one copy on vda whose readiness and pivot behaviour the test sets. */
+function fakeLibvirt(state: { ready: boolean; pivotFailures: string[]; pivoted: boolean }) {
+  return new FakeRunner((args) => {
+    const [cmd] = args;
+    if (cmd === "domstate") return "running\n\n";
+    if (cmd === "list") {
+      return args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`;
+    }
+    if (cmd === "dumpxml") {
+      if (state.pivoted) return fixture("dumpxml-after-pivot.xml");
+      return fixture(state.ready ? "dumpxml-copy-ready.xml" : "dumpxml-copy-not-ready.xml");
+    }
+    if (cmd === "blockjob" && args.includes("--pivot")) {
+      const failure = state.pivotFailures.shift();
+      if (failure) return { error: failure };
+      state.pivoted = true;
+      return "\n";
+    }
+    if (cmd === "blockjob" && args.includes("--info")) {
+      return state.pivoted || !args.includes("vda") ? NO_JOB : rawInfo("Block Copy", MiB, MiB);
+    }
+    throw new Error(`unexpected ${args.join(" ")}`);
+  });
+}
+
+function operations(runner: FakeRunner) {
+  const monitor = new JobMonitor(runner, { sampling: false, events: false });
+  const exists = () => Promise.resolve({ isFile: true } as Deno.FileInfo);
+  return {
+    monitor,
+    ops: new JobOperations(runner, monitor, { pivotRetryDelayMs: 1, lstat: exists }),
+  };
+}
+
+Deno.test("pivot before ready: 409 not-ready and no pivot is run", async () => {
+  const runner = fakeLibvirt({ ready: false, pivotFailures: [], pivoted: false });
+  const { ops } = operations(runner);
+  const e = await assertRejects(
+    () => ops.pivot({ uuid: VM1.uuid, target: "vda" }),
+    JobConflictError,
+  );
+  assertEquals(e.reason, "not-ready");
+  assertEquals(runner.calls.filter((c) => c.includes("--pivot")).length, 0);
+});
+
+Deno.test("pivot retries 'not ready for pivot yet' and verifies live and persistent XML", async () => {
+  const state = {
+    ready: true,
+    pivotFailures: [
+      "block copy still active: block job 'copy-vda-libvirt-1-format' not ready for pivot yet",
+      "Timed out during operation: cannot acquire state change lock",
+    ],
+    pivoted: false,
+  };
+  const runner = fakeLibvirt(state);
+  const { ops } = operations(runner);
+  const job = await ops.pivot({ uuid: VM1.uuid, target: "vda" });
+  assertEquals(job.phase, "pivoted");
+  assertEquals(job.adopted, true); // the monitor had not seen it: adopted before the pivot
+  assertEquals(job.message?.includes("Warning"), false);
+  assertEquals(runner.calls.filter((c) => c.includes("--pivot")).length, 3);
+  assert(runner.calls.some((c) => c[0] === "dumpxml" && c.includes("--inactive")));
+});
+
+Deno.test("pivot that libvirt keeps refusing surfaces as a 409 after bounded retries", async () => {
+  const msg =
+    "block copy still active: block job 'copy-vda-libvirt-1-format' not ready for pivot yet";
+  const runner = fakeLibvirt({ ready: true, pivotFailures: Array(10).fill(msg), pivoted: false });
+  const { ops } = operations(runner);
+  const e = await assertRejects(
+    () => ops.pivot({ uuid: VM1.uuid, target: "vda" }),
+    JobConflictError,
+  );
+  assertEquals(e.reason, "not-ready");
+  assertEquals(runner.calls.filter((c) => c.includes("--pivot")).length, 5);
+});
+
+Deno.test("start on a disk with a job → 409; unknown disk → 404; shut-off domain → 409", async () => {
+  const runner = fakeLibvirt({ ready: false, pivotFailures: [], pivoted: false });
+  const { ops } = operations(runner);
+  const busy = await assertRejects(
+    () => ops.startPull({ uuid: VM1.uuid, target: "vda" }, {}),
+    JobConflictError,
+  );
+  assertEquals(busy.reason, "job-exists");
+  await assertRejects(() => ops.startPull({ uuid: VM1.uuid, target: "vdz" }, {}), NotFoundError);
+  runner.handler = (args) =>
+    args[0] === "domstate"
+      ? "shut off\n"
+      : args[0] === "list"
+      ? "\n"
+      : fixture("dumpxml-vm1-shutoff.xml");
+  const off = await assertRejects(
+    () => ops.startPull({ uuid: VM1.uuid, target: "vda" }, {}),
+    JobConflictError,
+  );
+  assertEquals(off.reason, "not-running");
+  runner.handler = () => ({ error: "failed to get domain '" + VM1.uuid + "'" });
+  await assertRejects(() => ops.startPull({ uuid: VM1.uuid, target: "vda" }, {}), NotFoundError);
+});
+
+Deno.test("a failed start leaves no phantom job", async () => {
+  const runner = new FakeRunner((args) => {
+    if (args[0] === "domstate") return "running\n";
+    if (args[0] === "list") return "\n";
+    if (args[0] === "dumpxml") return fixture("dumpxml-vm1-running.xml");
+    if (args[0] === "blockjob") return NO_JOB;
+    return { error: "internal error: unable to execute QEMU command 'block-stream': boom" };
+  });
+  const { ops, monitor } = operations(runner);
+  await assertRejects(() => ops.startPull({ uuid: VM1.uuid, target: "vda" }, {}));
+  assertEquals(monitor.getJob(VM1.uuid, "vda"), null);
+});
