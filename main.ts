@@ -5,7 +5,7 @@
  */
 import { ConfigError, parseConfig, USAGE } from "./server/config.ts";
 import { SpawnRunner } from "./server/virsh/runner.ts";
-import { Inventory } from "./server/inventory/service.ts";
+import { createServices } from "./server/services.ts";
 import { createApp } from "./server/app.tsx";
 
 if (import.meta.main) {
@@ -27,8 +27,12 @@ if (import.meta.main) {
     timeoutMs: config.virshTimeoutMs,
     maxConcurrent: config.virshMaxConcurrent,
   });
-  const inventory = new Inventory(runner);
-  const app = createApp({ runner, inventory });
+  const services = createServices(runner);
+  // Adopt jobs already running (started by virsh, or before a restart) before serving.
+  await services.monitor.start().catch((e) =>
+    console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
+  );
+  const app = createApp(services);
   Deno.serve({
     hostname: config.host,
     port: config.port,

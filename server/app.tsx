@@ -4,21 +4,21 @@
  * @module
  */
 import { Hono } from "hono";
-import type { VirshRunner } from "./virsh/runner.ts";
-import type { Inventory } from "./inventory/service.ts";
+import type { Services } from "./services.ts";
 import { errorBody, toHttpError } from "./http_errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { domainsApi } from "./routes/domains_api.ts";
 import { pageRoutes } from "./routes/pages.tsx";
 import { staticRoutes } from "./routes/static.ts";
 import { ErrorPage } from "../views/pages.tsx";
-import type { DiskExtras } from "../views/dashboard.tsx";
+import { diskExtras } from "../views/disk_extras.tsx";
+import { jobsApi } from "./routes/jobs_api.ts";
+import { jobsUi } from "./routes/jobs_ui.tsx";
 
 /** Everything the app needs, injected so tests can substitute parts. */
-export interface AppDeps {
-  runner: VirshRunner;
-  inventory: Inventory;
-  extras?: DiskExtras;
+export interface AppDeps extends Services {
+  /** Directories copy destinations may be in (shown in the copy form). */
+  storageRoots?: () => readonly string[];
 }
 
 /** Builds the application. */
@@ -27,9 +27,15 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps.runner));
   app.route("/static", staticRoutes());
   app.route("/api/v1", domainsApi(deps.inventory));
+  app.route("/api/v1", jobsApi(deps));
+  app.route("/ui", jobsUi(deps));
   app.route(
     "/",
-    pageRoutes({ inventory: deps.inventory, uri: deps.runner.uri, extras: deps.extras }),
+    pageRoutes({
+      inventory: deps.inventory,
+      uri: deps.runner.uri,
+      extras: diskExtras({ canControl: true, storageRoots: deps.storageRoots?.() }),
+    }),
   );
 
   app.notFound((c) => {

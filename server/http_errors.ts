@@ -7,6 +7,7 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { VirshError } from "./virsh/errors.ts";
+import { JobConflictError, JobInputError, NotFoundError } from "./jobs/errors.ts";
 
 /** An error with an HTTP status, a stable code and a message a person can act on. */
 export class HttpError extends Error {
@@ -46,6 +47,9 @@ export function isLibvirtDown(e: unknown): e is VirshError {
 /** Maps any thrown value to an {@link HttpError}. */
 export function toHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
+  if (e instanceof JobInputError) return new HttpError(400, "invalid_input", e.message, e.field);
+  if (e instanceof NotFoundError) return new HttpError(404, "not_found", e.message);
+  if (e instanceof JobConflictError) return new HttpError(409, "conflict", e.message);
   if (e instanceof VirshError) {
     switch (e.kind) {
       case "unreachable":

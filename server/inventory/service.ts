@@ -30,6 +30,7 @@ export class Inventory {
   readonly #jobLookup: JobLookup;
   readonly #cacheMs: number;
   #cached: { at: number; domains: Promise<Domain[]> } | null = null;
+  readonly #names = new Map<string, { at: number; domain: ListedDomain }>();
 
   constructor(runner: VirshRunner, options: InventoryOptions = {}) {
     this.#runner = runner;
@@ -67,6 +68,18 @@ export class Inventory {
     const listed = await this.listNames();
     return listed.find((d) => d.name === nameOrUuid) ??
       listed.find((d) => d.uuid === nameOrUuid.toLowerCase()) ?? null;
+  }
+
+  /**
+   * Like {@link resolve} but answered from the last listing when it is recent enough (for
+   * displaying a name on a polled fragment, where a stale name is harmless).
+   */
+  async resolveCached(nameOrUuid: string, maxAgeMs = 60_000): Promise<ListedDomain | null> {
+    const hit = this.#names.get(nameOrUuid);
+    if (hit && Date.now() - hit.at < maxAgeMs) return hit.domain;
+    const found = await this.resolve(nameOrUuid);
+    if (found) this.#names.set(nameOrUuid, { at: Date.now(), domain: found });
+    return found;
   }
 
   /** One domain by exact name (or UUID), or null when libvirt has none. */

@@ -3,7 +3,7 @@
  */
 import { assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { Inventory } from "../../server/inventory/service.ts";
+import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI } from "../lab/lab.ts";
 import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
@@ -16,7 +16,9 @@ Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs 
     disks: [{ target: "vda", layers: 3 }, { target: "vdb", format: "raw", sizeMiB: 16 }],
   });
   const runner = new SpawnRunner({ uri: LAB_URI });
-  const app = createApp({ runner, inventory: new Inventory(runner, { cacheMs: 0 }) });
+  const app = createApp(
+    createServices(runner, { inventoryCacheMs: 0, monitor: { sampling: false, events: false } }),
+  );
   await using server = serveOnLoopback(app.fetch);
   const browser = await launchBrowser();
   try {

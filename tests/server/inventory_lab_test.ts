@@ -3,7 +3,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { Inventory } from "../../server/inventory/service.ts";
+import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, labVirsh } from "../lab/lab.ts";
 import type { Domain } from "../../server/inventory/model.ts";
@@ -11,7 +11,12 @@ import { parseListUuidName } from "../../server/virsh/parse/list.ts";
 
 function realApp() {
   const runner = new SpawnRunner({ uri: LAB_URI });
-  return { runner, app: createApp({ runner, inventory: new Inventory(runner, { cacheMs: 0 }) }) };
+  return {
+    runner,
+    app: createApp(
+      createServices(runner, { inventoryCacheMs: 0, monitor: { sampling: false, events: false } }),
+    ),
+  };
 }
 
 Deno.test("a running domain's chain is listed top to base with formats and sizes", async () => {

@@ -1,10 +1,12 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { Inventory } from "../../server/inventory/service.ts";
+import { createServices } from "../../server/services.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 
 function appWith(runner: FakeRunner) {
-  return createApp({ runner, inventory: new Inventory(runner, { cacheMs: 0 }) });
+  return createApp(
+    createServices(runner, { inventoryCacheMs: 0, monitor: { sampling: false, events: false } }),
+  );
 }
 
 Deno.test("names libvirt could never hold are refused with 400 before any virsh call", async () => {

@@ -1,0 +1,96 @@
+/**
+ * JSON API v1 for block jobs on a disk: read, start (pull, copy, commit) and control (pivot,
+ * abort, bandwidth). Thin: validate, resolve the domain to its UUID, call the job module.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import type { z } from "zod";
+import type { Inventory } from "../inventory/service.ts";
+import type { JobMonitor } from "../jobs/monitor.ts";
+import type { DiskRef, JobOperations } from "../jobs/operations.ts";
+import { diskTargetSchema } from "../inventory/names.ts";
+import { HttpError, invalidInput } from "../http_errors.ts";
+import { parseDomainParam } from "./domains_api.ts";
+import { abortBody, bandwidthBody, commitBody, copyBody, pullBody } from "./job_inputs.ts";
+
+/** What the job routes need. */
+export interface JobRouteDeps {
+  inventory: Inventory;
+  monitor: JobMonitor;
+  operations: JobOperations;
+}
+
+/** Validates `:target`. */
+export function parseTargetParam(raw: string): string {
+  const r = diskTargetSchema.safeParse(raw);
+  if (!r.success) throw invalidInput(r.error, "disk target");
+  return r.data;
+}
+
+/** Reads and validates a JSON body; an absent body reads as `{}` when `optional`. */
+export async function jsonBody<T>(c: Context, schema: z.ZodType<T>, optional = false): Promise<T> {
+  const text = await c.req.text();
+  let data: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
+    }
+  } else if (!optional) {
+    throw new HttpError(400, "invalid_json", "A JSON body is required");
+  }
+  const r = schema.safeParse(data);
+  if (!r.success) throw invalidInput(r.error, "body");
+  return r.data;
+}
+
+/** Routes under `/api/v1/domains/:name/disks/:target`. */
+export function jobsApi(deps: JobRouteDeps): Hono {
+  const app = new Hono();
+
+  /** Name + target → UUID + target; 400 before any virsh call, 404 when unknown. */
+  const diskRef = async (c: Context): Promise<DiskRef & { name: string }> => {
+    const name = parseDomainParam(c.req.param("name")!);
+    const target = parseTargetParam(c.req.param("target")!);
+    const listed = await deps.inventory.resolve(name);
+    if (!listed) throw new HttpError(404, "not_found", `No domain named ${JSON.stringify(name)}`);
+    return { uuid: listed.uuid, target, name: listed.name };
+  };
+  const done = (c: Context, job: unknown, status: 200 | 202) => {
+    deps.inventory.invalidate();
+    return c.json({ job }, status);
+  };
+
+  const base = "/domains/:name/disks/:target";
+  app.get(`${base}/job`, async (c) => {
+    const ref = await diskRef(c);
+    return c.json({ job: deps.monitor.getJob(ref.uuid, ref.target) });
+  });
+  app.post(`${base}/pull`, async (c) => {
+    const body = await jsonBody(c, pullBody, true);
+    return done(c, await deps.operations.startPull(await diskRef(c), body), 202);
+  });
+  app.post(`${base}/copy`, async (c) => {
+    const body = await jsonBody(c, copyBody);
+    return done(c, await deps.operations.startCopy(await diskRef(c), body), 202);
+  });
+  app.post(`${base}/commit`, async (c) => {
+    const body = await jsonBody(c, commitBody, true);
+    return done(c, await deps.operations.startCommit(await diskRef(c), body), 202);
+  });
+  app.post(`${base}/job/pivot`, async (c) => {
+    await jsonBody(c, abortBody.pick({}), true);
+    return done(c, await deps.operations.pivot(await diskRef(c)), 200);
+  });
+  app.post(`${base}/job/abort`, async (c) => {
+    const body = await jsonBody(c, abortBody, true);
+    return done(c, await deps.operations.abort(await diskRef(c), body.mode ?? "abort"), 200);
+  });
+  app.post(`${base}/job/bandwidth`, async (c) => {
+    const body = await jsonBody(c, bandwidthBody);
+    return done(c, await deps.operations.setBandwidth(await diskRef(c), body.bandwidthBytes), 200);
+  });
+  return app;
+}

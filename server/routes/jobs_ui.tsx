@@ -1,0 +1,184 @@
+/**
+ * Browser endpoints for jobs: each answers with the next state of a piece of the page (a disk, a
+ * job card, a preview), the htmx way. Errors come back as the same piece with the message in it,
+ * so htmx 4 (which swaps 4xx/5xx) shows them where the operator clicked.
+ *
+ * @module
+ */
+import { type Context, Hono } from "hono";
+import type { z } from "zod";
+import type { Inventory } from "../inventory/service.ts";
+import type { Disk, Domain } from "../inventory/model.ts";
+import type { JobMonitor } from "../jobs/monitor.ts";
+import type { DiskRef, JobOperations } from "../jobs/operations.ts";
+import type { PreviewRequest } from "../jobs/preview.ts";
+import { uuidSchema } from "../inventory/names.ts";
+import { HttpError, invalidInput, toHttpError } from "../http_errors.ts";
+import { parseTargetParam } from "./jobs_api.ts";
+import { bandwidthForm, commitForm, copyForm, pullForm } from "./job_inputs.ts";
+import { DiskRow } from "../../views/dashboard.tsx";
+import { diskExtras } from "../../views/disk_extras.tsx";
+import { diskElementId, JobCard, JobStatus } from "../../views/job.tsx";
+import { formErrorId, PlanPreview } from "../../views/job_forms.tsx";
+
+/** What the browser job routes need. */
+export interface JobUiDeps {
+  inventory: Inventory;
+  monitor: JobMonitor;
+  operations: JobOperations;
+  storageRoots?: () => readonly string[];
+  /** Can this request start and control jobs? */
+  canControl?: (c: Context) => boolean;
+}
+
+const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as const;
+type StartOp = keyof typeof START_FORMS;
+
+/** Routes under `/ui/domains/:uuid/disks/:target`. */
+export function jobsUi(deps: JobUiDeps): Hono {
+  const app = new Hono();
+  const canControl = (c: Context) => deps.canControl?.(c) ?? true;
+
+  const ref = (c: Context): DiskRef => {
+    const uuid = uuidSchema.safeParse(c.req.param("uuid"));
+    if (!uuid.success) throw invalidInput(uuid.error, "domain UUID");
+    return { uuid: uuid.data, target: parseTargetParam(c.req.param("target")!) };
+  };
+
+  const form = async <T,>(c: Context, schema: z.ZodType<T>): Promise<T> => {
+    const body = await c.req.parseBody();
+    const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries(body)) if (typeof v === "string") fields[k] = v;
+    const r = schema.safeParse(fields);
+    if (!r.success) throw invalidInput(r.error, "form");
+    return r.data;
+  };
+
+  /** The disk's article, fresh from libvirt, optionally with a notice on its job card. */
+  const renderDisk = async (c: Context, r: DiskRef, notice: string | null, status = 200) => {
+    deps.inventory.invalidate();
+    const domain = await deps.inventory.getDomain(r.uuid);
+    const disk = domain?.disks.find((d) => d.target === r.target);
+    if (!domain || !disk) {
+      return c.html(
+        <article class="disk" id={diskElementId(r.uuid, r.target)}>
+          <p class="error-message">
+            {notice ?? `Disk ${r.target} is no longer part of this domain.`}
+          </p>
+        </article>,
+        status === 200 ? 404 : status as 400,
+      );
+    }
+    const extras = diskExtras({
+      canControl: canControl(c),
+      storageRoots: deps.storageRoots?.(),
+      notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
+    });
+    return c.html(<DiskRow domain={domain} disk={disk} extras={extras} />, status as 200);
+  };
+
+  const base = "/domains/:uuid/disks/:target";
+
+  app.get(`${base}/job/status`, async (c) => {
+    const r = ref(c);
+    const seen = c.req.query("seen") ?? "";
+    // Answered from the monitor's memory: polling browsers never cause virsh calls.
+    const job = deps.monitor.getJob(r.uuid, r.target);
+    if (job && job.phase === seen) {
+      const listed = await deps.inventory.resolveCached(r.uuid);
+      return c.html(
+        <JobStatus uuid={r.uuid} target={r.target} domainName={listed?.name ?? ""} job={job} />,
+      );
+    }
+    // The phase changed: new controls, and after the end a new chain. Replace the whole disk.
+    c.header("HX-Retarget", `#${diskElementId(r.uuid, r.target)}`);
+    c.header("HX-Reswap", "outerHTML");
+    return renderDisk(c, r, null);
+  });
+
+  const control = (
+    name: string,
+    act: (r: DiskRef) => Promise<unknown>,
+  ) =>
+    app.post(`${base}/job/${name}`, async (c) => {
+      const r = ref(c);
+      if (!canControl(c)) {
+        throw new HttpError(403, "forbidden", "Controlling jobs needs the operator role");
+      }
+      try {
+        await act(r);
+      } catch (e) {
+        const err = toHttpError(e);
+        return renderDisk(c, r, err.message, err.status);
+      }
+      return renderDisk(c, r, null);
+    });
+  control("pivot", (r) => deps.operations.pivot(r));
+  control("keep", (r) => deps.operations.abort(r, "keep-copy"));
+  control("abort", (r) => deps.operations.abort(r, "abort"));
+
+  app.post(`${base}/job/bandwidth`, async (c) => {
+    const r = ref(c);
+    if (!canControl(c)) {
+      throw new HttpError(403, "forbidden", "Controlling jobs needs the operator role");
+    }
+    const listed = await deps.inventory.resolveCached(r.uuid);
+    const card = (notice: string | null, status: number) => {
+      const job = deps.monitor.getJob(r.uuid, r.target);
+      if (!job) return renderDisk(c, r, notice, status);
+      return c.html(
+        <JobCard
+          uuid={r.uuid}
+          target={r.target}
+          domainName={listed?.name ?? ""}
+          job={job}
+          notice={notice}
+          canControl
+        />,
+        status as 200,
+      );
+    };
+    try {
+      const bytes = await form(c, bandwidthForm);
+      await deps.operations.setBandwidth(r, bytes);
+    } catch (e) {
+      const err = toHttpError(e);
+      return card(err.message, err.status);
+    }
+    return card(null, 200);
+  });
+
+  for (const op of Object.keys(START_FORMS) as StartOp[]) {
+    app.post(`${base}/${op}`, async (c) => {
+      const r = ref(c);
+      try {
+        if (!canControl(c)) {
+          throw new HttpError(403, "forbidden", "Starting jobs needs the operator role");
+        }
+        const input = await form(c, START_FORMS[op] as z.ZodType<unknown>);
+        if (op === "copy") await deps.operations.startCopy(r, input as never);
+        else if (op === "pull") await deps.operations.startPull(r, input as never);
+        else await deps.operations.startCommit(r, input as never);
+      } catch (e) {
+        const err = toHttpError(e);
+        // Keep the operator's input: show the error in the form instead of replacing the disk.
+        c.header("HX-Retarget", `#${formErrorId(r.uuid, r.target, op)}`);
+        c.header("HX-Reswap", "innerHTML");
+        return c.html(<p class="error-message" role="alert">{err.message}</p>, err.status);
+      }
+      return renderDisk(c, r, null);
+    });
+
+    app.post(`${base}/preview/${op}`, async (c) => {
+      const r = ref(c);
+      try {
+        const input = await form(c, START_FORMS[op] as z.ZodType<unknown>);
+        const plan = await deps.operations.preview(r, { op, input } as PreviewRequest);
+        return c.html(<PlanPreview plan={plan} />);
+      } catch (e) {
+        return c.html(<PlanPreview plan={null} error={toHttpError(e).message} />);
+      }
+    });
+  }
+  return app;
+}

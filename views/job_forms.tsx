@@ -1,0 +1,214 @@
+/**
+ * The forms that start a job on a disk, each with a live preview of the exact virsh command and
+ * of the chain the disk will have afterwards. Pure.
+ *
+ * @module
+ */
+import type { Disk, Domain } from "../server/inventory/model.ts";
+import type { JobPlan } from "../server/jobs/preview.ts";
+import { baseName } from "./chain.tsx";
+import { diskElementId, diskUiPath } from "./job.tsx";
+
+/** Element id of a start form's error box. */
+export function formErrorId(uuid: string, target: string, op: string): string {
+  return `formerr-${uuid}-${target}-${op}`;
+}
+
+/** Props of {@link StartJobForms}. */
+export interface StartJobFormsProps {
+  domain: Domain;
+  disk: Disk;
+  /** Directories copies may be written to (shown as suggestions). */
+  storageRoots?: readonly string[];
+}
+
+/** Why no job can start on this disk, or null when one can. */
+export function cannotStartReason(domain: Domain, disk: Disk): string | null {
+  if (domain.state !== "running") return "Block jobs need a running domain.";
+  if (disk.chain.length === 0) return "This drive has no media.";
+  if (disk.warnings.length) {
+    return "Jobs are disabled on this disk until the warning above is resolved.";
+  }
+  if (disk.type !== "file" && disk.type !== "block") {
+    return `blockboard runs jobs on file and block disks; this one is ${disk.type}.`;
+  }
+  return null;
+}
+
+/** Pull, copy and commit forms, folded away until asked for. */
+export function StartJobForms({ domain, disk, storageRoots = [] }: StartJobFormsProps) {
+  const reason = cannotStartReason(domain, disk);
+  if (reason) return <p class="muted start-disabled">{reason}</p>;
+  const ui = diskUiPath(domain.uuid, disk.target);
+  const target = `#${diskElementId(domain.uuid, disk.target)}`;
+  const backing = disk.chain.slice(1);
+  const top = disk.chain[0];
+  const suggestedDir = storageRoots[0] ?? top.path.slice(0, top.path.lastIndexOf("/"));
+  const stem = baseName(top.path).replace(/\.[^.]*$/, "");
+  const formAttrs = (op: string) => ({
+    "hx-post": `${ui}/${op}`,
+    "hx-target": target,
+    "hx-swap": "outerHTML",
+    "hx-disable": "find button",
+    class: `start-form start-${op}`,
+    "data-op": op,
+  });
+  const preview = (op: string) => (
+    <div
+      class="preview"
+      hx-post={`${ui}/preview/${op}`}
+      hx-trigger="load, input from:closest form delay:300ms, change from:closest form"
+      hx-include="closest form"
+      hx-swap="innerHTML"
+    >
+    </div>
+  );
+  return (
+    <details class="start-jobs">
+      <summary>Start a block job on {disk.target}…</summary>
+      <div class="start-grid">
+        <form {...formAttrs("copy")}>
+          <h4>Copy (mirror) to a new file</h4>
+          <label>
+            Destination (absolute path)
+            <input
+              name="dest"
+              type="text"
+              required
+              spellcheck={false}
+              autocomplete="off"
+              value={`${suggestedDir}/${stem}-copy.${disk.format === "raw" ? "raw" : "qcow2"}`}
+            />
+          </label>
+          {storageRoots.length
+            ? <p class="hint">Allowed directories: {storageRoots.join(", ")}</p>
+            : null}
+          <label>
+            Format
+            <select name="format">
+              <option value="qcow2" selected={disk.format !== "raw"}>qcow2</option>
+              <option value="raw" selected={disk.format === "raw"}>raw</option>
+            </select>
+          </label>
+          <label class="check">
+            <input type="checkbox" name="shallow" value="true" disabled={backing.length === 0} />
+            shallow: copy only the active layer; the copy keeps the current backing file
+          </label>
+          <label class="check">
+            <input type="checkbox" name="reuseExternal" value="true" />
+            reuse external: the destination already exists (you made it); its format must be stated
+          </label>
+          <BandwidthInput />
+          {domain.persistent
+            ? (
+              <p class="hint">
+                This domain is persistent, so the copy runs as a transient job (<code>
+                  --transient-job
+                </code>): if the domain or libvirtd restarts mid-copy the job is lost and must be
+                started again. After a pivot libvirt also updates the saved definition.
+              </p>
+            )
+            : null}
+          {preview("copy")}
+          <div class="form-error" id={formErrorId(domain.uuid, disk.target, "copy")}></div>
+          <button type="submit" class="btn btn-primary">Start copy</button>
+        </form>
+
+        <form {...formAttrs("pull")}>
+          <h4>Pull backing data into {baseName(top.path)}</h4>
+          {backing.length === 0 ? <p class="muted">No backing layers: nothing to pull.</p> : (
+            <label>
+              Pull down to
+              <select name="base">
+                <option value="">everything (flatten the chain)</option>
+                {backing.slice(0, -1).map((l) => (
+                  <option value={l.path}>keep {baseName(l.path)} and below</option>
+                ))}
+              </select>
+            </label>
+          )}
+          <BandwidthInput />
+          {backing.length ? preview("pull") : null}
+          <div class="form-error" id={formErrorId(domain.uuid, disk.target, "pull")}></div>
+          <button type="submit" class="btn btn-primary" disabled={backing.length === 0}>
+            Start pull
+          </button>
+        </form>
+
+        <form {...formAttrs("commit")}>
+          <h4>Commit layers down into a base</h4>
+          {backing.length === 0
+            ? <p class="muted">No backing layers: nothing to commit into.</p>
+            : (
+              <>
+                <label>
+                  Top (commit from)
+                  <select name="top">
+                    {disk.chain.slice(0, -1).map((l, i) => (
+                      <option value={l.path} selected={i === 0}>
+                        {baseName(l.path)}
+                        {i === 0 ? " (active: an active commit, ends with a pivot)" : ""}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  Base (commit into)
+                  <select name="base">
+                    {backing.map((l, i) => (
+                      <option value={l.path} selected={i === backing.length - 1}>
+                        {baseName(l.path)}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              </>
+            )}
+          <BandwidthInput />
+          {backing.length ? preview("commit") : null}
+          <div class="form-error" id={formErrorId(domain.uuid, disk.target, "commit")}></div>
+          <button type="submit" class="btn btn-primary" disabled={backing.length === 0}>
+            Start commit
+          </button>
+        </form>
+      </div>
+    </details>
+  );
+}
+
+function BandwidthInput() {
+  return (
+    <label>
+      Bandwidth limit, MiB/s (empty or 0: none)
+      <input name="bandwidthMiB" type="number" min="0" step="any" inputmode="decimal" />
+    </label>
+  );
+}
+
+/** Props of {@link PlanPreview}. */
+export interface PlanPreviewProps {
+  plan: JobPlan | null;
+  /** Why the input cannot run, instead of a plan. */
+  error?: string | null;
+}
+
+/** The command that will run and the chain afterwards. */
+export function PlanPreview({ plan, error }: PlanPreviewProps) {
+  if (error) return <p class="error-message">{error}</p>;
+  if (!plan) return null;
+  return (
+    <div class="plan">
+      <div class="plan-label">Will run</div>
+      <pre class="command"><code>{plan.commandLine}</code></pre>
+      <div class="plan-label">Chain afterwards (active first)</div>
+      <ol class="chain-after">
+        {plan.chainAfter.map((l) => (
+          <li>
+            <code>{l.path}</code> <span class="fmt">{l.format ?? "?"}</span>
+          </li>
+        ))}
+      </ol>
+      {plan.notes.map((n) => <p class="hint">{n}</p>)}
+    </div>
+  );
+}
