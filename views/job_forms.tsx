@@ -57,7 +57,7 @@ export function StartJobForms({ domain, disk, storageRoots = [] }: StartJobForms
     <div
       class="preview"
       hx-post={`${ui}/preview/${op}`}
-      hx-trigger="load, input from:closest form delay:300ms, change from:closest form"
+      hx-trigger="load, input from:'closest form' delay:300ms, change from:'closest form'"
       hx-include="closest form"
       hx-swap="innerHTML"
     >
