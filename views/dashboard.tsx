@@ -113,6 +113,14 @@ export function DiskRow({ domain, disk, extras }: DiskRowProps) {
       </header>
       {disk.warnings.map((w) => <p class="warning">{w}</p>)}
       <Chain chain={disk.chain} />
+      {domain.state !== "running" && disk.chain.length === 1 && disk.format !== "raw"
+        ? (
+          <p class="muted chain-note">
+            The domain is not running: libvirt shows the backing layers below the active one once it
+            starts (blockboard does not open image files to guess them).
+          </p>
+        )
+        : null}
       {disk.mirror
         ? (
           <p class="mirror">
