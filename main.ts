@@ -1,12 +1,21 @@
 /**
- * Starts blockboard: `deno task start [--host ADDR] [--port N] [--connect URI]`.
+ * Starts blockboard: `deno task start [--host ADDR] [--port N] [--connect URI] ...` (see USAGE).
+ *
+ * Opens the database, decides whether it may listen (open mode only on loopback without
+ * credentials), fixes the storage roots, and serves the app with every guard in place.
  *
  * @module
  */
 import { ConfigError, parseConfig, USAGE } from "./server/config.ts";
 import { SpawnRunner } from "./server/virsh/runner.ts";
-import { createServices } from "./server/services.ts";
+import { createSecurity, createServices } from "./server/services.ts";
 import { createApp } from "./server/app.tsx";
+import { openDatabase } from "./server/db.ts";
+import { ENV_TOKEN_VARIABLE } from "./server/auth/tokens.ts";
+import { allowedHosts } from "./server/security/host.ts";
+import { decideListen } from "./server/security/listen.ts";
+import { checkCopyDestination, defaultStorageRoots } from "./server/security/destinations.ts";
+import { Inventory } from "./server/inventory/service.ts";
 
 if (import.meta.main) {
   let parsed;
@@ -22,23 +31,99 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const { config } = parsed;
+
+  let db;
+  try {
+    db = openDatabase(config.dataDir);
+  } catch (e) {
+    console.error(
+      `blockboard: cannot open the database in ${config.dataDir}: ${(e as Error).message}`,
+    );
+    Deno.exit(1);
+  }
+  let security;
+  try {
+    security = createSecurity({
+      db,
+      allowedHosts: allowedHosts({
+        listenHost: config.host,
+        port: config.port,
+        extra: config.allowedHosts,
+      }),
+      listenHost: config.host,
+      port: config.port,
+      secureCookie: config.tls !== null,
+      envToken: Deno.env.get(ENV_TOKEN_VARIABLE),
+    });
+  } catch (e) {
+    console.error(`blockboard: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+  const decision = decideListen(config.host, !isOpen(security));
+  if (!decision.start) {
+    console.error(`blockboard: ${decision.message}`);
+    Deno.exit(1);
+  }
+
   const runner = new SpawnRunner({
     uri: config.connect,
     timeoutMs: config.virshTimeoutMs,
     maxConcurrent: config.virshMaxConcurrent,
   });
-  const services = createServices(runner);
+  let storageRoots = config.storageRoots;
+  if (storageRoots === null) {
+    // Default: libvirt's image directory plus wherever the host's disk images already are.
+    const paths: string[] = [];
+    try {
+      for (const domain of await new Inventory(runner).listDomains()) {
+        for (const disk of domain.disks) {
+          for (const layer of disk.chain) paths.push(layer.path);
+        }
+      }
+    } catch (e) {
+      console.error(`blockboard: could not list disk images yet: ${(e as Error).message}`);
+    }
+    storageRoots = defaultStorageRoots(paths);
+  }
+  const roots = storageRoots;
+  const services = createServices(runner, {
+    operations: {
+      checkDestination: (dest, reuseExternal) =>
+        checkCopyDestination(dest, { reuseExternal, roots }),
+    },
+  });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
   );
-  const app = createApp(services);
-  Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: ({ hostname, port }) =>
+  const app = createApp({ ...services, security, storageRoots: () => roots });
+  const scheme = config.tls ? "https" : "http";
+  const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
+    console.log(
+      `blockboard listening on ${scheme}://${hostname}:${port}/ (libvirt ${config.connect}; ` +
+        `storage roots ${roots.join(", ")})`,
+    );
+    if (security.openMode()) {
       console.log(
-        `blockboard listening on http://${hostname}:${port}/ (libvirt ${config.connect})`,
-      ),
-  }, app.fetch);
+        "blockboard: no users or tokens: open mode (loopback only). " +
+          "Create one with `deno task user add NAME --role admin`.",
+      );
+    }
+  };
+  if (config.tls) {
+    Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      cert: Deno.readTextFileSync(config.tls.certFile),
+      key: Deno.readTextFileSync(config.tls.keyFile),
+      onListen,
+    }, app.fetch);
+  } else {
+    Deno.serve({ hostname: config.host, port: config.port, onListen }, app.fetch);
+  }
+}
+
+/** True when no user and no token exists (whatever the listening address). */
+function isOpen(security: ReturnType<typeof createSecurity>): boolean {
+  return security.users.count() === 0 && !security.tokens.hasAny();
 }

@@ -1,42 +1,132 @@
 /**
- * The Hono application: composes routes and turns errors into JSON (API) or a page (HTML).
+ * The Hono application: the security chain (headers → Host → Origin → auth → CSRF), role gates
+ * per route group, the audit hooks, the routes, and errors as JSON (API) or a page (HTML).
+ *
+ * Without `security` (unit tests that build `createApp(createServices(runner))`) it runs in open
+ * loopback mode: the caller is the local admin and no guard runs. `main.ts` always passes
+ * `security`.
  *
  * @module
  */
-import { Hono } from "hono";
-import type { Services } from "./services.ts";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { contextStorage, tryGetContext } from "hono/context-storage";
+import type { SecurityServices, Services } from "./services.ts";
 import { errorBody, toHttpError } from "./http_errors.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { domainsApi } from "./routes/domains_api.ts";
 import { pageRoutes } from "./routes/pages.tsx";
 import { staticRoutes } from "./routes/static.ts";
+import { authRoutes } from "./routes/auth.tsx";
+import { type AuditCaller, auditRoutes, recordVirshCall } from "./routes/audit.tsx";
 import { ErrorPage } from "../views/pages.tsx";
+import type { LayoutSession } from "../views/layout.tsx";
 import { diskExtras } from "../views/disk_extras.tsx";
+import type { DiskExtras } from "../views/dashboard.tsx";
 import { jobsApi } from "./routes/jobs_api.ts";
 import { jobsUi } from "./routes/jobs_ui.tsx";
+import { type AuthVariables, requireRole } from "./auth/middleware.ts";
+import { roleAtLeast } from "./auth/roles.ts";
+import { OPEN_MODE_USER } from "./auth/users.ts";
+import { securityMiddleware } from "./security/stack.ts";
+import { clientAddress as peerAddress } from "./security/client.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
   /** Directories copy destinations may be in (shown in the copy form). */
   storageRoots?: () => readonly string[];
+  /** Login, sessions, tokens, audit; absent means open loopback mode without guards. */
+  security?: SecurityServices;
+}
+
+/** Context variables of the app. */
+export interface AppEnv {
+  Variables: AuthVariables & {
+    layoutSession: LayoutSession;
+    /** Set once a virsh call of this request went into the audit log. */
+    auditedVirsh: boolean;
+  };
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Paths anyone may reach: the login form and the assets it needs, and the health probe. */
+const PUBLIC_PATHS = /^\/(?:login|logout|healthz|static\/.*)$/;
+
+/** The request being served, if any (virsh calls from the monitor have none). */
+function currentContext(): Context<AppEnv> | undefined {
+  return tryGetContext<AppEnv>();
+}
+
+/** Can the caller of this request start and control jobs? */
+function canControl(c: Context | undefined): boolean {
+  const user = (c as Context<AppEnv> | undefined)?.var.user;
+  return user ? roleAtLeast(user.role, "operator") : false;
 }
 
 /** Builds the application. */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const security = deps.security;
+  const uri = deps.runner.uri;
+  app.use(contextStorage());
+
+  if (security) {
+    app.use(auditRefusals(security));
+    app.use(
+      ...(securityMiddleware({
+        allowedHosts: security.allowedHosts,
+        sessions: security.sessions,
+        tokens: security.tokens,
+        openMode: security.openMode,
+        secureCookie: security.secureCookie,
+        clientAddress: security.clientAddress,
+      }) as unknown as MiddlewareHandler<AppEnv>[]),
+    );
+    deps.runner.onCall((record) => {
+      const c = currentContext();
+      const caller = c ? callerOf(c) : null;
+      if (recordVirshCall(security.audit, record, caller) && c) c.set("auditedVirsh", true);
+    });
+  } else {
+    app.use(openLoopback());
+  }
+  app.use(async (c, next) => {
+    c.set("layoutSession", {
+      user: c.var.user,
+      csrfToken: c.var.csrfToken,
+      openMode: c.var.openMode,
+      port: security?.port,
+    });
+    await next();
+  });
+
+  // Role gates: reading needs viewer; changing anything needs operator; the audit log operator.
+  app.use(async (c, next) => {
+    const path = c.req.path;
+    if (PUBLIC_PATHS.test(path)) return await next();
+    const needed = path === "/audit" || path.startsWith("/audit.")
+      ? "operator"
+      : SAFE_METHODS.has(c.req.method)
+      ? "viewer"
+      : "operator";
+    return await requireRole(needed)(c as never, next);
+  });
+
   app.route("/", healthRoutes(deps.runner));
   app.route("/static", staticRoutes());
+  if (security) {
+    app.route("/", authRoutes({ security, uri }));
+    app.route("/", auditRoutes({ audit: security.audit, uri }));
+  }
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
-  app.route("/ui", jobsUi(deps));
-  app.route(
-    "/",
-    pageRoutes({
-      inventory: deps.inventory,
-      uri: deps.runner.uri,
-      extras: diskExtras({ canControl: true, storageRoots: deps.storageRoots?.() }),
-    }),
-  );
+  app.route("/ui", jobsUi({ ...deps, canControl: (c) => canControl(c) }));
+  // Pages are rendered inside the request, so the forms follow the caller's role.
+  const extras: DiskExtras = (domain, disk) =>
+    diskExtras({ canControl: canControl(currentContext()), storageRoots: deps.storageRoots?.() })(
+      domain,
+      disk,
+    );
+  app.route("/", pageRoutes({ inventory: deps.inventory, uri, extras }));
 
   app.notFound((c) => {
     if (c.req.path.startsWith("/api/")) {
@@ -45,12 +135,7 @@ export function createApp(deps: AppDeps): Hono {
       }, 404);
     }
     return c.html(
-      <ErrorPage
-        uri={deps.runner.uri}
-        status={404}
-        title="Not found"
-        message={`Nothing at ${c.req.path}`}
-      />,
+      <ErrorPage uri={uri} status={404} title="Not found" message={`Nothing at ${c.req.path}`} />,
       404,
     );
   });
@@ -61,7 +146,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.html(
       <ErrorPage
-        uri={deps.runner.uri}
+        uri={uri}
         status={err.status}
         title={titleFor(err.status)}
         message={err.message}
@@ -70,6 +155,66 @@ export function createApp(deps: AppDeps): Hono {
     );
   });
   return app;
+}
+
+/** Open loopback mode without the guard chain: the caller is the local admin. */
+function openLoopback(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("user", { name: OPEN_MODE_USER, role: "admin", via: "open" });
+    c.set("session", null);
+    c.set("csrfToken", null);
+    c.set("openMode", true);
+    c.set("clientAddress", peerAddress(c));
+    await next();
+  };
+}
+
+function callerOf(c: Context<AppEnv>): AuditCaller {
+  const user = c.var.user;
+  return {
+    user: user?.name ?? "anonymous",
+    role: user?.role ?? "none",
+    client: c.var.clientAddress ?? peerAddress(c),
+    action: `${c.req.method} ${c.req.path}`.slice(0, 200),
+  };
+}
+
+/**
+ * Audits every unsafe request that did not succeed (refused 4xx, failed 5xx) unless a virsh call
+ * of it was already recorded; login records its own attempts.
+ */
+function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("auditedVirsh", false);
+    await next();
+    if (SAFE_METHODS.has(c.req.method) || c.req.path === "/login") return;
+    const status = c.res.status;
+    if (status < 400 || c.var.auditedVirsh) return;
+    const caller = callerOf(c);
+    let message = "";
+    try {
+      const text = await c.res.clone().text();
+      message = extractMessage(text);
+    } catch {
+      // An unreadable body still gets its status recorded.
+    }
+    security.audit.record({
+      ...caller,
+      result: status >= 500 ? "failed" : "refused",
+      message: `${status} ${message}`.trim().slice(0, 2000),
+    });
+  };
+}
+
+/** The error message of a JSON error body, or the text with markup removed. */
+function extractMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
+    if (typeof parsed.error?.message === "string") return parsed.error.message;
+  } catch {
+    // not JSON
+  }
+  return text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 500);
 }
 
 function titleFor(status: number): string {

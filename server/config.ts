@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { DEFAULT_DATA_DIR } from "./db.ts";
 
 /** Validated server configuration. */
 export interface Config {
@@ -20,6 +21,17 @@ export interface Config {
   virshTimeoutMs: number;
   /** Largest number of virsh processes running at once. */
   virshMaxConcurrent: number;
+  /** Directory holding the database (users, sessions, tokens, audit log). */
+  dataDir: string;
+  /** Extra `Host` values to accept (`name` or `name:port`), on top of the defaults. */
+  allowedHosts: string[];
+  /**
+   * Directories copy destinations must lie in; null means the default (libvirt's image directory
+   * plus the directories holding the host's disk images at start, found by `main.ts`).
+   */
+  storageRoots: string[] | null;
+  /** PEM certificate and key for TLS; both or neither. */
+  tls: { certFile: string; keyFile: string } | null;
 }
 
 /** Usage text printed by `--help` and after a bad value. */
@@ -31,7 +43,18 @@ Options (each has an environment variable; the flag wins):
   --connect URI        libvirt connection URI         LIBVIRT_DEFAULT_URI (default qemu:///system)
   --virsh-timeout MS   deadline per virsh call        BLOCKBOARD_VIRSH_TIMEOUT_MS (default 30000)
   --virsh-max N        virsh processes at once        BLOCKBOARD_VIRSH_MAX (default 8)
+  --data-dir DIR       users, sessions, audit log     BLOCKBOARD_DATA_DIR (default ${DEFAULT_DATA_DIR})
+  --allowed-host NAME  extra Host name[:port] to serve; repeatable
+                                                      BLOCKBOARD_ALLOWED_HOSTS (comma-separated)
+  --storage-root DIR   where copies may be written; repeatable
+                                                      BLOCKBOARD_STORAGE_ROOTS (colon-separated)
+                       (default /var/lib/libvirt/images + directories of the host's disk images)
+  --tls-cert FILE      PEM certificate (with --tls-key) BLOCKBOARD_TLS_CERT
+  --tls-key FILE       PEM private key                  BLOCKBOARD_TLS_KEY
   --help               show this text
+
+Listening beyond loopback needs a user or an API token first:
+  deno task user add NAME --role admin       (or set BLOCKBOARD_TOKEN)
 `;
 
 /** A configuration problem: the message says which value and why. */
@@ -55,6 +78,18 @@ const uriSchema = z.string().regex(
 const positiveInt = (max: number) =>
   z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1).max(max);
 
+const pathSchema = z.string().min(1, "must not be empty").max(4096).refine(
+  (s) => !s.includes("\0"),
+  "must not contain NUL",
+);
+const absoluteDirSchema = pathSchema
+  .refine((s) => s.startsWith("/"), "must be an absolute path")
+  .refine((s) => !s.split("/").includes(".."), "must not contain '..'");
+const allowedHostSchema = z.string().min(1, "must not be empty").max(260).regex(
+  /^(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/,
+  "must be a host name or address, optionally with :port",
+);
+
 /** Result of {@link parseConfig}: either a config or a request for help. */
 export type ParsedConfig = { help: true } | { help: false; config: Config };
 
@@ -66,7 +101,7 @@ export function parseConfig(
   args: string[],
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): ParsedConfig {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args,
@@ -76,6 +111,11 @@ export function parseConfig(
         connect: { type: "string" },
         "virsh-timeout": { type: "string" },
         "virsh-max": { type: "string" },
+        "data-dir": { type: "string" },
+        "allowed-host": { type: "string", multiple: true },
+        "storage-root": { type: "string", multiple: true },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -94,6 +134,21 @@ export function parseConfig(
     }
     return r.data;
   };
+  /** Repeatable flag, else the variable split on `separator`, else null. */
+  const pickList = (flag: string, variable: string, separator: string): string[] | null => {
+    const flagged = values[flag] as string[] | undefined;
+    if (flagged && flagged.length) return flagged;
+    const raw = env[variable];
+    if (raw === undefined || raw.trim() === "") return null;
+    return raw.split(separator).map((s) => s.trim()).filter((s) => s !== "");
+  };
+  const fieldList = (label: string, schema: z.ZodType<string>, raw: string[] | null) =>
+    raw === null ? null : raw.map((item) => field(label, schema, item));
+  const certFile = (values["tls-cert"] as string | undefined) ?? env.BLOCKBOARD_TLS_CERT;
+  const keyFile = (values["tls-key"] as string | undefined) ?? env.BLOCKBOARD_TLS_KEY;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError("--tls-cert and --tls-key must be given together");
+  }
   return {
     help: false,
     config: {
@@ -114,6 +169,27 @@ export function parseConfig(
         positiveInt(256),
         pick("virsh-max", "BLOCKBOARD_VIRSH_MAX", "8"),
       ),
+      dataDir: field(
+        "--data-dir/BLOCKBOARD_DATA_DIR",
+        pathSchema,
+        pick("data-dir", "BLOCKBOARD_DATA_DIR", DEFAULT_DATA_DIR),
+      ),
+      allowedHosts: fieldList(
+        "--allowed-host/BLOCKBOARD_ALLOWED_HOSTS",
+        allowedHostSchema,
+        pickList("allowed-host", "BLOCKBOARD_ALLOWED_HOSTS", ","),
+      ) ?? [],
+      storageRoots: fieldList(
+        "--storage-root/BLOCKBOARD_STORAGE_ROOTS",
+        absoluteDirSchema,
+        pickList("storage-root", "BLOCKBOARD_STORAGE_ROOTS", ":"),
+      ),
+      tls: certFile !== undefined && keyFile !== undefined
+        ? {
+          certFile: field("--tls-cert/BLOCKBOARD_TLS_CERT", pathSchema, certFile),
+          keyFile: field("--tls-key/BLOCKBOARD_TLS_KEY", pathSchema, keyFile),
+        }
+        : null,
     },
   };
 }

@@ -8,6 +8,14 @@ import type { VirshRunner } from "./virsh/runner.ts";
 import { Inventory } from "./inventory/service.ts";
 import { JobMonitor, type JobMonitorOptions } from "./jobs/monitor.ts";
 import { JobOperations, type JobOperationsOptions } from "./jobs/operations.ts";
+import type { Context } from "hono";
+import type { Database } from "./db.ts";
+import { UserStore } from "./auth/users.ts";
+import { SessionStore } from "./auth/sessions.ts";
+import { TokenStore } from "./auth/tokens.ts";
+import { LoginRateLimiter } from "./auth/ratelimit.ts";
+import { AuditLog } from "./audit/log.ts";
+import { isLoopbackHost } from "./security/listen.ts";
 
 /** The domain modules the routes call. */
 export interface Services {
@@ -34,4 +42,63 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
   });
   const operations = new JobOperations(runner, monitor, options.operations);
   return { runner, inventory, monitor, operations };
+}
+
+/** The login, session, token and audit stores plus the request-guard settings. */
+export interface SecurityServices {
+  users: UserStore;
+  sessions: SessionStore;
+  tokens: TokenStore;
+  limiter: LoginRateLimiter;
+  audit: AuditLog;
+  /** `Host` values served (from `allowedHosts`); checked first on every request. */
+  allowedHosts: ReadonlySet<string>;
+  /** True while running open (loopback, no users and no tokens); asked per request. */
+  openMode: () => boolean;
+  /** Serving over TLS: cookies get `Secure`. */
+  secureCookie: boolean;
+  /** The listening port (for the open-mode banner). */
+  port: number;
+  /** Peer address; defaults to the connection's. */
+  clientAddress?: (c: Context) => string;
+  /** Login slowdown sleep; injected so tests do not wait. */
+  loginSleep?: (ms: number) => Promise<void>;
+}
+
+/** Options of {@link createSecurity}. */
+export interface CreateSecurityOptions {
+  db: Database;
+  allowedHosts: ReadonlySet<string>;
+  /** Where the server listens: open mode is allowed only on loopback. */
+  listenHost: string;
+  port: number;
+  secureCookie: boolean;
+  /** Value of `BLOCKBOARD_TOKEN`. */
+  envToken?: string;
+  /** PBKDF2 iterations (tests lower it; production keeps the default). */
+  passwordIterations?: number;
+  now?: () => number;
+  clientAddress?: (c: Context) => string;
+  loginSleep?: (ms: number) => Promise<void>;
+}
+
+/** Builds the stores over one database; open mode is re-evaluated per request. */
+export function createSecurity(options: CreateSecurityOptions): SecurityServices {
+  const { db, now } = options;
+  const users = new UserStore(db, { iterations: options.passwordIterations, now });
+  const tokens = new TokenStore(db, { envToken: options.envToken, now });
+  const loopback = isLoopbackHost(options.listenHost);
+  return {
+    users,
+    sessions: new SessionStore(db, { now }),
+    tokens,
+    limiter: new LoginRateLimiter({ now }),
+    audit: new AuditLog(db, { now }),
+    allowedHosts: options.allowedHosts,
+    openMode: () => loopback && users.count() === 0 && !tokens.hasAny(),
+    secureCookie: options.secureCookie,
+    port: options.port,
+    clientAddress: options.clientAddress,
+    loginSleep: options.loginSleep,
+  };
 }

@@ -1,9 +1,26 @@
 /**
- * The page shell: head, header, banners, main area. Pure.
+ * The page shell: head, header (with the user menu), banners, main area.
+ *
+ * Who is looking (user, CSRF token, open mode) comes from the `session` prop, or, when a page
+ * does not pass it, from the current request (Hono context storage), so every page gets the
+ * user menu and the `hx-headers` CSRF token without threading them through each view.
  *
  * @module
  */
 import type { Child } from "hono/jsx";
+import { tryGetContext } from "hono/context-storage";
+import { Banner } from "./banner.tsx";
+
+/** The caller as the header shows it. */
+export interface LayoutSession {
+  user: { name: string; role: string; via: "session" | "token" | "open" } | null;
+  /** Sent by htmx on every request (`hx-headers`) and in plain forms (`_csrf`). */
+  csrfToken: string | null;
+  /** No login configured: show the open-mode banner. */
+  openMode: boolean;
+  /** The listening port, for the open-mode banner. */
+  port?: number;
+}
 
 /** Props of {@link Layout}. */
 export interface LayoutProps {
@@ -13,10 +30,21 @@ export interface LayoutProps {
   children?: Child;
   /** Banners shown above the content (errors, open-mode notice). */
   banners?: Child;
+  /** Who is looking; read from the current request when absent. */
+  session?: LayoutSession;
+}
+
+/** The session of the request being rendered, if the app set one (see `createApp`). */
+export function currentLayoutSession(): LayoutSession | undefined {
+  const c = tryGetContext<{ Variables: { layoutSession?: LayoutSession } }>();
+  return c?.var.layoutSession;
 }
 
 /** The HTML document around every page. */
 export function Layout(props: LayoutProps) {
+  const session = props.session ?? currentLayoutSession();
+  const csrf = session?.csrfToken;
+  const user = session?.user;
   return (
     <html lang="en">
       <head>
@@ -27,12 +55,43 @@ export function Layout(props: LayoutProps) {
         <script src="/static/htmx.min.js" defer></script>
         <script src="/static/app.js" defer></script>
       </head>
-      <body>
+      <body hx-headers={csrf ? JSON.stringify({ "X-CSRF-Token": csrf }) : undefined}>
         <header class="topbar">
           <a class="brand" href="/">blockboard</a>
           <span class="uri" title="libvirt connection">{props.uri}</span>
+          {user
+            ? (
+              <nav class="user-menu" aria-label="user">
+                {user.role !== "viewer" ? <a href="/audit">Audit log</a> : null}
+                <span class="user-name">{user.name}</span>
+                <span class="user-role">({user.role})</span>
+                {user.via === "session"
+                  ? (
+                    <form method="post" action="/logout" class="logout">
+                      <input type="hidden" name="_csrf" value={csrf ?? ""} />
+                      <button type="submit">Log out</button>
+                    </form>
+                  )
+                  : null}
+              </nav>
+            )
+            : null}
         </header>
-        <div id="banners">{props.banners}</div>
+        <div id="banners">
+          {session?.openMode
+            ? (
+              <Banner
+                kind="warning"
+                title="No login:"
+                message={`anyone who can reach 127.0.0.1:${
+                  session.port ?? 8080
+                } controls this host.`}
+                hint="Create a user with `deno task user add NAME --role admin`"
+              />
+            )
+            : null}
+          {props.banners}
+        </div>
         <main>{props.children}</main>
       </body>
     </html>

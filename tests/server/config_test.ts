@@ -53,3 +53,48 @@ Deno.test("main exits 2 with a message on a bad value", async () => {
   const err = new TextDecoder().decode(out.stderr);
   assertEquals(err.includes('--port/PORT "0" must be 1-65535'), true, err);
 });
+
+Deno.test("security options: data dir, allowed hosts, storage roots, TLS", () => {
+  const r = parseConfig(
+    ["--allowed-host", "hv.lan", "--allowed-host", "10.0.0.5:8443", "--storage-root", "/srv/vm"],
+    {
+      BLOCKBOARD_DATA_DIR: "/var/lib/blockboard",
+      BLOCKBOARD_ALLOWED_HOSTS: "ignored.example",
+      BLOCKBOARD_TLS_CERT: "/etc/bb/cert.pem",
+      BLOCKBOARD_TLS_KEY: "/etc/bb/key.pem",
+    },
+  );
+  if (r.help) throw new Error("unexpected help");
+  assertEquals(r.config.dataDir, "/var/lib/blockboard");
+  assertEquals(r.config.allowedHosts, ["hv.lan", "10.0.0.5:8443"]);
+  assertEquals(r.config.storageRoots, ["/srv/vm"]);
+  assertEquals(r.config.tls, { certFile: "/etc/bb/cert.pem", keyFile: "/etc/bb/key.pem" });
+});
+
+Deno.test("security options: environment lists and defaults", () => {
+  const r = parseConfig([], {
+    BLOCKBOARD_ALLOWED_HOSTS: "a.lan, b.lan:9000",
+    BLOCKBOARD_STORAGE_ROOTS: "/srv/a:/srv/b",
+  });
+  if (r.help) throw new Error("unexpected help");
+  assertEquals(r.config.allowedHosts, ["a.lan", "b.lan:9000"]);
+  assertEquals(r.config.storageRoots, ["/srv/a", "/srv/b"]);
+  assertEquals(r.config.dataDir, "./data");
+  assertEquals(r.config.tls, null);
+  const d = parseConfig([], {});
+  if (d.help) throw new Error("unexpected help");
+  assertEquals(d.config.storageRoots, null);
+  assertEquals(d.config.allowedHosts, []);
+});
+
+Deno.test("security options: bad values are refused with the flag's name", () => {
+  assertThrows(() => parseConfig(["--storage-root", "relative/dir"], {}), ConfigError, "absolute");
+  assertThrows(() => parseConfig(["--storage-root", "/srv/../etc"], {}), ConfigError, "'..'");
+  assertThrows(
+    () => parseConfig([], { BLOCKBOARD_ALLOWED_HOSTS: "evil host" }),
+    ConfigError,
+    "--allowed-host",
+  );
+  assertThrows(() => parseConfig(["--tls-cert", "/c.pem"], {}), ConfigError, "together");
+  assertThrows(() => parseConfig(["--data-dir", ""], {}), ConfigError, "--data-dir");
+});
