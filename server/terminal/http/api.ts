@@ -1,0 +1,92 @@
+/**
+ * `POST /api/v1/terminal` `{"command": "..."}`: one terminal line, run to its end, as JSON.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import { toHttpError } from "../../http_errors.ts";
+import { TerminalRefusal } from "../refusal.ts";
+import type { TerminalDeps } from "./deps.ts";
+import {
+  API_STREAM_TIMEOUT_MS,
+  audit,
+  callerOf,
+  checkLine,
+  FINISHED_TIMEOUT_MS,
+  runToEnd,
+} from "./execute.ts";
+
+/** The request body. The tokenizer enforces the line length; the cap here bounds the body. */
+export const terminalRequestSchema = z.object({
+  command: z.string().max(65_536),
+}).strict();
+
+/** `{"error":{"code","message"}}` code for a refusal: `forbidden` for role, else `refused_<why>`. */
+export function refusalCode(refusal: TerminalRefusal): string {
+  return refusal.status === 403 ? "forbidden" : `refused_${refusal.code.replaceAll("-", "_")}`;
+}
+
+/** Routes mounted at `/api/v1`: `POST /terminal`. */
+export function terminalApi(deps: TerminalDeps): Hono {
+  const app = new Hono();
+  app.post("/terminal", async (c) => {
+    const caller = callerOf(deps, c);
+    if (caller.role === null) {
+      return c.json({
+        error: {
+          code: "unauthorized",
+          message: "Sign in or send an API token to use the terminal.",
+        },
+      }, 401);
+    }
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      body = undefined;
+    }
+    const parsed = terminalRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const message = `body must be {"command": "<virsh line>"}: ${
+        parsed.error.issues[0]?.message
+      }`;
+      audit(deps, {
+        user: caller.user,
+        role: caller.role,
+        action: "terminal",
+        argv: null,
+        line: "",
+        result: "refused",
+        message,
+      });
+      return c.json({ error: { code: "invalid_input", message } }, 400);
+    }
+    const line = parsed.data.command;
+    const checked = checkLine(deps, { ...caller, role: caller.role }, line);
+    if (checked instanceof TerminalRefusal) {
+      return c.json(
+        { error: { code: refusalCode(checked), message: checked.reason } },
+        checked.status,
+      );
+    }
+    try {
+      const out = await runToEnd(
+        deps,
+        caller,
+        line,
+        checked,
+        checked.streaming ? API_STREAM_TIMEOUT_MS : FINISHED_TIMEOUT_MS,
+      );
+      return c.json({ exitCode: out.code, stdout: out.stdout, stderr: out.stderr });
+    } catch (e) {
+      const err = toHttpError(e);
+      return c.json(
+        { error: { code: err.code, message: err.message } },
+        err.status as ContentfulStatusCode,
+      );
+    }
+  });
+  return app;
+}

@@ -1,0 +1,286 @@
+/**
+ * Running checked terminal lines: the one path from a typed line to the runner, shared by the
+ * JSON API and the panel. Every line is audited, refused ones included; a refused line never
+ * reaches the runner.
+ *
+ * @module
+ */
+import type { Context } from "hono";
+import type { VirshOutput } from "../../virsh/runner.ts";
+import { VirshError } from "../../virsh/errors.ts";
+import { type CheckedCommand, parseTerminalLine, type TerminalRole } from "../mod.ts";
+import { ProgressFolder } from "../progress.ts";
+import { TerminalRefusal } from "../refusal.ts";
+import { actionLogFor } from "./action_log.ts";
+import type { TerminalAuditEntry, TerminalDeps } from "./deps.ts";
+import { displayCommandLine } from "./quote.ts";
+import type { SessionRegistry, StreamSession } from "./sessions.ts";
+
+/** Deadline of a command that does not stream (`domblklist`, `blockjob --abort`, ...). */
+export const FINISHED_TIMEOUT_MS = 60_000;
+/** Deadline of a `--wait` command run through the JSON API (it answers once it ends). */
+export const API_STREAM_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Deadline of a `--wait` command streamed to the panel. When it passes, virsh is killed and the
+ * job keeps running in libvirt (only Stop aborts it): the deadline ends the watching, not the job.
+ */
+export const UI_STREAM_TIMEOUT_MS = 30 * 60_000;
+
+/** Subcommands whose `--wait` follows a job this line started: Stop aborts that job. */
+const JOB_STARTERS = new Set(["blockcopy", "blockpull", "blockcommit"]);
+
+/** Who is asking. */
+export interface Caller {
+  user: string;
+  role: TerminalRole | null;
+}
+
+/** The caller of a request; `userOf` failing (no user) reads as `anonymous`. */
+export function callerOf(deps: TerminalDeps, c: Context): Caller {
+  const role = deps.roleOf(c);
+  let user = "anonymous";
+  try {
+    user = deps.userOf(c);
+  } catch { /* anonymous */ }
+  return { user, role };
+}
+
+/** Writes an audit entry; an audit sink that throws is logged, never fatal to the request. */
+export function audit(deps: TerminalDeps, entry: TerminalAuditEntry): void {
+  try {
+    deps.audit?.(entry);
+  } catch (e) {
+    console.error("terminal: audit failed:", e);
+  }
+}
+
+/** The full argv as the runner passes it (`-c URI` first), for audit. */
+export function fullArgv(deps: TerminalDeps, argv: readonly string[]): string[] {
+  return ["-c", deps.runner.uri, ...argv];
+}
+
+/**
+ * Parses and checks `line` for `caller` (whose role is known). Refusals are audited and
+ * returned, never thrown.
+ */
+export function checkLine(
+  deps: TerminalDeps,
+  caller: Caller & { role: TerminalRole },
+  line: string,
+): CheckedCommand | TerminalRefusal {
+  try {
+    return parseTerminalLine(line, caller.role, { copyPolicy: deps.copyPolicy });
+  } catch (e) {
+    const refusal = e instanceof TerminalRefusal
+      ? e
+      : new TerminalRefusal("unknown-subcommand", `the line could not be checked: ${e}`);
+    audit(deps, {
+      user: caller.user,
+      role: caller.role,
+      action: "terminal",
+      argv: null,
+      line,
+      result: "refused",
+      message: `${refusal.code}: ${refusal.reason}`,
+    });
+    return refusal;
+  }
+}
+
+/**
+ * Runs a checked command to its end (`allowFailure`: a non-zero exit is output, not an error),
+ * audits the outcome, and keeps it out of the dashboard-action echo.
+ *
+ * @throws {VirshError} when virsh could not run or hit its deadline (audited as failed).
+ */
+export async function runToEnd(
+  deps: TerminalDeps,
+  caller: Caller,
+  line: string,
+  checked: CheckedCommand,
+  timeoutMs: number,
+): Promise<VirshOutput> {
+  const release = actionLogFor(deps.runner).suppress(checked.argv);
+  const argv = fullArgv(deps, checked.argv);
+  try {
+    const out = await deps.runner.run(checked.argv, { allowFailure: true, timeoutMs });
+    audit(deps, {
+      user: caller.user,
+      role: caller.role,
+      action: "terminal",
+      argv,
+      line,
+      result: out.code === 0 ? "ok" : "failed",
+      message: `exit ${out.code}`,
+    });
+    return out;
+  } catch (e) {
+    audit(deps, {
+      user: caller.user,
+      role: caller.role,
+      action: "terminal",
+      argv,
+      line,
+      result: "failed",
+      message: e instanceof Error ? e.message : String(e),
+    });
+    throw e;
+  } finally {
+    release();
+  }
+}
+
+/** Publishes folded output of one stream into a session. */
+function streamSink(session: StreamSession, stream: "stdout" | "stderr") {
+  const folder = new ProgressFolder();
+  let shown = "";
+  return {
+    push(chunk: string) {
+      const { finished, current } = folder.push(chunk);
+      for (const text of finished) session.publish({ type: "line", stream, text });
+      if (finished.length) shown = "";
+      if (current !== "" && current !== shown) {
+        shown = current;
+        session.publish({ type: "progress", stream, text: current });
+      }
+    },
+    end() {
+      for (const text of folder.end()) session.publish({ type: "line", stream, text });
+    },
+  };
+}
+
+/**
+ * Starts a streaming command in a new session and returns at once; output arrives as session
+ * messages. After Stop, the job the line started is aborted (`blockjob --abort`), because killing
+ * virsh alone leaves a `--wait` job running in libvirt (checked on libvirt 9.0).
+ *
+ * @throws {TooManyStreams} from the registry (nothing was started or audited as run).
+ */
+export function startStream(
+  deps: TerminalDeps,
+  registry: SessionRegistry,
+  caller: Caller,
+  line: string,
+  checked: CheckedCommand,
+  timeoutMs = UI_STREAM_TIMEOUT_MS,
+): StreamSession {
+  const commandLine = displayCommandLine(deps.runner.uri, checked.argv);
+  const session = registry.create(caller.user, commandLine);
+  const argv = fullArgv(deps, checked.argv);
+  audit(deps, {
+    user: caller.user,
+    role: caller.role,
+    action: "terminal",
+    argv,
+    line,
+    result: "ok",
+    message: `started, streaming (session ${session.id})`,
+  });
+  void followStream(deps, session, caller, line, checked, timeoutMs);
+  return session;
+}
+
+async function followStream(
+  deps: TerminalDeps,
+  session: StreamSession,
+  caller: Caller,
+  line: string,
+  checked: CheckedCommand,
+  timeoutMs: number,
+): Promise<void> {
+  const log = actionLogFor(deps.runner);
+  const stdout = streamSink(session, "stdout");
+  const stderr = streamSink(session, "stderr");
+  let code: number | null = null;
+  let failure: string | null = null;
+  const release = log.suppress(checked.argv);
+  try {
+    const out = await deps.runner.run(checked.argv, {
+      allowFailure: true,
+      timeoutMs,
+      signal: session.controller.signal,
+      onStdout: (c) => stdout.push(c),
+      onStderr: (c) => stderr.push(c),
+    });
+    code = out.code;
+  } catch (e) {
+    failure = e instanceof VirshError && e.kind === "timeout"
+      ? `virsh was stopped after ${
+        Math.round(timeoutMs / 60_000)
+      } min; the job keeps running in libvirt (see blockjob --info)`
+      : e instanceof Error
+      ? e.message
+      : String(e);
+  } finally {
+    release();
+  }
+  stdout.end();
+  stderr.end();
+  let abortNote = "";
+  if (
+    session.stopRequested && code !== 0 && JOB_STARTERS.has(checked.subcommand) &&
+    checked.domain && checked.disk
+  ) {
+    abortNote = await abortAfterStop(deps, session, caller, line, checked.domain, checked.disk);
+  }
+  const stopped = session.stopRequested && code !== 0;
+  const message = stopped ? `stopped${abortNote}` : failure ?? `exit ${code}`;
+  audit(deps, {
+    user: caller.user,
+    role: caller.role,
+    action: "terminal.exit",
+    argv: fullArgv(deps, checked.argv),
+    line,
+    result: code === 0 ? "ok" : "failed",
+    message,
+  });
+  session.publish({ type: "exit", code, stopped, message });
+}
+
+/** Aborts the job a stopped `--wait` line left behind; returns a note for the exit message. */
+async function abortAfterStop(
+  deps: TerminalDeps,
+  session: StreamSession,
+  caller: Caller,
+  line: string,
+  domain: string,
+  disk: string,
+): Promise<string> {
+  const args = ["blockjob", "--domain", domain, "--path", disk, "--abort"];
+  const shown = displayCommandLine(deps.runner.uri, args);
+  session.publish({ type: "line", stream: "info", text: `Stopped; aborting the job: ${shown}` });
+  const release = actionLogFor(deps.runner).suppress(args);
+  try {
+    const out = await deps.runner.run(args, { allowFailure: true, timeoutMs: FINISHED_TIMEOUT_MS });
+    // No job left (it had ended on its own just before) is the outcome we want too.
+    const gone = out.code === 0 || /does not have an active block job/.test(out.stderr);
+    const stderrText = out.stderr.trim();
+    if (stderrText) session.publish({ type: "line", stream: "stderr", text: stderrText });
+    audit(deps, {
+      user: caller.user,
+      role: caller.role,
+      action: "terminal.stop",
+      argv: fullArgv(deps, args),
+      line,
+      result: gone ? "ok" : "failed",
+      message: `abort after Stop: exit ${out.code}`,
+    });
+    return gone ? "; job aborted" : `; the abort failed (exit ${out.code}): check blockjob --info`;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    session.publish({ type: "line", stream: "stderr", text: msg });
+    audit(deps, {
+      user: caller.user,
+      role: caller.role,
+      action: "terminal.stop",
+      argv: fullArgv(deps, args),
+      line,
+      result: "failed",
+      message: msg,
+    });
+    return "; the abort failed: check blockjob --info";
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The terminal panel at the bottom of every page: output pane, input line with history, Run,
+ * Stop (while a command streams), Clear, and the live event log. Behaviour lives in
+ * `/static/terminal.js` (no inline script: the CSP allows only same-origin files). Pure.
+ *
+ * @module
+ */
+
+/** Props of {@link TerminalPanel}. */
+export interface TerminalPanelProps {
+  /** libvirt connection URI the commands run against (shown in the prompt). */
+  uri: string;
+  /** The user's earlier lines, oldest first; without it terminal.js fetches them. */
+  history?: string[];
+}
+
+/** The collapsible terminal panel. */
+export function TerminalPanel(props: TerminalPanelProps) {
+  return (
+    <details
+      class="terminal"
+      id="terminal"
+      data-terminal
+      data-history={props.history ? JSON.stringify(props.history) : undefined}
+    >
+      <summary class="term-summary">
+        Terminal <span class="term-summary-uri">virsh -c {props.uri}</span>
+      </summary>
+      <div class="term-body">
+        <div class="term-main">
+          <div
+            class="term-output"
+            id="terminal-output"
+            role="log"
+            aria-live="polite"
+            aria-label="Terminal output"
+            tabindex={0}
+          >
+          </div>
+          <form
+            class="term-form"
+            hx-post="/ui/terminal/run"
+            hx-target="#terminal-output"
+            hx-swap="beforeend"
+            autocomplete="off"
+          >
+            <label class="term-prompt" for="terminal-input">virsh&gt;</label>
+            <input
+              class="term-input"
+              id="terminal-input"
+              name="command"
+              type="text"
+              spellcheck={false}
+              autocapitalize="off"
+              maxlength={4096}
+              placeholder="domblklist --domain NAME   (Enter runs, ↑/↓ history, Ctrl-C stops)"
+              aria-label="virsh command"
+            />
+            <button type="submit" class="term-run">Run</button>
+            <button type="button" class="term-stop-current" hidden>Stop</button>
+            <button type="button" class="term-clear">Clear</button>
+          </form>
+        </div>
+        <section class="term-events" aria-label="libvirt events">
+          <div class="term-events-head">
+            <span>Events</span>
+            <input
+              class="term-events-filter"
+              type="search"
+              placeholder="filter by domain"
+              aria-label="Filter events by domain"
+            />
+          </div>
+          <ol class="term-events-list"></ol>
+        </section>
+      </div>
+    </details>
+  );
+}
