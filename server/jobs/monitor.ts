@@ -111,6 +111,7 @@ export class JobMonitor {
   readonly #uuidByName = new Map<string, string>();
   readonly #nameByUuid = new Map<string, string>();
   readonly #listeners = new Set<(job: Job) => void>();
+  readonly #lineListeners = new Set<(line: string) => void>();
 
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
@@ -211,6 +212,15 @@ export class JobMonitor {
   subscribe(listener: (job: Job) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Receives every raw line of the one `virsh event` listener (for the live event log), so the
+   * page never starts a second listener. Returns an unsubscribe function.
+   */
+  onEventLine(listener: (line: string) => void): () => void {
+    this.#lineListeners.add(listener);
+    return () => this.#lineListeners.delete(listener);
   }
 
   // ---------------------------------------------------------------- used by operations
@@ -567,6 +577,11 @@ export class JobMonitor {
 
   /** Handles one line of `virsh event --all --loop --timestamp` output. */
   handleEventLine(line: string): void {
+    for (const l of this.#lineListeners) {
+      try {
+        l(line);
+      } catch { /* a viewer's failure must not stop job tracking */ }
+    }
     let event: VirshEvent | null;
     try {
       event = parseEventLine(line, [...this.#uuidByName.keys()]);
