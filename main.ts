@@ -14,7 +14,11 @@ import { openDatabase } from "./server/db.ts";
 import { ENV_TOKEN_VARIABLE } from "./server/auth/tokens.ts";
 import { allowedHosts } from "./server/security/host.ts";
 import { decideListen } from "./server/security/listen.ts";
-import { checkCopyDestination, defaultStorageRoots } from "./server/security/destinations.ts";
+import {
+  checkCopyDestination,
+  copyDestinationProblemSync,
+  defaultStorageRoots,
+} from "./server/security/destinations.ts";
 import { Inventory } from "./server/inventory/service.ts";
 
 if (import.meta.main) {
@@ -96,7 +100,12 @@ if (import.meta.main) {
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
   );
-  const app = createApp({ ...services, security, storageRoots: () => roots });
+  const app = createApp({
+    ...services,
+    security,
+    storageRoots: () => roots,
+    copyPolicy: (dest, { reuseExternal }) => copyDestinationProblemSync(dest, reuseExternal, roots),
+  });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
     console.log(

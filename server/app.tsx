@@ -24,6 +24,8 @@ import { diskExtras } from "../views/disk_extras.tsx";
 import type { DiskExtras } from "../views/dashboard.tsx";
 import { jobsApi } from "./routes/jobs_api.ts";
 import { jobsUi } from "./routes/jobs_ui.tsx";
+import type { CopyPolicy } from "./terminal/mod.ts";
+import { terminalApi, type TerminalDeps, terminalUi } from "./terminal/http/mod.ts";
 import { type AuthVariables, requireRole } from "./auth/middleware.ts";
 import { roleAtLeast } from "./auth/roles.ts";
 import { OPEN_MODE_USER } from "./auth/users.ts";
@@ -34,6 +36,8 @@ import { clientAddress as peerAddress } from "./security/client.ts";
 export interface AppDeps extends Services {
   /** Directories copy destinations may be in (shown in the copy form). */
   storageRoots?: () => readonly string[];
+  /** The storage-root rule for blockcopy destinations typed into the terminal. */
+  copyPolicy?: CopyPolicy;
   /** Login, sessions, tokens, audit; absent means open loopback mode without guards. */
   security?: SecurityServices;
 }
@@ -50,6 +54,8 @@ export interface AppEnv {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Paths anyone may reach: the login form and the assets it needs, and the health probe. */
 const PUBLIC_PATHS = /^\/(?:login|logout|healthz|static\/.*)$/;
+/** The terminal checks each line against the caller's role itself (viewers may run read-only lines). */
+const TERMINAL_PATHS = /^\/(?:api\/v1\/terminal|ui\/terminal\/.*)$/;
 
 /** The request being served, if any (virsh calls from the monitor have none). */
 function currentContext(): Context<AppEnv> | undefined {
@@ -105,7 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (PUBLIC_PATHS.test(path)) return await next();
     const needed = path === "/audit" || path.startsWith("/audit.")
       ? "operator"
-      : SAFE_METHODS.has(c.req.method)
+      : SAFE_METHODS.has(c.req.method) || TERMINAL_PATHS.test(path)
       ? "viewer"
       : "operator";
     return await requireRole(needed)(c as never, next);
@@ -120,6 +126,30 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
   app.route("/ui", jobsUi({ ...deps, canControl: (c) => canControl(c) }));
+  const terminal: TerminalDeps = {
+    runner: deps.runner,
+    roleOf: (c) => (c as Context<AppEnv>).var.user?.role ?? null,
+    userOf: (c) => (c as Context<AppEnv>).var.user?.name ?? "anonymous",
+    subscribeEvents: (listener) => deps.monitor.onEventLine(listener),
+    copyPolicy: deps.copyPolicy,
+    allowedOrigins: security ? () => [...security.allowedHosts] : undefined,
+    audit: security
+      ? (e) => {
+        const c = currentContext();
+        security.audit.record({
+          user: e.user,
+          role: e.role ?? "none",
+          client: c ? callerOf(c).client : "unknown",
+          action: e.action,
+          argv: e.argv,
+          result: e.result,
+          message: `${e.message} | line: ${e.line}`.slice(0, 2000),
+        });
+      }
+      : undefined,
+  };
+  app.route("/api/v1", terminalApi(terminal));
+  app.route("/ui/terminal", terminalUi(terminal));
   // Pages are rendered inside the request, so the forms follow the caller's role.
   const extras: DiskExtras = (domain, disk) =>
     diskExtras({ canControl: canControl(currentContext()), storageRoots: deps.storageRoots?.() })(

@@ -8,6 +8,7 @@
  * @module
  */
 import type { Child } from "hono/jsx";
+import { TerminalPanel } from "./terminal.tsx";
 import { tryGetContext } from "hono/context-storage";
 import { Banner } from "./banner.tsx";
 
@@ -53,9 +54,16 @@ export function Layout(props: LayoutProps) {
         <title>{props.title}</title>
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/htmx.min.js" defer></script>
+        <link rel="stylesheet" href="/static/terminal.css" />
         <script src="/static/app.js" defer></script>
+        <script src="/static/terminal.js" defer></script>
       </head>
-      <body hx-headers={csrf ? JSON.stringify({ "X-CSRF-Token": csrf }) : undefined}>
+      <body
+        {
+          // htmx 4 inherits only what is marked `:inherited`: every request below sends the token.
+          ...(csrf ? { "hx-headers:inherited": JSON.stringify({ "X-CSRF-Token": csrf }) } : {})
+        }
+      >
         <header class="topbar">
           <a class="brand" href="/">blockboard</a>
           <span class="uri" title="libvirt connection">{props.uri}</span>
@@ -93,6 +101,7 @@ export function Layout(props: LayoutProps) {
           {props.banners}
         </div>
         <main>{props.children}</main>
+        <TerminalPanel uri={props.uri} />
       </body>
     </html>
   );

@@ -127,3 +127,43 @@ export function defaultStorageRoots(imagePaths: readonly string[]): string[] {
   const all = [...roots];
   return all.filter((root) => !all.some((other) => other !== root && isInside(root, other)));
 }
+
+/**
+ * The same rule for the terminal, which checks a line synchronously before anything runs: the
+ * destination's real parent must lie inside a root, no `..`, no symlink at the destination, and
+ * it must not exist unless reuse-external. Returns the reason to refuse, or null.
+ */
+export function copyDestinationProblemSync(
+  dest: string,
+  reuseExternal: boolean,
+  roots: readonly string[],
+): string | null {
+  if (!dest.startsWith("/")) return "the destination must be an absolute path";
+  if (dest.split("/").some((s) => s === ".." || s === ".")) {
+    return "the destination must not contain '.' or '..' segments";
+  }
+  const parent = dest.slice(0, dest.lastIndexOf("/")) || "/";
+  let realParent: string;
+  try {
+    realParent = Deno.realPathSync(parent);
+  } catch {
+    return `the destination's directory ${parent} does not exist`;
+  }
+  const inside = roots.some((r) => {
+    const root = r.endsWith("/") ? r.slice(0, -1) : r;
+    return realParent === root || realParent.startsWith(`${root}/`);
+  });
+  if (!inside) {
+    return `the destination must be inside a storage root (${roots.join(", ")})`;
+  }
+  try {
+    const st = Deno.lstatSync(dest);
+    if (st.isSymlink) return "the destination is a symbolic link; refusing to follow it";
+    if (!reuseExternal) {
+      return "the destination already exists; choose a new file or use --reuse-external";
+    }
+  } catch {
+    if (reuseExternal) return "--reuse-external needs an existing destination file";
+  }
+  return null;
+}
