@@ -456,7 +456,9 @@ Deno.test("cross-site: an operator page carries the CSRF token in hx-headers, a 
     const as = await w.login("operator");
     const page = await w.request("/", { as });
     const html = await page.text();
-    assert(html.includes(`hx-headers="{&quot;X-CSRF-Token&quot;:&quot;${as.csrf}&quot;}"`));
+    assert(
+      html.includes(`hx-headers:inherited="{&quot;X-CSRF-Token&quot;:&quot;${as.csrf}&quot;}"`),
+    );
     assert(html.includes("operator") && html.includes("Log out"));
     assert(!html.includes("No login:"));
     const res = await w.request(vm("job/abort"), {
