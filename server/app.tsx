@@ -88,6 +88,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       }) as unknown as MiddlewareHandler<AppEnv>[]),
     );
     deps.runner.onCall((record) => {
+      // Terminal lines are audited by the terminal itself, with the line as typed.
+      if (record.origin === "terminal") return;
       const c = currentContext();
       const caller = c ? callerOf(c) : null;
       if (recordVirshCall(security.audit, record, caller) && c) c.set("auditedVirsh", true);

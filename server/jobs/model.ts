@@ -5,8 +5,10 @@
  * @module
  */
 
-/** Kind of block job. */
-export type JobType = "pull" | "copy" | "commit" | "active-commit" | "backup" | "unknown";
+import type { BlockJobType } from "../virsh/parse/blockjob.ts";
+
+/** Kind of block job: the parser's normalised type (`blockJobTypeFromName`). */
+export type JobType = BlockJobType;
 
 /** Where a job is in its life. */
 export type JobPhase =
@@ -84,24 +86,6 @@ export interface Job {
   outcome: string | null;
   /** ISO time of the last sample. */
   updatedAt: string;
-}
-
-/** Maps libvirt's job type names (`blockjob --raw`, events) to {@link JobType}. Pure. */
-export function jobTypeFromName(name: string): JobType {
-  switch (name.trim()) {
-    case "Block Pull":
-      return "pull";
-    case "Block Copy":
-      return "copy";
-    case "Block Commit":
-      return "commit";
-    case "Active Block Commit":
-      return "active-commit";
-    case "Backup":
-      return "backup";
-    default:
-      return "unknown";
-  }
 }
 
 /** True for jobs that have a ready phase and end with pivot or abort. */

@@ -10,7 +10,11 @@
  */
 import { blockJobInfoArgs, dumpXmlArgs, eventLoopArgs, listActiveArgs } from "../virsh/commands.ts";
 import { VirshError } from "../virsh/errors.ts";
-import { type BlockJobInfo, parseBlockJobInfo } from "../virsh/parse/blockjob.ts";
+import {
+  type BlockJobInfo,
+  blockJobTypeFromName,
+  parseBlockJobInfo,
+} from "../virsh/parse/blockjob.ts";
 import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
 import { parseEventLine, type VirshEvent } from "../virsh/parse/event.ts";
 import { parseListUuidName } from "../virsh/parse/list.ts";
@@ -21,7 +25,6 @@ import {
   type Job,
   type JobPhase,
   type JobType,
-  jobTypeFromName,
   outcomeSentence,
   percentOf,
 } from "./model.ts";
@@ -597,7 +600,7 @@ export class JobMonitor {
         return;
       }
       const t = this.#current.get(key(uuid, event.disk));
-      const type = jobTypeFromName(event.jobTypeName);
+      const type = blockJobTypeFromName(event.jobTypeName);
       if (event.status === "ready") {
         if (t && isActivePhase(t.job.phase)) this.#markReady(t);
         else this.#resyncPending = true; // a job started elsewhere: adopt it

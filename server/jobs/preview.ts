@@ -13,6 +13,7 @@ import {
   type CopyFormat,
 } from "../virsh/commands.ts";
 import type { XmlDisk } from "../virsh/parse/domxml.ts";
+import { displayCommandLine } from "../virsh/display.ts";
 import { JobInputError } from "./errors.ts";
 import type { JobType } from "./model.ts";
 
@@ -94,13 +95,6 @@ export function previewCommand(ctx: PlanContext, disk: XmlDisk, request: Preview
   }
 }
 
-/** Quotes an argv for display as a POSIX shell command line (display only: never executed). */
-export function quoteCommandLine(uri: string, argv: readonly string[]): string {
-  const q = (s: string) =>
-    /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-  return ["virsh", "-c", uri, ...argv].map(q).join(" ");
-}
-
 /** Refuses disks whose chain would make libvirt or QEMU probe a format or follow a stray path. */
 export function assertSafeChain(disk: XmlDisk): void {
   if (disk.type !== "file" && disk.type !== "block") {
@@ -180,7 +174,7 @@ function withArgv(
     if (e instanceof CommandBuildError) throw new JobInputError(e.field, e.message);
     throw e;
   }
-  return { ...rest, argv, commandLine: quoteCommandLine(ctx.uri, argv) };
+  return { ...rest, argv, commandLine: displayCommandLine(ctx.uri, argv) };
 }
 
 const layers = (disk: XmlDisk, from: number) =>

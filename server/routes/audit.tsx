@@ -9,6 +9,7 @@ import { z } from "zod";
 import { AUDIT_RESULTS, type AuditFilter, type AuditLog } from "../audit/log.ts";
 import type { AuthEnv } from "../auth/middleware.ts";
 import { HttpError } from "../http_errors.ts";
+import { mutatingSubcommand } from "../virsh/display.ts";
 import { AuditPage } from "../../views/audit.tsx";
 
 /** What the audit routes need. */
@@ -71,21 +72,6 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AuthEnv> {
     });
   });
   return app;
-}
-
-/** Subcommands that change a disk; `blockjob` only with one of {@link MUTATING_BLOCKJOB_FLAGS}. */
-const MUTATING_SUBCOMMANDS = new Set(["blockcopy", "blockpull", "blockcommit"]);
-const MUTATING_BLOCKJOB_FLAGS = new Set(["--abort", "--pivot", "--bandwidth"]);
-
-/** The mutating subcommand an argv runs (`blockjob --pivot` → `blockjob`), or null. */
-export function mutatingSubcommand(argv: readonly string[]): string | null {
-  // Skip the connection option (`-c URI`) the runner puts first.
-  const rest = argv[0] === "-c" ? argv.slice(2) : argv;
-  const sub = rest[0];
-  if (sub === undefined) return null;
-  if (MUTATING_SUBCOMMANDS.has(sub)) return sub;
-  if (sub === "blockjob" && rest.some((a) => MUTATING_BLOCKJOB_FLAGS.has(a))) return sub;
-  return null;
 }
 
 /** Who made the call, read from the request being served (if any). */

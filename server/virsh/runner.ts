@@ -29,6 +29,11 @@ export interface RunOptions {
   onStderr?: (chunk: string) => void;
   /** Return a non-zero exit as output instead of throwing (the terminal wants it). */
   allowFailure?: boolean;
+  /**
+   * Who asked, copied into the call record: `terminal` for lines an operator typed (the terminal
+   * audits and shows those itself, so the audit hook and the action echo skip them).
+   */
+  origin?: "terminal";
 }
 
 /** A record of one virsh call, for the audit log and the terminal's echo of dashboard actions. */
@@ -40,6 +45,8 @@ export interface VirshCallRecord {
   startedAt: Date;
   durationMs: number;
   error?: VirshError;
+  /** {@link RunOptions.origin} of the call. */
+  origin?: "terminal";
 }
 
 /**
@@ -136,6 +143,7 @@ export class SpawnRunner implements VirshRunner {
         stderr: output.stderr,
         startedAt,
         durationMs: Date.now() - startedAt.getTime(),
+        origin: options.origin,
       };
       if (output.code !== 0 && !options.allowFailure) {
         record.error = new VirshError({ argv, code: output.code, stderr: output.stderr });
@@ -155,6 +163,7 @@ export class SpawnRunner implements VirshRunner {
           startedAt,
           durationMs: Date.now() - startedAt.getTime(),
           error,
+          origin: options.origin,
         };
         throw error;
       }

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { JobMonitor } from "../../server/jobs/monitor.ts";
-import { FakeRunner, fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fake_runner.ts";
+import { fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fixtures.ts";
+import { FakeRunner } from "../support/fake_runner.ts";
 
 const MiB = 1024 * 1024;
 const LIST = `${VM1.uuid} ${VM1.name}\n\n`;

@@ -10,7 +10,8 @@ import { JobMonitor } from "../../server/jobs/monitor.ts";
 import { JobOperations } from "../../server/jobs/operations.ts";
 import { planCommit, planCopy, planPull } from "../../server/jobs/preview.ts";
 import { parseDomainXml } from "../../server/virsh/parse/domxml.ts";
-import { FakeRunner, fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fake_runner.ts";
+import { fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fixtures.ts";
+import { FakeRunner } from "../support/fake_runner.ts";
 
 const MiB = 1024 * 1024;
 const CTX = { uuid: VM1.uuid, uri: "qemu:///system", persistent: true };
@@ -182,7 +183,7 @@ Deno.test("start on a disk with a job → 409; unknown disk → 404; shut-off do
   );
   assertEquals(busy.reason, "job-exists");
   await assertRejects(() => ops.startPull({ uuid: VM1.uuid, target: "vdz" }, {}), NotFoundError);
-  runner.handler = (args) =>
+  runner.script = (args) =>
     args[0] === "domstate"
       ? "shut off\n"
       : args[0] === "list"
@@ -193,7 +194,7 @@ Deno.test("start on a disk with a job → 409; unknown disk → 404; shut-off do
     JobConflictError,
   );
   assertEquals(off.reason, "not-running");
-  runner.handler = () => ({ error: "failed to get domain '" + VM1.uuid + "'" });
+  runner.script = () => ({ error: "failed to get domain '" + VM1.uuid + "'" });
   await assertRejects(() => ops.startPull({ uuid: VM1.uuid, target: "vda" }, {}), NotFoundError);
 });
 

@@ -11,7 +11,7 @@ import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { allowedHosts } from "../../server/security/host.ts";
 import { checkCopyDestination } from "../../server/security/destinations.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
-import { fixture, NO_JOB, VM1 } from "../jobs/fake_runner.ts";
+import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
 import { fakeClock, TEST_ITERATIONS } from "../auth/fixture.ts";
 import type { Role } from "../../server/auth/roles.ts";
 

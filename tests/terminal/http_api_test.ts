@@ -7,7 +7,8 @@ import { Hono } from "hono";
 import { terminalApi } from "../../server/terminal/http/mod.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { VirshError } from "../../server/virsh/errors.ts";
-import { ScriptedRunner, testDeps } from "./http_support.ts";
+import { testDeps } from "./http_support.ts";
+import { FakeRunner } from "../support/fake_runner.ts";
 
 function mount(deps: Parameters<typeof terminalApi>[0]) {
   const app = new Hono();
@@ -46,7 +47,7 @@ const REFUSED: [string, 400 | 403, string][] = [
 ];
 
 Deno.test("refused lines answer 400/403 with the reason, are audited, and run nothing", async () => {
-  const runner = new ScriptedRunner();
+  const runner = new FakeRunner();
   const { deps, audits } = testDeps(runner);
   const app = mount(deps);
   for (const [line, status, word] of REFUSED) {
@@ -79,7 +80,7 @@ Deno.test("refused lines never spawn a process (SpawnRunner.spawned stays 0)", a
 });
 
 Deno.test("a viewer's domblklist runs once with the rewritten argv and returns the output", async () => {
-  const runner = new ScriptedRunner((args) =>
+  const runner = new FakeRunner((args) =>
     args[0] === "domblklist"
       ? { stdout: " Target   Source\n vda  /x.qcow2\n", stderr: "", code: 0 }
       : { code: 1 }
@@ -93,9 +94,9 @@ Deno.test("a viewer's domblklist runs once with the rewritten argv and returns t
     stderr: "",
   });
   assertEquals(runner.calls.length, 1);
-  assertEquals(runner.calls[0].args, ["domblklist", "--domain", "vm1"]);
-  assertEquals(runner.calls[0].options.allowFailure, true);
-  assertEquals(runner.calls[0].options.timeoutMs, 60_000);
+  assertEquals(runner.calls[0], ["domblklist", "--domain", "vm1"]);
+  assertEquals(runner.options[0].allowFailure, true);
+  assertEquals(runner.options[0].timeoutMs, 60_000);
   assertEquals(audits, [{
     user: "alice",
     role: "viewer",
@@ -108,7 +109,7 @@ Deno.test("a viewer's domblklist runs once with the rewritten argv and returns t
 });
 
 Deno.test("a failing command is 200 with its exit code and stderr, audited as failed", async () => {
-  const runner = new ScriptedRunner(() => ({
+  const runner = new FakeRunner(() => ({
     stderr: "error: failed to get domain 'nope'\n",
     code: 1,
   }));
@@ -122,7 +123,7 @@ Deno.test("a failing command is 200 with its exit code and stderr, audited as fa
 });
 
 Deno.test("an operator's --wait command runs to its end with the long deadline", async () => {
-  const runner = new ScriptedRunner(() => ({
+  const runner = new FakeRunner(() => ({
     stderr: "\rBlock Copy: [100 %]\nNow in mirroring phase\n",
   }));
   const { deps, state } = testDeps(runner);
@@ -132,8 +133,8 @@ Deno.test("an operator's --wait command runs to its end with the long deadline",
   });
   assertEquals(res.status, 200);
   assertEquals((await res.json()).exitCode, 0);
-  assertEquals(runner.calls[0].options.timeoutMs, 10 * 60_000);
-  assertEquals(runner.calls[0].args.slice(0, 7), [
+  assertEquals(runner.options[0].timeoutMs, 10 * 60_000);
+  assertEquals(runner.calls[0].slice(0, 7), [
     "blockcopy",
     "--domain",
     "vm1",
@@ -145,7 +146,7 @@ Deno.test("an operator's --wait command runs to its end with the long deadline",
 });
 
 Deno.test("the copy policy refuses a destination outside the storage roots (400, nothing runs)", async () => {
-  const runner = new ScriptedRunner();
+  const runner = new FakeRunner();
   const { deps, state, audits } = testDeps(runner, {
     copyPolicy: (dest) => dest.startsWith("/srv/") ? null : `${dest} is outside the storage roots`,
   });
@@ -160,7 +161,7 @@ Deno.test("the copy policy refuses a destination outside the storage roots (400,
 });
 
 Deno.test("no role is 401, a bad body is 400, libvirt down is 503", async () => {
-  const runner = new ScriptedRunner(() => {
+  const runner = new FakeRunner(() => {
     throw new VirshError({ argv: [], code: null, stderr: "", kind: "unreachable" });
   });
   const { deps, state } = testDeps(runner);

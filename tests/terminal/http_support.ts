@@ -1,65 +1,16 @@
 /**
- * Test doubles for the terminal's routes: a scripted runner that records every call (with its
- * options), feeds `onCall` listeners like the real one, and can stream chunks until aborted; deps
- * with a settable role and a recorded audit log; an SSE reader.
+ * Test doubles for the terminal's routes: a streaming script for the suite's FakeRunner (chunks
+ * until aborted), deps with a settable role and a recorded audit log, an SSE reader.
  *
  * @module
  */
-import type {
-  RunOptions,
-  VirshCallRecord,
-  VirshOutput,
-  VirshRunner,
-} from "../../server/virsh/runner.ts";
 import type { Context } from "hono";
+import type { RunOptions, VirshRunner } from "../../server/virsh/runner.ts";
 import type { TerminalAuditEntry, TerminalDeps } from "../../server/terminal/http/deps.ts";
 import type { TerminalRole } from "../../server/terminal/allowlist.ts";
 
-/** What a scripted call answers. */
-export type Answer = { stdout?: string; stderr?: string; code?: number };
-
-/** A runner answering from a script; `calls` holds every call, `onCall` works as in SpawnRunner. */
-export class ScriptedRunner implements VirshRunner {
-  readonly uri = "qemu:///fake";
-  readonly calls: { args: string[]; options: RunOptions }[] = [];
-  #listeners = new Set<(r: VirshCallRecord) => void>();
-
-  constructor(
-    public script: (args: readonly string[], options: RunOptions) => Answer | Promise<Answer> =
-      () => ({}),
-  ) {}
-
-  async run(args: readonly string[], options: RunOptions = {}): Promise<VirshOutput> {
-    this.calls.push({ args: [...args], options });
-    const argv = ["-c", this.uri, ...args];
-    const answer = await this.script(args, options);
-    const out = {
-      argv,
-      stdout: answer.stdout ?? "",
-      stderr: answer.stderr ?? "",
-      code: answer.code ?? 0,
-    };
-    this.emit({
-      argv,
-      code: out.code,
-      stdout: out.stdout,
-      stderr: out.stderr,
-      startedAt: new Date(),
-      durationMs: 1,
-    });
-    return out;
-  }
-
-  onCall(listener: (r: VirshCallRecord) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** Feeds a record to the listeners, as if some other part of the app had run virsh. */
-  emit(record: VirshCallRecord): void {
-    for (const l of this.#listeners) l(record);
-  }
-}
+/** A scripted output of the suite's FakeRunner. */
+type Answer = { stdout?: string; stderr?: string; code?: number };
 
 /** A streaming answer: sends `chunks` to stderr, then waits until aborted (exit 137) or `release`. */
 export function streamingScript(chunks: string[]) {

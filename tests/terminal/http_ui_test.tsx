@@ -12,7 +12,8 @@ import {
 import { Hono } from "hono";
 import { terminalUi, type TerminalUiOptions } from "../../server/terminal/http/mod.ts";
 import type { TerminalDeps } from "../../server/terminal/http/deps.ts";
-import { readSse, ScriptedRunner, streamingScript, testDeps } from "./http_support.ts";
+import { readSse, streamingScript, testDeps } from "./http_support.ts";
+import { FakeRunner } from "../support/fake_runner.ts";
 import { TerminalPanel } from "../../views/terminal.tsx";
 
 function mount(deps: TerminalDeps, options?: TerminalUiOptions) {
@@ -32,7 +33,7 @@ function run(app: Hono, command: string) {
 const HOST = { host: "localhost" };
 
 Deno.test("a finished command renders the line as run, stdout, stderr apart, and the exit code", async () => {
-  const runner = new ScriptedRunner(() => ({
+  const runner = new FakeRunner(() => ({
     stdout: " Target   Source\n vda  /lab/<b>x</b>.qcow2\n",
     stderr: "warning: <script>alert(1)</script>\n",
     code: 0,
@@ -46,11 +47,11 @@ Deno.test("a finished command renders the line as run, stdout, stderr apart, and
   assertMatch(html, /<pre class="term-err">warning: &lt;script&gt;/);
   assertNotMatch(html, /<script/);
   assertStringIncludes(html, "exit 0");
-  assertEquals(runner.calls[0].args, ["domblklist", "--domain", "my vm"]);
+  assertEquals(runner.calls[0], ["domblklist", "--domain", "my vm"]);
 });
 
 Deno.test("a refused line renders the reason with 400/403 and runs nothing", async () => {
-  const runner = new ScriptedRunner();
+  const runner = new FakeRunner();
   const { deps, audits } = testDeps(runner);
   const app = mount(deps);
   let res = await run(app, "list; destroy vm1");
@@ -64,7 +65,7 @@ Deno.test("a refused line renders the reason with 400/403 and runs nothing", asy
 });
 
 Deno.test("no role: every terminal route answers 401 JSON", async () => {
-  const { deps, state } = testDeps(new ScriptedRunner());
+  const { deps, state } = testDeps(new FakeRunner());
   state.role = null;
   const app = mount(deps);
   for (
@@ -103,15 +104,15 @@ Deno.test("a streaming command: SSE carries folded progress; Stop kills it and a
     "\rBlock Copy: [  0 %]",
     "\rBlock Copy: [ 12 %]\rBlock Copy: [ 25 %]",
   ]);
-  const runner = new ScriptedRunner((args, options) =>
+  const runner = new FakeRunner((args, options) =>
     args[0] === "blockjob" ? { code: 0 } : s.script(args, options)
   );
   const { deps, state, audits } = testDeps(runner);
   state.role = "operator";
   const app = mount(deps);
   const { stream, stop } = await startCopy(app);
-  assertEquals(runner.calls[0].options.timeoutMs, 30 * 60_000);
-  assert(runner.calls[0].options.signal instanceof AbortSignal);
+  assertEquals(runner.options[0].timeoutMs, 30 * 60_000);
+  assert(runner.options[0].signal instanceof AbortSignal);
 
   const res = await app.request(stream, { headers: HOST });
   assertEquals(res.status, 200);
@@ -138,8 +139,8 @@ Deno.test("a streaming command: SSE carries folded progress; Stop kills it and a
   assertEquals(exit.type, "exit");
   assertEquals(exit.stopped, true);
   assertStringIncludes(exit.message, "job aborted");
-  assertEquals(runner.calls.map((c) => c.args[0]), ["blockcopy", "blockjob"]);
-  assertEquals(runner.calls[1].args, ["blockjob", "--domain", "vm1", "--path", "vda", "--abort"]);
+  assertEquals(runner.calls.map((c) => c[0]), ["blockcopy", "blockjob"]);
+  assertEquals(runner.calls[1], ["blockjob", "--domain", "vm1", "--path", "vda", "--abort"]);
   assertEquals(audits.map((a) => [a.action, a.result]), [
     ["terminal", "ok"],
     ["terminal.stop", "ok"],
@@ -153,7 +154,7 @@ Deno.test("a stream that ends by itself: lines, then exit 0, and the connection 
     "\rBlock Copy: [100 %]\n",
     "Now in mirroring phase\n",
   ]);
-  const runner = new ScriptedRunner(s.script);
+  const runner = new FakeRunner(s.script);
   const { deps, state } = testDeps(runner);
   state.role = "operator";
   const app = mount(deps);
@@ -181,7 +182,7 @@ Deno.test("a stream that ends by itself: lines, then exit 0, and the connection 
 
 Deno.test("at most two running streams per user (429), unknown ids are 404", async () => {
   const s = streamingScript([]);
-  const runner = new ScriptedRunner(s.script);
+  const runner = new FakeRunner(s.script);
   const { deps, state } = testDeps(runner);
   state.role = "operator";
   const app = mount(deps);
@@ -202,7 +203,7 @@ Deno.test("at most two running streams per user (429), unknown ids are 404", asy
 
 Deno.test("streams refuse a foreign Origin (403) and accept their own host", async () => {
   const lines: ((l: string) => void)[] = [];
-  const { deps } = testDeps(new ScriptedRunner(), {
+  const { deps } = testDeps(new FakeRunner(), {
     subscribeEvents: (l) => {
       lines.push(l);
       return () => {};
@@ -240,7 +241,7 @@ Deno.test("streams refuse a foreign Origin (403) and accept their own host", asy
 
 Deno.test("the event log: backlog on connect, live lines after, parsed domain and block job", async () => {
   let feed!: (l: string) => void;
-  const { deps } = testDeps(new ScriptedRunner(), {
+  const { deps } = testDeps(new FakeRunner(), {
     subscribeEvents: (l) => {
       feed = l;
       return () => {};
@@ -264,7 +265,7 @@ Deno.test("the event log: backlog on connect, live lines after, parsed domain an
 });
 
 Deno.test("dashboard actions are echoed with their command line; reads and terminal lines are not", async () => {
-  const runner = new ScriptedRunner(() => ({ code: 0 }));
+  const runner = new FakeRunner(() => ({ code: 0 }));
   const { deps, state } = testDeps(runner);
   state.role = "operator";
   const app = mount(deps);
@@ -316,7 +317,7 @@ Deno.test("dashboard actions are echoed with their command line; reads and termi
 });
 
 Deno.test("history keeps each user's lines, refused ones too, newest last", async () => {
-  const { deps, state } = testDeps(new ScriptedRunner());
+  const { deps, state } = testDeps(new FakeRunner());
   const app = mount(deps);
   await run(app, "list --all");
   await run(app, "list; x");

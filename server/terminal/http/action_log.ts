@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { VirshCallRecord, VirshRunner } from "../../virsh/runner.ts";
-import { displayCommandLine } from "./quote.ts";
+import type { VirshCallRecord } from "../../virsh/runner.ts";
+import { displayCommandLine, mutatingSubcommand } from "../../virsh/display.ts";
 
 /** How many echoed calls are kept. */
 export const ACTION_LOG_SIZE = 200;
@@ -29,38 +29,11 @@ export interface ActionEcho {
   stderrHead: string[];
 }
 
-/** The argv after `-c URI`. */
-function afterConnection(argv: readonly string[]): readonly string[] {
-  return argv[0] === "-c" ? argv.slice(2) : argv;
-}
-
-/**
- * Whether a call is an action worth echoing: it changes a block job or creates a snapshot.
- * `args` is the argv after the binary, with or without the leading `-c URI`. Pure.
- */
-export function isEchoedAction(args: readonly string[]): boolean {
-  const rest = afterConnection(args);
-  switch (rest[0]) {
-    case "blockcopy":
-    case "blockpull":
-    case "blockcommit":
-    case "snapshot-create-as":
-      return true;
-    case "blockjob":
-      return rest.some((a) =>
-        a === "--abort" || a === "--pivot" || a === "--bandwidth" || a.startsWith("--bandwidth=")
-      );
-    default:
-      return false;
-  }
-}
-
-/** Ring buffer of echoed calls; one per runner (see {@link actionLogFor}). */
+/** Ring buffer of echoed calls; feed it from the runner's `onCall`. */
 export class ActionLog {
   #entries: ActionEcho[] = [];
   #seq = 0;
   /** argv keys (JSON) of terminal calls in flight, with counts: not echoed. */
-  #suppressed = new Map<string, number>();
   readonly #uri: string;
   readonly #size: number;
 
@@ -74,34 +47,10 @@ export class ActionLog {
     return this.#seq;
   }
 
-  /**
-   * Marks a call the terminal is about to make with `args` (after `-c URI`) as not to be echoed.
-   * Call the returned function once the call has settled.
-   */
-  suppress(args: readonly string[]): () => void {
-    const key = JSON.stringify(args);
-    this.#suppressed.set(key, (this.#suppressed.get(key) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#take(key);
-    };
-  }
-
-  #take(key: string): boolean {
-    const n = this.#suppressed.get(key);
-    if (!n) return false;
-    if (n === 1) this.#suppressed.delete(key);
-    else this.#suppressed.set(key, n - 1);
-    return true;
-  }
-
   /** Feeds one finished call (the runner's `onCall` listener). */
   record(record: VirshCallRecord): void {
-    const args = afterConnection(record.argv);
-    if (!isEchoedAction(args)) return;
-    if (this.#suppressed.has(JSON.stringify(args))) return;
+    // The terminal's own lines are already in its pane.
+    if (record.origin === "terminal" || mutatingSubcommand(record.argv) === null) return;
     const stderr = record.stderr || record.error?.message || "";
     this.#entries.push({
       seq: ++this.#seq,
@@ -124,21 +73,4 @@ export class ActionLog {
     if (seq >= this.#seq) return [];
     return this.#entries.filter((e) => e.seq > seq);
   }
-}
-
-const logs = new WeakMap<VirshRunner, ActionLog>();
-
-/**
- * The one action log of a runner, subscribed to its `onCall` on first use: the JSON API and the
- * UI share it, so neither's terminal calls are echoed.
- */
-export function actionLogFor(runner: VirshRunner): ActionLog {
-  let log = logs.get(runner);
-  if (!log) {
-    const created = new ActionLog(runner.uri);
-    runner.onCall((r) => created.record(r));
-    logs.set(runner, created);
-    log = created;
-  }
-  return log;
 }

@@ -11,9 +11,8 @@ import { VirshError } from "../../virsh/errors.ts";
 import { type CheckedCommand, parseTerminalLine, type TerminalRole } from "../mod.ts";
 import { ProgressFolder } from "../progress.ts";
 import { TerminalRefusal } from "../refusal.ts";
-import { actionLogFor } from "./action_log.ts";
 import type { TerminalAuditEntry, TerminalDeps } from "./deps.ts";
-import { displayCommandLine } from "./quote.ts";
+import { displayCommandLine } from "../../virsh/display.ts";
 import type { SessionRegistry, StreamSession } from "./sessions.ts";
 
 /** Deadline of a command that does not stream (`domblklist`, `blockjob --abort`, ...). */
@@ -100,10 +99,13 @@ export async function runToEnd(
   checked: CheckedCommand,
   timeoutMs: number,
 ): Promise<VirshOutput> {
-  const release = actionLogFor(deps.runner).suppress(checked.argv);
   const argv = fullArgv(deps, checked.argv);
   try {
-    const out = await deps.runner.run(checked.argv, { allowFailure: true, timeoutMs });
+    const out = await deps.runner.run(checked.argv, {
+      allowFailure: true,
+      timeoutMs,
+      origin: "terminal",
+    });
     audit(deps, {
       user: caller.user,
       role: caller.role,
@@ -125,8 +127,6 @@ export async function runToEnd(
       message: e instanceof Error ? e.message : String(e),
     });
     throw e;
-  } finally {
-    release();
   }
 }
 
@@ -189,15 +189,14 @@ async function followStream(
   checked: CheckedCommand,
   timeoutMs: number,
 ): Promise<void> {
-  const log = actionLogFor(deps.runner);
   const stdout = streamSink(session, "stdout");
   const stderr = streamSink(session, "stderr");
   let code: number | null = null;
   let failure: string | null = null;
-  const release = log.suppress(checked.argv);
   try {
     const out = await deps.runner.run(checked.argv, {
       allowFailure: true,
+      origin: "terminal",
       timeoutMs,
       signal: session.controller.signal,
       onStdout: (c) => stdout.push(c),
@@ -212,8 +211,6 @@ async function followStream(
       : e instanceof Error
       ? e.message
       : String(e);
-  } finally {
-    release();
   }
   stdout.end();
   stderr.end();
@@ -250,9 +247,12 @@ async function abortAfterStop(
   const args = ["blockjob", "--domain", domain, "--path", disk, "--abort"];
   const shown = displayCommandLine(deps.runner.uri, args);
   session.publish({ type: "line", stream: "info", text: `Stopped; aborting the job: ${shown}` });
-  const release = actionLogFor(deps.runner).suppress(args);
   try {
-    const out = await deps.runner.run(args, { allowFailure: true, timeoutMs: FINISHED_TIMEOUT_MS });
+    const out = await deps.runner.run(args, {
+      allowFailure: true,
+      timeoutMs: FINISHED_TIMEOUT_MS,
+      origin: "terminal",
+    });
     // No job left (it had ended on its own just before) is the outcome we want too.
     const gone = out.code === 0 || /does not have an active block job/.test(out.stderr);
     const stderrText = out.stderr.trim();
@@ -280,7 +280,5 @@ async function abortAfterStop(
       message: msg,
     });
     return "; the abort failed: check blockjob --info";
-  } finally {
-    release();
   }
 }

@@ -9,14 +9,14 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { toHttpError } from "../../http_errors.ts";
 import { TerminalRefusal } from "../refusal.ts";
-import { actionLogFor } from "./action_log.ts";
+import { ActionLog } from "./action_log.ts";
 import type { TerminalDeps } from "./deps.ts";
 import { EventLog } from "./event_log.ts";
 import { callerOf, checkLine, FINISHED_TIMEOUT_MS, runToEnd, startStream } from "./execute.ts";
 import { ActionEchoes, FailedRun, RefusedLine, RunResult, StreamStart } from "./fragments.tsx";
 import { LineHistory } from "./history.ts";
 import { streamOriginRefusal } from "./origin.ts";
-import { displayCommandLine } from "./quote.ts";
+import { displayCommandLine } from "../../virsh/display.ts";
 import { type SessionLimits, SessionRegistry, TooManyStreams } from "./sessions.ts";
 import { serveSse, type SseMessage } from "./sse.ts";
 
@@ -43,7 +43,8 @@ export function terminalUi(deps: TerminalDeps, options: TerminalUiOptions = {}):
   const history = new LineHistory();
   const events = new EventLog();
   deps.subscribeEvents?.((line) => events.push(line));
-  const actions = actionLogFor(deps.runner);
+  const actions = new ActionLog(deps.runner.uri);
+  deps.runner.onCall((r) => actions.record(r));
 
   app.post("/run", async (c) => {
     const caller = callerOf(deps, c);
