@@ -11,7 +11,8 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { contextStorage, tryGetContext } from "hono/context-storage";
 import type { SecurityServices, Services } from "./services.ts";
-import { errorBody, toHttpError } from "./http_errors.ts";
+import { errorBody, failureOf, noteFailure, toHttpError } from "./http_errors.ts";
+import { apiError, wantsJson } from "./security/respond.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { domainsApi } from "./routes/domains_api.ts";
 import { pageRoutes } from "./routes/pages.tsx";
@@ -161,11 +162,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", pageRoutes({ inventory: deps.inventory, uri, extras }));
 
   app.notFound((c) => {
-    if (c.req.path.startsWith("/api/")) {
-      return c.json({
-        error: { code: "not_found", message: `No route ${c.req.method} ${c.req.path}` },
-      }, 404);
-    }
+    const message = `No route ${c.req.method} ${c.req.path}`;
+    if (wantsJson(c)) return apiError(c, 404, "not_found", message);
+    noteFailure(c, message);
     return c.html(
       <ErrorPage uri={uri} status={404} title="Not found" message={`Nothing at ${c.req.path}`} />,
       404,
@@ -173,9 +172,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   app.onError((e, c) => {
     const err = toHttpError(e);
-    if (c.req.path.startsWith("/api/") || c.req.header("accept")?.includes("application/json")) {
-      return c.json(errorBody(err), err.status);
-    }
+    noteFailure(c, err.message);
+    if (wantsJson(c)) return c.json(errorBody(err), err.status);
     return c.html(
       <ErrorPage
         uri={uri}
@@ -219,34 +217,19 @@ function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("auditedVirsh", false);
     await next();
-    if (SAFE_METHODS.has(c.req.method) || c.req.path === "/login") return;
+    if (SAFE_METHODS.has(c.req.method) || c.req.path === "/login") return; // login audits itself
     const status = c.res.status;
     if (status < 400 || c.var.auditedVirsh) return;
+    // The terminal audits each line it refuses; only the sign-in gate's 401 is left to record.
+    if (TERMINAL_PATHS.test(c.req.path) && status !== 401) return;
     const caller = callerOf(c);
-    let message = "";
-    try {
-      const text = await c.res.clone().text();
-      message = extractMessage(text);
-    } catch {
-      // An unreadable body still gets its status recorded.
-    }
+    const message = failureOf(c) ?? "";
     security.audit.record({
       ...caller,
       result: status >= 500 ? "failed" : "refused",
       message: `${status} ${message}`.trim().slice(0, 2000),
     });
   };
-}
-
-/** The error message of a JSON error body, or the text with markup removed. */
-function extractMessage(text: string): string {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === "string") return parsed.error.message;
-  } catch {
-    // not JSON
-  }
-  return text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 500);
 }
 
 function titleFor(status: number): string {

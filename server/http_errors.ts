@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { VirshError } from "./virsh/errors.ts";
@@ -81,6 +82,21 @@ export function toHttpError(e: unknown): HttpError {
   }
   console.error("unexpected error", e);
   return new HttpError(500, "internal", "blockboard hit an unexpected error; see the server log");
+}
+
+const failures = new WeakMap<Request, string>();
+
+/**
+ * Remembers why a request failed, wherever its error response is made (guards, routes, the
+ * app's error handler), so the audit log records the reason without reading response bodies.
+ */
+export function noteFailure(c: Context, message: string): void {
+  failures.set(c.req.raw, message);
+}
+
+/** The reason noted with {@link noteFailure}, if any. */
+export function failureOf(c: Context): string | undefined {
+  return failures.get(c.req.raw);
 }
 
 /** The body for an {@link HttpError}. */

@@ -13,7 +13,7 @@ import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
 import type { PreviewRequest } from "../jobs/preview.ts";
 import { uuidSchema } from "../inventory/names.ts";
-import { HttpError, invalidInput, toHttpError } from "../http_errors.ts";
+import { HttpError, invalidInput, noteFailure, toHttpError } from "../http_errors.ts";
 import { parseTargetParam } from "./jobs_api.ts";
 import { bandwidthForm, commitForm, copyForm, pullForm } from "./job_inputs.ts";
 import { DiskRow } from "../../views/dashboard.tsx";
@@ -109,6 +109,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
         await act(r);
       } catch (e) {
         const err = toHttpError(e);
+        noteFailure(c, err.message);
         return renderDisk(c, r, err.message, err.status);
       }
       return renderDisk(c, r, null);
@@ -143,6 +144,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
       await deps.operations.setBandwidth(r, bytes);
     } catch (e) {
       const err = toHttpError(e);
+      noteFailure(c, err.message);
       return card(err.message, err.status);
     }
     return card(null, 200);
@@ -161,6 +163,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
         else await deps.operations.startCommit(r, input as never);
       } catch (e) {
         const err = toHttpError(e);
+        noteFailure(c, err.message);
         // Keep the operator's input: show the error in the form instead of replacing the disk.
         c.header("HX-Retarget", `#${formErrorId(r.uuid, r.target, op)}`);
         c.header("HX-Reswap", "innerHTML");

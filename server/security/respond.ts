@@ -6,11 +6,7 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-
-/** The JSON error body every API error uses. */
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}
+import { type ErrorBody, noteFailure } from "../http_errors.ts";
 
 /** True for requests under `/api` (JSON clients). */
 export function isApiPath(path: string): boolean {
@@ -30,7 +26,8 @@ export function apiError(
   message: string,
   headers?: Record<string, string>,
 ): Response {
-  const body: ApiErrorBody = { error: { code, message } };
+  noteFailure(c, message);
+  const body: ErrorBody = { error: { code, message } };
   return c.json(body, status, headers);
 }
 
@@ -46,6 +43,7 @@ export function errorResponse(
   headers?: Record<string, string>,
 ): Response {
   if (wantsJson(c)) return apiError(c, status, code, message, headers);
+  noteFailure(c, message);
   return c.text(message, status, headers);
 }
 

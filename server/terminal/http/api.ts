@@ -4,9 +4,9 @@
  * @module
  */
 import { Hono } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { toHttpError } from "../../http_errors.ts";
+import { apiError } from "../../security/respond.ts";
 import { TerminalRefusal } from "../refusal.ts";
 import type { TerminalDeps } from "./deps.ts";
 import {
@@ -34,12 +34,7 @@ export function terminalApi(deps: TerminalDeps): Hono {
   app.post("/terminal", async (c) => {
     const caller = callerOf(deps, c);
     if (caller.role === null) {
-      return c.json({
-        error: {
-          code: "unauthorized",
-          message: "Sign in or send an API token to use the terminal.",
-        },
-      }, 401);
+      return apiError(c, 401, "unauthorized", "Sign in or send an API token to use the terminal.");
     }
     let body: unknown;
     try {
@@ -61,15 +56,12 @@ export function terminalApi(deps: TerminalDeps): Hono {
         result: "refused",
         message,
       });
-      return c.json({ error: { code: "invalid_input", message } }, 400);
+      return apiError(c, 400, "invalid_input", message);
     }
     const line = parsed.data.command;
     const checked = checkLine(deps, { ...caller, role: caller.role }, line);
     if (checked instanceof TerminalRefusal) {
-      return c.json(
-        { error: { code: refusalCode(checked), message: checked.reason } },
-        checked.status,
-      );
+      return apiError(c, checked.status, refusalCode(checked), checked.reason);
     }
     try {
       const out = await runToEnd(
@@ -82,10 +74,7 @@ export function terminalApi(deps: TerminalDeps): Hono {
       return c.json({ exitCode: out.code, stdout: out.stdout, stderr: out.stderr });
     } catch (e) {
       const err = toHttpError(e);
-      return c.json(
-        { error: { code: err.code, message: err.message } },
-        err.status as ContentfulStatusCode,
-      );
+      return apiError(c, err.status, err.code, err.message);
     }
   });
   return app;

@@ -9,6 +9,7 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { toHttpError } from "../../http_errors.ts";
 import { TerminalRefusal } from "../refusal.ts";
+import { apiError } from "../../security/respond.ts";
 import { ActionLog } from "./action_log.ts";
 import type { TerminalDeps } from "./deps.ts";
 import { EventLog } from "./event_log.ts";
@@ -31,9 +32,7 @@ const afterSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const sessionIdSchema = z.uuid();
 
 function unauthorized(c: Context): Response {
-  return c.json({
-    error: { code: "unauthorized", message: "Sign in to use the terminal." },
-  }, 401);
+  return apiError(c, 401, "unauthorized", "Sign in to use the terminal.");
 }
 
 /** Routes mounted at `/ui/terminal`. */
