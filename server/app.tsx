@@ -20,15 +20,12 @@ import { staticRoutes } from "./routes/static.ts";
 import { authRoutes } from "./routes/auth.tsx";
 import { type AuditCaller, auditRoutes, recordVirshCall } from "./routes/audit.tsx";
 import { ErrorPage } from "../views/pages.tsx";
-import type { LayoutSession } from "../views/layout.tsx";
-import { diskExtras } from "../views/disk_extras.tsx";
-import type { DiskExtras } from "../views/dashboard.tsx";
+import { layoutSessionOf } from "./routes/viewer.ts";
 import { jobsApi } from "./routes/jobs_api.ts";
 import { jobsUi } from "./routes/jobs_ui.tsx";
 import type { CopyPolicy } from "./terminal/mod.ts";
 import { terminalApi, type TerminalDeps, terminalUi } from "./terminal/http/mod.ts";
 import { type AuthVariables, requireRole } from "./auth/middleware.ts";
-import { roleAtLeast } from "./auth/roles.ts";
 import { OPEN_MODE_USER } from "./auth/users.ts";
 import { securityMiddleware } from "./security/stack.ts";
 import { clientAddress as peerAddress } from "./security/client.ts";
@@ -46,7 +43,6 @@ export interface AppDeps extends Services {
 /** Context variables of the app. */
 export interface AppEnv {
   Variables: AuthVariables & {
-    layoutSession: LayoutSession;
     /** Set once a virsh call of this request went into the audit log. */
     auditedVirsh: boolean;
   };
@@ -61,12 +57,6 @@ const TERMINAL_PATHS = /^\/(?:api\/v1\/terminal|ui\/terminal\/.*)$/;
 /** The request being served, if any (virsh calls from the monitor have none). */
 function currentContext(): Context<AppEnv> | undefined {
   return tryGetContext<AppEnv>();
-}
-
-/** Can the caller of this request start and control jobs? */
-function canControl(c: Context | undefined): boolean {
-  const user = (c as Context<AppEnv> | undefined)?.var.user;
-  return user ? roleAtLeast(user.role, "operator") : false;
 }
 
 /** Builds the application. */
@@ -98,16 +88,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   } else {
     app.use(openLoopback());
   }
-  app.use(async (c, next) => {
-    c.set("layoutSession", {
-      user: c.var.user,
-      csrfToken: c.var.csrfToken,
-      openMode: c.var.openMode,
-      port: security?.port,
-    });
-    await next();
-  });
-
   // Role gates: reading needs viewer; changing anything needs operator; the audit log operator.
   app.use(async (c, next) => {
     const path = c.req.path;
@@ -128,7 +108,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
-  app.route("/ui", jobsUi({ ...deps, canControl: (c) => canControl(c) }));
+  app.route("/ui", jobsUi(deps));
   const terminal: TerminalDeps = {
     runner: deps.runner,
     roleOf: (c) => (c as Context<AppEnv>).var.user?.role ?? null,
@@ -153,20 +133,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   app.route("/api/v1", terminalApi(terminal));
   app.route("/ui/terminal", terminalUi(terminal));
-  // Pages are rendered inside the request, so the forms follow the caller's role.
-  const extras: DiskExtras = (domain, disk) =>
-    diskExtras({ canControl: canControl(currentContext()), storageRoots: deps.storageRoots?.() })(
-      domain,
-      disk,
-    );
-  app.route("/", pageRoutes({ inventory: deps.inventory, uri, extras }));
+  app.route("/", pageRoutes({ inventory: deps.inventory, uri, storageRoots: deps.storageRoots }));
 
   app.notFound((c) => {
     const message = `No route ${c.req.method} ${c.req.path}`;
     if (wantsJson(c)) return apiError(c, 404, "not_found", message);
     noteFailure(c, message);
     return c.html(
-      <ErrorPage uri={uri} status={404} title="Not found" message={`Nothing at ${c.req.path}`} />,
+      <ErrorPage
+        uri={uri}
+        session={layoutSessionOf(c)}
+        status={404}
+        title="Not found"
+        message={`Nothing at ${c.req.path}`}
+      />,
       404,
     );
   });
@@ -177,6 +157,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.html(
       <ErrorPage
         uri={uri}
+        session={layoutSessionOf(c)}
         status={err.status}
         title={titleFor(err.status)}
         message={err.message}

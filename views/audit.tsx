@@ -4,7 +4,7 @@
  * @module
  */
 import { AUDIT_RESULTS, type AuditEntry } from "../server/audit/log.ts";
-import { Layout } from "./layout.tsx";
+import { Layout, type LayoutSession } from "./layout.tsx";
 
 /** The filter as typed into the form. */
 export interface AuditFilterValues {
@@ -16,6 +16,8 @@ export interface AuditFilterValues {
 /** Props of {@link AuditPage}. */
 export interface AuditPageProps {
   uri: string;
+  /** Who is looking. */
+  session: LayoutSession | null;
   entries: AuditEntry[];
   total: number;
   filter: AuditFilterValues;
@@ -27,7 +29,7 @@ export interface AuditPageProps {
 export function AuditPage(props: AuditPageProps) {
   const f = props.filter;
   return (
-    <Layout title="Audit log — blockboard" uri={props.uri}>
+    <Layout title="Audit log — blockboard" uri={props.uri} session={props.session}>
       <section class="audit">
         <h1>Audit log</h1>
         <form method="get" action="/audit" class="audit-filter">

@@ -1,15 +1,11 @@
 /**
- * The page shell: head, header (with the user menu), banners, main area.
- *
- * Who is looking (user, CSRF token, open mode) comes from the `session` prop, or, when a page
- * does not pass it, from the current request (Hono context storage), so every page gets the
- * user menu and the `hx-headers` CSRF token without threading them through each view.
+ * The page shell: head, header (with the user menu), banners, main area, and the terminal for
+ * signed-in users. Pure: who is looking comes in as `session`.
  *
  * @module
  */
 import type { Child } from "hono/jsx";
 import { TerminalPanel } from "./terminal.tsx";
-import { tryGetContext } from "hono/context-storage";
 import { Banner } from "./banner.tsx";
 
 /** The caller as the header shows it. */
@@ -19,8 +15,8 @@ export interface LayoutSession {
   csrfToken: string | null;
   /** No login configured: show the open-mode banner. */
   openMode: boolean;
-  /** The listening port, for the open-mode banner. */
-  port?: number;
+  /** `host:port` the page was reached at, for the open-mode banner. */
+  address: string;
 }
 
 /** Props of {@link Layout}. */
@@ -31,19 +27,13 @@ export interface LayoutProps {
   children?: Child;
   /** Banners shown above the content (errors, open-mode notice). */
   banners?: Child;
-  /** Who is looking; read from the current request when absent. */
-  session?: LayoutSession;
-}
-
-/** The session of the request being rendered, if the app set one (see `createApp`). */
-export function currentLayoutSession(): LayoutSession | undefined {
-  const c = tryGetContext<{ Variables: { layoutSession?: LayoutSession } }>();
-  return c?.var.layoutSession;
+  /** Who is looking; null before sign-in. */
+  session: LayoutSession | null;
 }
 
 /** The HTML document around every page. */
 export function Layout(props: LayoutProps) {
-  const session = props.session ?? currentLayoutSession();
+  const session = props.session;
   const csrf = session?.csrfToken;
   const user = session?.user;
   return (
@@ -91,9 +81,7 @@ export function Layout(props: LayoutProps) {
               <Banner
                 kind="warning"
                 title="No login:"
-                message={`anyone who can reach 127.0.0.1:${
-                  session.port ?? 8080
-                } controls this host.`}
+                message={`anyone who can reach ${session.address} controls this host.`}
                 hint="Create a user with `deno task user add NAME --role admin`"
               />
             )
@@ -101,7 +89,7 @@ export function Layout(props: LayoutProps) {
           {props.banners}
         </div>
         <main>{props.children}</main>
-        <TerminalPanel uri={props.uri} />
+        {user ? <TerminalPanel uri={props.uri} /> : null}
       </body>
     </html>
   );

@@ -24,7 +24,7 @@ export function LoginPage(props: LoginPageProps) {
     <Layout
       title="Log in — blockboard"
       uri={props.uri}
-      session={{ user: null, csrfToken: null, openMode: false }}
+      session={null}
     >
       <section class="login">
         <h1>Log in</h1>

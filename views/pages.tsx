@@ -5,7 +5,7 @@
  */
 import type { Child } from "hono/jsx";
 import type { Domain } from "../server/inventory/model.ts";
-import { Layout } from "./layout.tsx";
+import { Layout, type LayoutSession } from "./layout.tsx";
 import { Banner } from "./banner.tsx";
 import { type DiskExtras, DomainCard, DomainList } from "./dashboard.tsx";
 
@@ -18,6 +18,8 @@ export interface LibvirtProblem {
 /** Props of {@link DashboardPage}. */
 export interface DashboardPageProps {
   uri: string;
+  /** Who is looking (see {@link Layout}). */
+  session: LayoutSession | null;
   domains: Domain[] | null;
   problem?: LibvirtProblem | null;
   extras?: DiskExtras;
@@ -30,6 +32,7 @@ export function DashboardPage(props: DashboardPageProps) {
     <Layout
       title="blockboard"
       uri={props.uri}
+      session={props.session}
       banners={
         <>
           {props.banners}
@@ -54,6 +57,8 @@ export function DashboardPage(props: DashboardPageProps) {
 /** Props of {@link DomainPage}. */
 export interface DomainPageProps {
   uri: string;
+  /** Who is looking (see {@link Layout}). */
+  session: LayoutSession | null;
   domain: Domain;
   extras?: DiskExtras;
   banners?: Child;
@@ -62,7 +67,12 @@ export interface DomainPageProps {
 /** `GET /domains/:name`. */
 export function DomainPage(props: DomainPageProps) {
   return (
-    <Layout title={`${props.domain.name} — blockboard`} uri={props.uri} banners={props.banners}>
+    <Layout
+      title={`${props.domain.name} — blockboard`}
+      uri={props.uri}
+      session={props.session}
+      banners={props.banners}
+    >
       <p class="crumbs">
         <a href="/">All domains</a>
       </p>
@@ -74,6 +84,8 @@ export function DomainPage(props: DomainPageProps) {
 /** Props of {@link ErrorPage}. */
 export interface ErrorPageProps {
   uri: string;
+  /** Who is looking (see {@link Layout}). */
+  session: LayoutSession | null;
   status: number;
   title: string;
   message: string;
@@ -82,7 +94,7 @@ export interface ErrorPageProps {
 /** A page for 4xx/5xx on HTML routes. */
 export function ErrorPage(props: ErrorPageProps) {
   return (
-    <Layout title={`${props.title} — blockboard`} uri={props.uri}>
+    <Layout title={`${props.title} — blockboard`} uri={props.uri} session={props.session}>
       <section class="error-page">
         <h1>
           {props.status} {props.title}

@@ -11,6 +11,7 @@ import type { AuthEnv } from "../auth/middleware.ts";
 import { HttpError } from "../http_errors.ts";
 import { mutatingSubcommand } from "../virsh/display.ts";
 import { AuditPage } from "../../views/audit.tsx";
+import { layoutSessionOf } from "./viewer.ts";
 
 /** What the audit routes need. */
 export interface AuditRouteDeps {
@@ -52,6 +53,7 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AuthEnv> {
     return c.html(
       <AuditPage
         uri={deps.uri}
+        session={layoutSessionOf(c)}
         entries={entries}
         total={total}
         filter={filter}

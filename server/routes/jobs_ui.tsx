@@ -15,6 +15,7 @@ import type { PreviewRequest } from "../jobs/preview.ts";
 import { uuidSchema } from "../inventory/names.ts";
 import { HttpError, invalidInput, noteFailure, toHttpError } from "../http_errors.ts";
 import { parseTargetParam } from "./jobs_api.ts";
+import { canControlOf } from "./viewer.ts";
 import { bandwidthForm, commitForm, copyForm, pullForm } from "./job_inputs.ts";
 import { DiskRow } from "../../views/dashboard.tsx";
 import { diskExtras } from "../../views/disk_extras.tsx";
@@ -27,8 +28,6 @@ export interface JobUiDeps {
   monitor: JobMonitor;
   operations: JobOperations;
   storageRoots?: () => readonly string[];
-  /** Can this request start and control jobs? */
-  canControl?: (c: Context) => boolean;
 }
 
 const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as const;
@@ -37,7 +36,6 @@ type StartOp = keyof typeof START_FORMS;
 /** Routes under `/ui/domains/:uuid/disks/:target`. */
 export function jobsUi(deps: JobUiDeps): Hono {
   const app = new Hono();
-  const canControl = (c: Context) => deps.canControl?.(c) ?? true;
 
   const ref = (c: Context): DiskRef => {
     const uuid = uuidSchema.safeParse(c.req.param("uuid"));
@@ -70,7 +68,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
       );
     }
     const extras = diskExtras({
-      canControl: canControl(c),
+      canControl: canControlOf(c),
       storageRoots: deps.storageRoots?.(),
       notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
     });
@@ -102,7 +100,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
   ) =>
     app.post(`${base}/job/${name}`, async (c) => {
       const r = ref(c);
-      if (!canControl(c)) {
+      if (!canControlOf(c)) {
         throw new HttpError(403, "forbidden", "Controlling jobs needs the operator role");
       }
       try {
@@ -120,7 +118,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
 
   app.post(`${base}/job/bandwidth`, async (c) => {
     const r = ref(c);
-    if (!canControl(c)) {
+    if (!canControlOf(c)) {
       throw new HttpError(403, "forbidden", "Controlling jobs needs the operator role");
     }
     const listed = await deps.inventory.resolveCached(r.uuid);
@@ -154,7 +152,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
     app.post(`${base}/${op}`, async (c) => {
       const r = ref(c);
       try {
-        if (!canControl(c)) {
+        if (!canControlOf(c)) {
           throw new HttpError(403, "forbidden", "Starting jobs needs the operator role");
         }
         const input = await form(c, START_FORMS[op] as z.ZodType<unknown>);

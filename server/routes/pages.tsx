@@ -3,32 +3,45 @@
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Inventory } from "../inventory/service.ts";
 import { HttpError, isLibvirtDown, libvirtHint } from "../http_errors.ts";
 import { DashboardPage, DomainPage } from "../../views/pages.tsx";
-import type { DiskExtras } from "../../views/dashboard.tsx";
+import { diskExtras } from "../../views/disk_extras.tsx";
 import { parseDomainParam } from "./domains_api.ts";
+import { canControlOf, layoutSessionOf } from "./viewer.ts";
 
 /** What the page routes need. */
 export interface PageDeps {
   inventory: Inventory;
   uri: string;
-  extras?: DiskExtras;
+  /** Directories copy destinations may be in (shown in the copy form). */
+  storageRoots?: () => readonly string[];
 }
 
 /** `GET /`, `GET /domains/:name`. */
 export function pageRoutes(deps: PageDeps): Hono {
   const app = new Hono();
+  // The forms a page offers follow the caller's role.
+  const extras = (c: Context) =>
+    diskExtras({ canControl: canControlOf(c), storageRoots: deps.storageRoots?.() });
   app.get("/", async (c) => {
     try {
       const domains = await deps.inventory.listDomains();
-      return c.html(<DashboardPage uri={deps.uri} domains={domains} extras={deps.extras} />);
+      return c.html(
+        <DashboardPage
+          uri={deps.uri}
+          session={layoutSessionOf(c)}
+          domains={domains}
+          extras={extras(c)}
+        />,
+      );
     } catch (e) {
       if (!isLibvirtDown(e)) throw e;
       return c.html(
         <DashboardPage
           uri={deps.uri}
+          session={layoutSessionOf(c)}
           domains={null}
           problem={{ message: e.message, hint: libvirtHint(e) }}
         />,
@@ -40,7 +53,14 @@ export function pageRoutes(deps: PageDeps): Hono {
     const name = parseDomainParam(c.req.param("name"));
     const domain = await deps.inventory.getDomain(name);
     if (!domain) throw new HttpError(404, "not_found", `No domain named ${JSON.stringify(name)}`);
-    return c.html(<DomainPage uri={deps.uri} domain={domain} extras={deps.extras} />);
+    return c.html(
+      <DomainPage
+        uri={deps.uri}
+        session={layoutSessionOf(c)}
+        domain={domain}
+        extras={extras(c)}
+      />,
+    );
   });
   return app;
 }

@@ -56,6 +56,9 @@ export async function world() {
       };
     }
     if (cmd === "domstate") return { stdout: "running\n\n" };
+    if (cmd === "domstats") {
+      return { stdout: `Domain: '${VM1.name}'\n  state.state=1\n  state.reason=1\n\n` };
+    }
     if (cmd === "dumpxml") return { stdout: fixture("dumpxml-vm1-running.xml") };
     if (cmd === "blockjob" && args.includes("--info")) return { stdout: NO_JOB };
     return { stdout: "" };
