@@ -50,11 +50,17 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>, optional = f
 export function jobsApi(deps: JobRouteDeps): Hono {
   const app = new Hono();
 
-  /** Name + target → UUID + target; 400 before any virsh call, 404 when unknown. */
-  const diskRef = async (c: Context): Promise<DiskRef & { name: string }> => {
+  /**
+   * Name + target → UUID + target; 400 before any virsh call, 404 when unknown. Reads may use a
+   * name resolved in the last few seconds, so a script polling a job costs no virsh call;
+   * operations always resolve afresh.
+   */
+  const diskRef = async (c: Context, fresh = true): Promise<DiskRef & { name: string }> => {
     const name = parseDomainParam(c.req.param("name")!);
     const target = parseTargetParam(c.req.param("target")!);
-    const listed = await deps.inventory.resolve(name);
+    const listed = fresh
+      ? await deps.inventory.resolve(name)
+      : await deps.inventory.resolveCached(name, 10_000);
     if (!listed) throw new HttpError(404, "not_found", `No domain named ${JSON.stringify(name)}`);
     return { uuid: listed.uuid, target, name: listed.name };
   };
@@ -65,7 +71,7 @@ export function jobsApi(deps: JobRouteDeps): Hono {
 
   const base = "/domains/:name/disks/:target";
   app.get(`${base}/job`, async (c) => {
-    const ref = await diskRef(c);
+    const ref = await diskRef(c, false);
     return c.json({ job: deps.monitor.getJob(ref.uuid, ref.target) });
   });
   app.post(`${base}/pull`, async (c) => {

@@ -95,3 +95,16 @@ Deno.test("unknown API routes answer with the error JSON", async () => {
   assertEquals(res.status, 404);
   assertEquals((await res.json()).error.code, "not_found");
 });
+
+Deno.test("polling a job through the API reads memory: one name lookup, then no virsh calls", async () => {
+  const runner = new FakeRunner((args) =>
+    args[0] === "list" ? { stdout: "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n" } : { stdout: "" }
+  );
+  const app = appWith(runner);
+  for (let i = 0; i < 20; i++) {
+    const res = await app.request("/api/v1/domains/vm1/disks/vda/job");
+    assertEquals(res.status, 200);
+    assertEquals(await res.json(), { job: null });
+  }
+  assertEquals(runner.calls, [["list", "--all", "--uuid", "--name"]]);
+});
