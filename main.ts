@@ -77,13 +77,9 @@ if (import.meta.main) {
   let storageRoots = config.storageRoots;
   if (storageRoots === null) {
     // Default: libvirt's image directory plus wherever the host's disk images already are.
-    const paths: string[] = [];
+    let paths: string[] = [];
     try {
-      for (const domain of await new Inventory(runner).listDomains()) {
-        for (const disk of domain.disks) {
-          for (const layer of disk.chain) paths.push(layer.path);
-        }
-      }
+      paths = await new Inventory(runner).imagePaths();
     } catch (e) {
       console.error(`blockboard: could not list disk images yet: ${(e as Error).message}`);
     }

@@ -57,6 +57,17 @@ export class Inventory {
     return domains.then((ds) => ds.map((d) => this.#withJobs(d)));
   }
 
+  /**
+   * Every image path libvirt knows of, all domains and layers, from one bulk `domstats` call (for
+   * the default storage roots).
+   */
+  async imagePaths(): Promise<string[]> {
+    const out = await this.#runner.run(["domstats", "--block", "--backing"]);
+    return parseDomstats(out.stdout).flatMap((d) => d.blocks).flatMap((b) =>
+      b.path ? [b.path] : []
+    );
+  }
+
   /** Domains as `virsh list` names them, without chains: cheap name → UUID resolution. */
   async listNames(): Promise<ListedDomain[]> {
     const out = await this.#runner.run(["list", "--all", "--uuid", "--name"]);
