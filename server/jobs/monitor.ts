@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { blockJobInfoArgs, dumpXmlArgs, eventLoopArgs, listActiveArgs } from "../virsh/commands.ts";
+import {
+  blockJobInfoArgs,
+  domStatsBlockArgs,
+  dumpXmlArgs,
+  eventLoopArgs,
+  listActiveArgs,
+} from "../virsh/commands.ts";
 import { VirshError } from "../virsh/errors.ts";
 import {
   type BlockJobInfo,
@@ -16,6 +22,7 @@ import {
   parseBlockJobInfo,
 } from "../virsh/parse/blockjob.ts";
 import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
+import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseEventLine, type VirshEvent } from "../virsh/parse/event.ts";
 import { parseListUuidName } from "../virsh/parse/list.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
@@ -457,7 +464,8 @@ export class JobMonitor {
   // ---------------------------------------------------------------- resync and adoption
 
   /**
-   * Rebuilds job state from libvirt: running domains, their live XML and `blockjob` per disk.
+   * Rebuilds job state from libvirt: running domains, their disks (one bulk `domstats`),
+   * `blockjob` per disk, and the live XML of domains that have a job.
    * Adopts jobs blockboard did not start, marks jobs of stopped domains interrupted and decides
    * vanished ones from the XML. `uuid` limits it to one domain. Failures leave a resync pending
    * for the next tick.
@@ -493,41 +501,56 @@ export class JobMonitor {
         this.#finish(t, "interrupted", "the domain is not running any more");
       }
     }
+    const wanted = running.filter((d) => scope === undefined || d.uuid === scope);
+    // One bulk call names every disk; the XML is read only for domains with a job to reconcile.
+    let targetsByName: Map<string, string[]>;
+    try {
+      const out = await this.#runner.run(domStatsBlockArgs(scope));
+      targetsByName = new Map(
+        parseDomstats(out.stdout, running.map((d) => d.name)).map((s) => [
+          s.name,
+          [...new Set(s.blocks.filter((b) => b.path !== null).map((b) => b.name))],
+        ]),
+      );
+    } catch {
+      this.#resyncPending = true;
+      return;
+    }
     let failed = false;
-    await Promise.all(
-      running.filter((d) => scope === undefined || d.uuid === scope).map(async (d) => {
-        let xml: DomainXml;
-        try {
-          xml = parseDomainXml((await this.#runner.run(dumpXmlArgs(d.uuid))).stdout);
-        } catch (e) {
-          if (!(e instanceof VirshError && e.kind === "not-found")) failed = true;
-          return;
-        }
-        await Promise.all(
-          xml.disks.filter((disk) => disk.chain.length > 0).map(async (disk) => {
-            let info: BlockJobInfo | null;
-            try {
-              info = parseBlockJobInfo(
-                (await this.#runner.run(blockJobInfoArgs(d.uuid, disk.target))).stdout,
-              );
-            } catch (e) {
-              if (!(e instanceof VirshError && e.kind === "not-found")) failed = true;
-              return;
-            }
-            this.#reconcile(d.uuid, xml.name, disk, info);
-          }),
-        );
-        // Tracked active jobs on disks that left the XML.
-        for (const t of this.#current.values()) {
-          if (
-            t.job.uuid === d.uuid && this.#stillActive(t) &&
-            !xml.disks.some((disk) => disk.target === t.job.target)
-          ) {
-            this.#decideFromXml(t, null);
+    await Promise.all(wanted.map(async (d) => {
+      const infos = await Promise.all(
+        (targetsByName.get(d.name) ?? []).map(async (target) => {
+          try {
+            const out = await this.#runner.run(blockJobInfoArgs(d.uuid, target));
+            return { target, info: parseBlockJobInfo(out.stdout) };
+          } catch (e) {
+            if (!(e instanceof VirshError && e.kind === "not-found")) failed = true;
+            return null;
           }
+        }),
+      );
+      const tracked = [...this.#current.values()].filter((t) =>
+        t.job.uuid === d.uuid && this.#stillActive(t)
+      );
+      if (tracked.length === 0 && !infos.some((i) => i?.info)) return;
+      let xml: DomainXml;
+      try {
+        xml = parseDomainXml((await this.#runner.run(dumpXmlArgs(d.uuid))).stdout);
+      } catch (e) {
+        if (!(e instanceof VirshError && e.kind === "not-found")) failed = true;
+        return;
+      }
+      for (const sampled of infos) {
+        const disk = sampled && xml.disks.find((x) => x.target === sampled.target);
+        if (disk) this.#reconcile(d.uuid, xml.name, disk, sampled.info);
+      }
+      // Tracked active jobs on disks that left the XML.
+      for (const t of tracked) {
+        if (this.#stillActive(t) && !xml.disks.some((disk) => disk.target === t.job.target)) {
+          this.#decideFromXml(t, null);
         }
-      }),
-    );
+      }
+    }));
     this.#resyncPending = failed;
     if (!failed) this.#lastResyncAt = this.#now();
   }

@@ -194,6 +194,16 @@ export function domStateArgs(uuid: string): string[] {
   return ["domstate", "--domain", uuid];
 }
 
+/**
+ * `domstats --block`: every disk (target and active path) of every running domain in one call,
+ * or of one domain with `uuid`.
+ */
+export function domStatsBlockArgs(uuid?: string): string[] {
+  if (uuid === undefined) return ["domstats", "--block", "--list-running"];
+  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
+  return ["domstats", "--block", "--", uuid];
+}
+
 /** `list --uuid --name`: the running (active) domains. */
 export function listActiveArgs(): string[] {
   return ["list", "--uuid", "--name"];

@@ -179,6 +179,7 @@ Deno.test("vanished job of a domain that is no longer running → interrupted", 
 Deno.test("resync adopts a job started elsewhere, ready from <mirror ready='yes'>", async () => {
   const { runner, monitor } = setup((args) => {
     if (args[0] === "list") return LIST;
+    if (args[0] === "domstats") return fixture("domstats-all.txt");
     if (args[0] === "dumpxml") return fixture("dumpxml-copy-ready.xml");
     if (args[0] === "blockjob" && args.includes("vda")) {
       return rawInfo("Block Copy", 64 * MiB, 64 * MiB, 0);
@@ -193,14 +194,18 @@ Deno.test("resync adopts a job started elsewhere, ready from <mirror ready='yes'
   assertEquals(job.dest, `${IMG}/copy.qcow2`);
   assertEquals(job.source, `${IMG}/snap2.qcow2`);
   assertEquals(monitor.getJob(VM1.uuid, "vdb"), null);
-  // One blockjob call per disk with a medium (vda, vdb; the empty cdrom is skipped).
+  // One bulk domstats names the disks; one blockjob call per disk with a medium (vda, vdb; the
+  // empty cdrom is skipped); the XML only because a job was found.
+  assertEquals(runner.count("domstats"), 1);
   assertEquals(runner.count("blockjob"), 2);
+  assertEquals(runner.count("dumpxml"), 1);
   assertEquals(monitor.activeCount, 1);
 });
 
 Deno.test("a resync after a gap decides a vanished pull from the chain: flattened → completed", async () => {
   const { monitor } = setup((args) => {
     if (args[0] === "list") return LIST;
+    if (args[0] === "domstats") return fixture("domstats-all.txt");
     if (args[0] === "dumpxml") return fixture("dumpxml-after-pivot.xml"); // single-layer chain
     return NO_JOB;
   });
@@ -241,6 +246,7 @@ Deno.test("a starting job is neither sampled nor resolved; discard restores the 
 Deno.test("events for an unknown domain request a resync on the next tick", async () => {
   const { runner, monitor } = setup((args) => {
     if (args[0] === "list") return LIST;
+    if (args[0] === "domstats") return fixture("domstats-all.txt");
     if (args[0] === "dumpxml") return fixture("dumpxml-copy-not-ready.xml");
     if (args.includes("vda")) return rawInfo("Block Copy", MiB, 64 * MiB, MiB);
     return NO_JOB;
@@ -252,4 +258,17 @@ Deno.test("events for an unknown domain request a resync on the next tick", asyn
   const job = monitor.getJob(VM1.uuid, "vda")!;
   assertEquals(job.adopted, true);
   assertEquals(job.phase, "running");
+});
+
+Deno.test("a resync of domains without jobs reads no XML: one list, one domstats, blockjob per disk", async () => {
+  const { runner, monitor } = setup((args) => {
+    if (args[0] === "list") return LIST;
+    if (args[0] === "domstats") return fixture("domstats-all.txt");
+    if (args[0] === "blockjob") return NO_JOB;
+    throw new Error(`unexpected ${args.join(" ")}`);
+  });
+  await monitor.resync();
+  assertEquals(runner.calls.map((c) => c[0]), ["list", "domstats", "blockjob", "blockjob"]);
+  assertEquals(runner.calls[1], ["domstats", "--block", "--list-running"]);
+  assertEquals(monitor.activeCount, 0);
 });

@@ -102,6 +102,7 @@ function fakeLibvirt(state: { ready: boolean; pivotFailures: string[]; pivoted: 
   return new FakeRunner((args) => {
     const [cmd] = args;
     if (cmd === "domstate") return "running\n\n";
+    if (cmd === "domstats") return fixture("domstats-all.txt");
     if (cmd === "list") {
       return args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`;
     }

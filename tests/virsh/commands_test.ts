@@ -9,6 +9,7 @@ import {
   blockPullArgs,
   CommandBuildError,
   type CopyFormat,
+  domStatsBlockArgs,
   dumpXmlArgs,
 } from "../../server/virsh/commands.ts";
 
@@ -122,4 +123,10 @@ Deno.test("builders refuse names and option-like targets where a UUID/target bel
   assertThrows(() => blockJobInfoArgs("vm1", "vda"), CommandBuildError);
   assertThrows(() => blockJobInfoArgs(U, "--abort"), CommandBuildError);
   assertThrows(() => dumpXmlArgs("12"), CommandBuildError);
+});
+
+Deno.test("domStatsBlockArgs: all running domains in one call, or one domain after --", () => {
+  assertEquals(domStatsBlockArgs(), ["domstats", "--block", "--list-running"]);
+  assertEquals(domStatsBlockArgs(U), ["domstats", "--block", "--", U]);
+  assertThrows(() => domStatsBlockArgs("--pivot"), CommandBuildError);
 });
