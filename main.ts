@@ -55,7 +55,6 @@ if (import.meta.main) {
         extra: config.allowedHosts,
       }),
       listenHost: config.host,
-      port: config.port,
       secureCookie: config.tls !== null,
       envToken: Deno.env.get(ENV_TOKEN_VARIABLE),
     });
@@ -63,7 +62,7 @@ if (import.meta.main) {
     console.error(`blockboard: ${(e as Error).message}`);
     Deno.exit(2);
   }
-  const decision = decideListen(config.host, !isOpen(security));
+  const decision = decideListen(config.host, security.hasCredentials());
   if (!decision.start) {
     console.error(`blockboard: ${decision.message}`);
     Deno.exit(1);
@@ -126,9 +125,4 @@ if (import.meta.main) {
   } else {
     Deno.serve({ hostname: config.host, port: config.port, onListen }, app.fetch);
   }
-}
-
-/** True when no user and no token exists (whatever the listening address). */
-function isOpen(security: ReturnType<typeof createSecurity>): boolean {
-  return security.users.count() === 0 && !security.tokens.hasAny();
 }

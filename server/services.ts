@@ -53,12 +53,12 @@ export interface SecurityServices {
   audit: AuditLog;
   /** `Host` values served (from `allowedHosts`); checked first on every request. */
   allowedHosts: ReadonlySet<string>;
-  /** True while running open (loopback, no users and no tokens); asked per request. */
+  /** Some user or API token exists (else only loopback may serve, openly). */
+  hasCredentials: () => boolean;
+  /** True while running open (loopback and no credentials); asked per request. */
   openMode: () => boolean;
   /** Serving over TLS: cookies get `Secure`. */
   secureCookie: boolean;
-  /** The listening port (for the open-mode banner). */
-  port: number;
   /** Peer address; defaults to the connection's. */
   clientAddress?: (c: Context) => string;
   /** Login slowdown sleep; injected so tests do not wait. */
@@ -71,7 +71,6 @@ export interface CreateSecurityOptions {
   allowedHosts: ReadonlySet<string>;
   /** Where the server listens: open mode is allowed only on loopback. */
   listenHost: string;
-  port: number;
   secureCookie: boolean;
   /** Value of `BLOCKBOARD_TOKEN`. */
   envToken?: string;
@@ -88,6 +87,7 @@ export function createSecurity(options: CreateSecurityOptions): SecurityServices
   const users = new UserStore(db, { iterations: options.passwordIterations, now });
   const tokens = new TokenStore(db, { envToken: options.envToken, now });
   const loopback = isLoopbackHost(options.listenHost);
+  const hasCredentials = () => users.count() > 0 || tokens.hasAny();
   return {
     users,
     sessions: new SessionStore(db, { now }),
@@ -95,9 +95,9 @@ export function createSecurity(options: CreateSecurityOptions): SecurityServices
     limiter: new LoginRateLimiter({ now }),
     audit: new AuditLog(db, { now }),
     allowedHosts: options.allowedHosts,
-    openMode: () => loopback && users.count() === 0 && !tokens.hasAny(),
+    hasCredentials,
+    openMode: () => loopback && !hasCredentials(),
     secureCookie: options.secureCookie,
-    port: options.port,
     clientAddress: options.clientAddress,
     loginSleep: options.loginSleep,
   };

@@ -60,7 +60,6 @@ Deno.test({
       db: openDatabase(IN_MEMORY),
       allowedHosts: allowedHosts({ listenHost: "127.0.0.1", port: 8080, interfaceAddresses: [] }),
       listenHost: "127.0.0.1",
-      port: 8080,
       secureCookie: false,
       passwordIterations: 1000,
     });

@@ -80,7 +80,6 @@ export async function world() {
       interfaceAddresses: [],
     }),
     listenHost: "127.0.0.1",
-    port: 8080,
     secureCookie: false,
     passwordIterations: TEST_ITERATIONS,
     now: clock.now,
