@@ -14,11 +14,7 @@ import { openDatabase } from "./server/db.ts";
 import { ENV_TOKEN_VARIABLE } from "./server/auth/tokens.ts";
 import { allowedHosts } from "./server/security/host.ts";
 import { decideListen } from "./server/security/listen.ts";
-import {
-  checkCopyDestination,
-  copyDestinationProblemSync,
-  defaultStorageRoots,
-} from "./server/security/destinations.ts";
+import { defaultStorageRoots } from "./server/security/destinations.ts";
 import { Inventory } from "./server/inventory/service.ts";
 
 if (import.meta.main) {
@@ -84,28 +80,17 @@ if (import.meta.main) {
     }
     storageRoots = defaultStorageRoots(paths);
   }
-  const roots = storageRoots;
-  const services = createServices(runner, {
-    operations: {
-      checkDestination: (dest, reuseExternal) =>
-        checkCopyDestination(dest, { reuseExternal, roots }),
-    },
-  });
+  const services = createServices(runner, { storageRoots });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
   );
-  const app = createApp({
-    ...services,
-    security,
-    storageRoots: () => roots,
-    copyPolicy: (dest, { reuseExternal }) => copyDestinationProblemSync(dest, reuseExternal, roots),
-  });
+  const app = createApp({ ...services, security });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
     console.log(
       `blockboard listening on ${scheme}://${hostname}:${port}/ (libvirt ${config.connect}; ` +
-        `storage roots ${roots.join(", ")})`,
+        `storage roots ${storageRoots.join(", ")})`,
     );
     if (security.openMode()) {
       console.log(

@@ -23,7 +23,7 @@ import { ErrorPage } from "../views/pages.tsx";
 import { layoutSessionOf } from "./routes/viewer.ts";
 import { jobsApi } from "./routes/jobs_api.ts";
 import { jobsUi } from "./routes/jobs_ui.tsx";
-import type { CopyPolicy } from "./terminal/mod.ts";
+import { copyDestinationProblem } from "./security/destinations.ts";
 import { terminalApi, type TerminalDeps, terminalUi } from "./terminal/http/mod.ts";
 import { type AuthVariables, requireRole } from "./auth/middleware.ts";
 import { OPEN_MODE_USER } from "./auth/users.ts";
@@ -32,10 +32,6 @@ import { clientAddress as peerAddress } from "./security/client.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
-  /** Directories copy destinations may be in (shown in the copy form). */
-  storageRoots?: () => readonly string[];
-  /** The storage-root rule for blockcopy destinations typed into the terminal. */
-  copyPolicy?: CopyPolicy;
   /** Login, sessions, tokens, audit; absent means open loopback mode without guards. */
   security?: SecurityServices;
 }
@@ -64,6 +60,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const security = deps.security;
   const uri = deps.runner.uri;
+  const roots = deps.storageRoots;
   app.use(contextStorage());
 
   if (security) {
@@ -114,7 +111,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     roleOf: (c) => (c as Context<AppEnv>).var.user?.role ?? null,
     userOf: (c) => (c as Context<AppEnv>).var.user?.name ?? "anonymous",
     subscribeEvents: (listener) => deps.monitor.onEventLine(listener),
-    copyPolicy: deps.copyPolicy,
+    copyPolicy: roots
+      ? (dest, { reuseExternal }) => copyDestinationProblem(dest, { reuseExternal, roots })
+      : undefined,
     allowedOrigins: security ? () => [...security.allowedHosts] : undefined,
     audit: security
       ? (e) => {
@@ -133,7 +132,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   app.route("/api/v1", terminalApi(terminal));
   app.route("/ui/terminal", terminalUi(terminal));
-  app.route("/", pageRoutes({ inventory: deps.inventory, uri, storageRoots: deps.storageRoots }));
+  app.route("/", pageRoutes({ inventory: deps.inventory, uri, storageRoots: roots ?? [] }));
 
   app.notFound((c) => {
     const message = `No route ${c.req.method} ${c.req.path}`;

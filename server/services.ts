@@ -16,6 +16,7 @@ import { TokenStore } from "./auth/tokens.ts";
 import { LoginRateLimiter } from "./auth/ratelimit.ts";
 import { AuditLog } from "./audit/log.ts";
 import { isLoopbackHost } from "./security/listen.ts";
+import { checkCopyDestination } from "./security/destinations.ts";
 
 /** The domain modules the routes call. */
 export interface Services {
@@ -23,10 +24,17 @@ export interface Services {
   inventory: Inventory;
   monitor: JobMonitor;
   operations: JobOperations;
+  /**
+   * Directories copy destinations must lie in (form, API and terminal alike); null only where no
+   * root is configured (unit tests).
+   */
+  storageRoots: readonly string[] | null;
 }
 
 /** Options of {@link createServices}. */
 export interface ServiceOptions {
+  /** See {@link Services.storageRoots}. */
+  storageRoots?: readonly string[];
   monitor?: JobMonitorOptions;
   operations?: JobOperationsOptions;
   /** Inventory cache lifetime (ms). */
@@ -40,8 +48,17 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     jobLookup: (uuid, target) => monitor.getJob(uuid, target),
     cacheMs: options.inventoryCacheMs,
   });
-  const operations = new JobOperations(runner, monitor, options.operations);
-  return { runner, inventory, monitor, operations };
+  const roots = options.storageRoots ?? null;
+  const operations = new JobOperations(runner, monitor, {
+    ...(roots
+      ? {
+        checkDestination: (dest: string, reuseExternal: boolean) =>
+          checkCopyDestination(dest, { reuseExternal, roots }),
+      }
+      : {}),
+    ...options.operations,
+  });
+  return { runner, inventory, monitor, operations, storageRoots: roots };
 }
 
 /** The login, session, token and audit stores plus the request-guard settings. */

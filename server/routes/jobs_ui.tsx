@@ -27,7 +27,7 @@ export interface JobUiDeps {
   inventory: Inventory;
   monitor: JobMonitor;
   operations: JobOperations;
-  storageRoots?: () => readonly string[];
+  storageRoots: readonly string[] | null;
 }
 
 const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as const;
@@ -69,7 +69,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
     }
     const extras = diskExtras({
       canControl: canControlOf(c),
-      storageRoots: deps.storageRoots?.(),
+      storageRoots: deps.storageRoots ?? [],
       notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
     });
     return c.html(<DiskRow domain={domain} disk={disk} extras={extras} />, status as 200);

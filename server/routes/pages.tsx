@@ -16,7 +16,7 @@ export interface PageDeps {
   inventory: Inventory;
   uri: string;
   /** Directories copy destinations may be in (shown in the copy form). */
-  storageRoots?: () => readonly string[];
+  storageRoots: readonly string[];
 }
 
 /** `GET /`, `GET /domains/:name`. */
@@ -24,7 +24,7 @@ export function pageRoutes(deps: PageDeps): Hono {
   const app = new Hono();
   // The forms a page offers follow the caller's role.
   const extras = (c: Context) =>
-    diskExtras({ canControl: canControlOf(c), storageRoots: deps.storageRoots?.() });
+    diskExtras({ canControl: canControlOf(c), storageRoots: deps.storageRoots });
   app.get("/", async (c) => {
     try {
       const domains = await deps.inventory.listDomains();

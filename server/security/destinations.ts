@@ -9,17 +9,20 @@ import { JobInputError } from "../jobs/errors.ts";
 /** Directory libvirt keeps images in; always a default storage root. */
 export const LIBVIRT_IMAGES_DIR = "/var/lib/libvirt/images";
 
-/** File-system calls, injectable for tests. */
+/**
+ * File-system calls, injectable for tests. Synchronous: a few local `stat`s, and the terminal
+ * must decide before it runs anything.
+ */
 export interface DestinationFs {
-  realPath(path: string): Promise<string>;
-  lstat(path: string): Promise<Deno.FileInfo>;
-  stat(path: string): Promise<Deno.FileInfo>;
+  realPath(path: string): string;
+  lstat(path: string): Deno.FileInfo;
+  stat(path: string): Deno.FileInfo;
 }
 
 const realFs: DestinationFs = {
-  realPath: (p) => Deno.realPath(p),
-  lstat: (p) => Deno.lstat(p),
-  stat: (p) => Deno.stat(p),
+  realPath: (p) => Deno.realPathSync(p),
+  lstat: (p) => Deno.lstatSync(p),
+  stat: (p) => Deno.statSync(p),
 };
 
 /** Options of {@link checkCopyDestination}. */
@@ -38,15 +41,23 @@ function isInside(child: string, root: string): boolean {
 }
 
 /**
- * Refuses an unsafe copy destination with {@link JobInputError}`("dest", why)`: relative paths,
- * `..` segments, NUL, a parent that does not exist or whose real path lies outside every root, a
- * root writable by everyone, a symlink at the destination, an existing file without
- * reuse-external, and anything but a regular file or block device with it.
+ * Why a copy destination is unsafe, or null: a relative path, `.`/`..` segments, NUL, a parent
+ * that does not exist or whose real path lies outside every root, a root writable by everyone, a
+ * symlink at the destination, an existing file without reuse-external, and anything but a
+ * regular file or block device with it. The one rule for the copy form, the API and the terminal.
  */
-export async function checkCopyDestination(
-  dest: string,
-  options: DestinationOptions,
-): Promise<void> {
+export function copyDestinationProblem(dest: string, options: DestinationOptions): string | null {
+  try {
+    checkCopyDestination(dest, options);
+    return null;
+  } catch (e) {
+    if (e instanceof JobInputError) return e.reason;
+    throw e;
+  }
+}
+
+/** {@link copyDestinationProblem} as a {@link JobInputError}`("dest", why)`, for job operations. */
+export function checkCopyDestination(dest: string, options: DestinationOptions): void {
   const fs = options.fs ?? realFs;
   const refuse = (why: string): never => {
     throw new JobInputError("dest", why);
@@ -63,7 +74,7 @@ export async function checkCopyDestination(
 
   let realParent: string;
   try {
-    realParent = await fs.realPath(parent);
+    realParent = fs.realPath(parent);
   } catch {
     return refuse(`the directory ${parent} does not exist`);
   }
@@ -71,7 +82,7 @@ export async function checkCopyDestination(
   for (const root of options.roots) {
     let realRoot: string;
     try {
-      realRoot = await fs.realPath(root);
+      realRoot = fs.realPath(root);
     } catch {
       continue;
     }
@@ -86,16 +97,16 @@ export async function checkCopyDestination(
         "start blockboard with --storage-root to allow another directory",
     );
   }
-  const rootInfo = await fs.stat(matchedRoot!);
+  const rootInfo = fs.stat(matchedRoot!);
   if (rootInfo.mode !== null && (rootInfo.mode & 0o002) !== 0) {
     refuse(`the storage root ${matchedRoot} is writable by everyone; fix its permissions first`);
   }
-  const parentInfo = await fs.stat(realParent);
+  const parentInfo = fs.stat(realParent);
   if (!parentInfo.isDirectory) refuse(`${parent} is not a directory`);
 
   let info: Deno.FileInfo | null = null;
   try {
-    info = await fs.lstat(dest);
+    info = fs.lstat(dest);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) {
       refuse(`cannot inspect: ${(e as Error).message}`);
@@ -126,44 +137,4 @@ export function defaultStorageRoots(imagePaths: readonly string[]): string[] {
   // A directory below another root adds nothing.
   const all = [...roots];
   return all.filter((root) => !all.some((other) => other !== root && isInside(root, other)));
-}
-
-/**
- * The same rule for the terminal, which checks a line synchronously before anything runs: the
- * destination's real parent must lie inside a root, no `..`, no symlink at the destination, and
- * it must not exist unless reuse-external. Returns the reason to refuse, or null.
- */
-export function copyDestinationProblemSync(
-  dest: string,
-  reuseExternal: boolean,
-  roots: readonly string[],
-): string | null {
-  if (!dest.startsWith("/")) return "the destination must be an absolute path";
-  if (dest.split("/").some((s) => s === ".." || s === ".")) {
-    return "the destination must not contain '.' or '..' segments";
-  }
-  const parent = dest.slice(0, dest.lastIndexOf("/")) || "/";
-  let realParent: string;
-  try {
-    realParent = Deno.realPathSync(parent);
-  } catch {
-    return `the destination's directory ${parent} does not exist`;
-  }
-  const inside = roots.some((r) => {
-    const root = r.endsWith("/") ? r.slice(0, -1) : r;
-    return realParent === root || realParent.startsWith(`${root}/`);
-  });
-  if (!inside) {
-    return `the destination must be inside a storage root (${roots.join(", ")})`;
-  }
-  try {
-    const st = Deno.lstatSync(dest);
-    if (st.isSymlink) return "the destination is a symbolic link; refusing to follow it";
-    if (!reuseExternal) {
-      return "the destination already exists; choose a new file or use --reuse-external";
-    }
-  } catch {
-    if (reuseExternal) return "--reuse-external needs an existing destination file";
-  }
-  return null;
 }

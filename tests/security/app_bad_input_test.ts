@@ -130,6 +130,31 @@ cases.push({
   virsh: "no-mutation",
 });
 cases.push({
+  name: "terminal blockcopy outside every storage root → 400 (the form's rule)",
+  run: async (w) =>
+    w.request("/api/v1/terminal", {
+      as: await w.login("operator"),
+      json: {
+        command: `blockcopy --domain ${VM1.uuid} --path vda --dest ${w.base}/c.img --format qcow2`,
+      },
+    }),
+  status: 400,
+  message: /not inside a storage root/,
+});
+cases.push({
+  name: "terminal blockcopy through ../ → 400",
+  run: async (w) =>
+    w.request("/api/v1/terminal", {
+      as: await w.login("operator"),
+      json: {
+        command:
+          `blockcopy --domain ${VM1.uuid} --path vda --dest ${w.root}/../c.img --format qcow2`,
+      },
+    }),
+  status: 400,
+  message: /\.\./,
+});
+cases.push({
   name: "symlinked dest → 400",
   run: async (w) => {
     await Deno.symlink("/etc/hostname", `${w.root}/link.img`);

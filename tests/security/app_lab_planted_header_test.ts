@@ -8,7 +8,6 @@ import { createApp } from "../../server/app.tsx";
 import { createSecurity, createServices } from "../../server/services.ts";
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { allowedHosts } from "../../server/security/host.ts";
-import { checkCopyDestination } from "../../server/security/destinations.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, qemuImg } from "../lab/lab.ts";
 
@@ -50,12 +49,7 @@ Deno.test({
 
     const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
     const roots = [dom.dir];
-    const services = createServices(runner, {
-      operations: {
-        checkDestination: (dest, reuseExternal) =>
-          checkCopyDestination(dest, { reuseExternal, roots }),
-      },
-    });
+    const services = createServices(runner, { storageRoots: roots });
     const security = createSecurity({
       db: openDatabase(IN_MEMORY),
       allowedHosts: allowedHosts({ listenHost: "127.0.0.1", port: 8080, interfaceAddresses: [] }),
@@ -64,7 +58,7 @@ Deno.test({
       passwordIterations: 1000,
     });
     const { token } = await security.tokens.create("lab", "operator");
-    const app = createApp({ ...services, security, storageRoots: () => roots });
+    const app = createApp({ ...services, security });
     await services.monitor.start();
     const api = (path: string, json?: unknown) =>
       app.request(path, {

@@ -9,7 +9,6 @@ import { createApp } from "../../server/app.tsx";
 import { createSecurity, createServices, type SecurityServices } from "../../server/services.ts";
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { allowedHosts } from "../../server/security/host.ts";
-import { checkCopyDestination } from "../../server/security/destinations.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
 import { fakeClock, TEST_ITERATIONS } from "../auth/fixture.ts";
@@ -64,12 +63,7 @@ export async function world() {
     return { stdout: "" };
   });
   const roots = [root];
-  const services = createServices(runner, {
-    operations: {
-      checkDestination: (dest, reuseExternal) =>
-        checkCopyDestination(dest, { reuseExternal, roots }),
-    },
-  });
+  const services = createServices(runner, { storageRoots: roots });
   const clock = fakeClock();
   const security: SecurityServices = createSecurity({
     db: openDatabase(IN_MEMORY),
@@ -86,7 +80,7 @@ export async function world() {
     clientAddress: () => "192.0.2.9",
     loginSleep: () => Promise.resolve(),
   });
-  const app = createApp({ ...services, security, storageRoots: () => roots });
+  const app = createApp({ ...services, security });
   for (const role of ["viewer", "operator", "admin"] as Role[]) {
     await security.users.create(role, role, `${role}-password-long`);
   }
