@@ -14,6 +14,7 @@ import {
 } from "../virsh/commands.ts";
 import type { XmlDisk } from "../virsh/parse/domxml.ts";
 import { displayCommandLine } from "../virsh/display.ts";
+import { bandwidthBytesSchema, firstIssue, hostPathSchema } from "../virsh/values.ts";
 import { JobInputError } from "./errors.ts";
 import type { JobType } from "./model.ts";
 
@@ -125,32 +126,17 @@ export function assertSafeChain(disk: XmlDisk): void {
   }
 }
 
-/** Validates an absolute, normalised path without control characters. Pure. */
+/** Validates a path input (see {@link hostPathSchema}) as a {@link JobInputError}. Pure. */
 export function assertCleanPath(field: string, path: unknown): asserts path is string {
-  if (typeof path !== "string" || path === "") throw new JobInputError(field, "a path is required");
-  if (!path.startsWith("/")) throw new JobInputError(field, "must be an absolute path");
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(path)) {
-    throw new JobInputError(field, "must not contain control characters");
-  }
-  if (path.length > 4096) throw new JobInputError(field, "is too long");
-  if (/\/\.\.?(\/|$)|\/\//.test(path) || (path.length > 1 && path.endsWith("/"))) {
-    throw new JobInputError(
-      field,
-      "must be a normalised path (no '.', '..', '//' or trailing '/')",
-    );
-  }
+  const r = hostPathSchema.safeParse(path);
+  if (!r.success) throw new JobInputError(field, firstIssue(r.error));
 }
 
-/** Validates a bandwidth in bytes/s. Pure. */
+/** Validates a bandwidth input (see {@link bandwidthBytesSchema}) as a {@link JobInputError}. Pure. */
 export function assertBandwidth(value: unknown): asserts value is number | undefined {
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new JobInputError(
-      "bandwidthBytes",
-      "must be a whole number of bytes per second, 0 or more (0 = unlimited)",
-    );
-  }
+  const r = bandwidthBytesSchema.safeParse(value);
+  if (!r.success) throw new JobInputError("bandwidthBytes", firstIssue(r.error));
 }
 
 function layerIndex(disk: XmlDisk, field: string, path: string): number {

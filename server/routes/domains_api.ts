@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { Inventory } from "../inventory/service.ts";
-import { domainNameSchema } from "../inventory/names.ts";
+import { domainNameSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
 
 /** Validates a `:name` path parameter before anything touches virsh. */

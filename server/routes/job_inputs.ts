@@ -5,44 +5,32 @@
  */
 import { z } from "zod";
 import type { CommitInput, CopyInput, PullInput } from "../jobs/preview.ts";
-
-/** Largest bandwidth virsh accepts in bytes/s (its MiB/s limit is < 8796093022207). */
-const MAX_BANDWIDTH = 2 ** 53 - 1;
-
-const bandwidthBytes = z.number({ error: "must be a whole number of bytes per second" })
-  .int("must be a whole number of bytes per second")
-  .min(0, "must not be negative (0 means unlimited)")
-  .max(MAX_BANDWIDTH, "is too large");
-
-const absPath = z.string({ error: "must be an absolute path" })
-  .min(1, "must be an absolute path")
-  .max(4096, "is too long")
-  .refine((s) => s.startsWith("/"), "must be an absolute path (starting with /)");
+import { bandwidthBytesSchema, hostPathSchema } from "../virsh/values.ts";
 
 /** `POST .../pull` body. */
 export const pullBody = z.strictObject({
-  base: absPath.optional(),
-  bandwidthBytes: bandwidthBytes.optional(),
+  base: hostPathSchema.optional(),
+  bandwidthBytes: bandwidthBytesSchema.optional(),
 }) satisfies z.ZodType<PullInput>;
 
 /** `POST .../copy` body. */
 export const copyBody = z.strictObject({
-  dest: absPath,
+  dest: hostPathSchema,
   format: z.enum(["qcow2", "raw"], { error: 'must be "qcow2" or "raw"' }).optional(),
   shallow: z.boolean({ error: "must be true or false" }).optional(),
   reuseExternal: z.boolean({ error: "must be true or false" }).optional(),
-  bandwidthBytes: bandwidthBytes.optional(),
+  bandwidthBytes: bandwidthBytesSchema.optional(),
 }) satisfies z.ZodType<CopyInput>;
 
 /** `POST .../commit` body. */
 export const commitBody = z.strictObject({
-  top: absPath.optional(),
-  base: absPath.optional(),
-  bandwidthBytes: bandwidthBytes.optional(),
+  top: hostPathSchema.optional(),
+  base: hostPathSchema.optional(),
+  bandwidthBytes: bandwidthBytesSchema.optional(),
 }) satisfies z.ZodType<CommitInput>;
 
 /** `POST .../job/bandwidth` body. */
-export const bandwidthBody = z.strictObject({ bandwidthBytes });
+export const bandwidthBody = z.strictObject({ bandwidthBytes: bandwidthBytesSchema });
 
 /** `POST .../job/abort` body (optional). */
 export const abortBody = z.strictObject({
@@ -56,15 +44,15 @@ export const bandwidthMiBField = z.string().trim().max(32)
     "bandwidth must be a number of MiB/s, 0 or more",
   )
   .transform((s) => (s === "" ? undefined : Math.round(Number(s) * 1048576)))
-  .pipe(bandwidthBytes.optional());
+  .pipe(bandwidthBytesSchema.optional());
 
 const checkbox = z.enum(["true", "on"]).optional().transform((v) => v !== undefined);
 const optionalPath = z.string().transform((s) => s.trim() === "" ? undefined : s.trim())
-  .pipe(absPath.optional());
+  .pipe(hostPathSchema.optional());
 
 /** The copy form. */
 export const copyForm = z.object({
-  dest: z.string().trim().pipe(absPath),
+  dest: z.string().trim().pipe(hostPathSchema),
   format: z.enum(["qcow2", "raw"], { error: 'format must be "qcow2" or "raw"' }),
   shallow: checkbox,
   reuseExternal: checkbox,

@@ -9,7 +9,7 @@ import type { z } from "zod";
 import type { Inventory } from "../inventory/service.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
-import { diskTargetSchema } from "../inventory/names.ts";
+import { diskTargetSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { abortBody, bandwidthBody, commitBody, copyBody, pullBody } from "./job_inputs.ts";

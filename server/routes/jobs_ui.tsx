@@ -12,7 +12,7 @@ import type { Disk, Domain } from "../inventory/model.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
 import type { PreviewRequest } from "../jobs/preview.ts";
-import { uuidSchema } from "../inventory/names.ts";
+import { uuidSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput, noteFailure, toHttpError } from "../http_errors.ts";
 import { parseTargetParam } from "./jobs_api.ts";
 import { canControlOf } from "./viewer.ts";

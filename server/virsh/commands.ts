@@ -6,6 +6,14 @@
  *
  * @module
  */
+import type { z } from "zod";
+import {
+  bandwidthBytesSchema,
+  diskTargetSchema,
+  firstIssue,
+  hostPathSchema,
+  uuidSchema,
+} from "./values.ts";
 
 /** Bandwidth limit in bytes per second; 0 (or absent) means unlimited. */
 export type BandwidthBytes = number;
@@ -21,38 +29,33 @@ export class CommandBuildError extends Error {
   }
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TARGET_RE = /^[a-z][a-z0-9]{1,15}$/;
-
-function domainArgs(uuid: string, target: string): string[] {
-  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
-  if (!TARGET_RE.test(target)) {
-    throw new CommandBuildError("target", `not a disk target: ${target}`);
-  }
-  return ["--domain", uuid, "--path", target];
+/** Checks `value` against `schema`; a refusal names the field. */
+function checked<T>(field: string, schema: z.ZodType<T>, value: unknown, shown = value): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new CommandBuildError(field, `${firstIssue(r.error)}: ${shown}`);
+  return r.data;
 }
 
-/** A file path given to virsh: absolute, no control characters (virsh reads newlines as commands). */
+function uuidValue(uuid: string): string {
+  return checked("uuid", uuidSchema, uuid);
+}
+
+function domainArgs(uuid: string, target: string): string[] {
+  return ["--domain", uuidValue(uuid), "--path", checked("target", diskTargetSchema, target)];
+}
+
+/** A file path given to virsh (see {@link hostPathSchema}). */
 function pathValue(field: string, path: string): string {
-  if (!path.startsWith("/")) {
-    throw new CommandBuildError(field, `must be an absolute path: ${path}`);
-  }
-  // deno-lint-ignore no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(path)) {
-    throw new CommandBuildError(field, "must not contain control characters");
-  }
-  return path;
+  return checked(field, hostPathSchema, path, JSON.stringify(path));
 }
 
 function bandwidthArgs(bandwidthBytes: BandwidthBytes | undefined): string[] {
   if (bandwidthBytes === undefined || bandwidthBytes === 0) return [];
-  if (!Number.isSafeInteger(bandwidthBytes) || bandwidthBytes < 0) {
-    throw new CommandBuildError(
-      "bandwidthBytes",
-      `must be a whole number of bytes/s >= 0: ${bandwidthBytes}`,
-    );
-  }
-  return ["--bandwidth", String(bandwidthBytes), "--bytes"];
+  return [
+    "--bandwidth",
+    String(checked("bandwidthBytes", bandwidthBytesSchema, bandwidthBytes)),
+    "--bytes",
+  ];
 }
 
 /** `blockjob --info --raw --bytes`: the stable progress form (bandwidth in bytes/s). */
@@ -184,14 +187,12 @@ export function blockJobBandwidthArgs(
 
 /** `dumpxml` of the live definition, or the persistent one with `inactive`. */
 export function dumpXmlArgs(uuid: string, options: { inactive?: boolean } = {}): string[] {
-  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
-  return ["dumpxml", "--domain", uuid, ...(options.inactive ? ["--inactive"] : [])];
+  return ["dumpxml", "--domain", uuidValue(uuid), ...(options.inactive ? ["--inactive"] : [])];
 }
 
 /** `domstate`: whether the domain runs. */
 export function domStateArgs(uuid: string): string[] {
-  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
-  return ["domstate", "--domain", uuid];
+  return ["domstate", "--domain", uuidValue(uuid)];
 }
 
 /**
@@ -200,8 +201,7 @@ export function domStateArgs(uuid: string): string[] {
  */
 export function domStatsBlockArgs(uuid?: string): string[] {
   if (uuid === undefined) return ["domstats", "--block", "--list-running"];
-  if (!UUID_RE.test(uuid)) throw new CommandBuildError("uuid", `not a domain UUID: ${uuid}`);
-  return ["domstats", "--block", "--", uuid];
+  return ["domstats", "--block", "--", uuidValue(uuid)];
 }
 
 /** `list --uuid --name`: the running (active) domains. */

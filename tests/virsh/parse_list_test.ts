@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { isUuid, parseListUuidName, parseUuidList } from "../../server/virsh/parse/list.ts";
+import { parseListUuidName, parseUuidList } from "../../server/virsh/parse/list.ts";
+import { isUuid } from "../../server/virsh/values.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFile(new URL(`../fixtures/virsh/${name}`, import.meta.url));

@@ -3,19 +3,12 @@
  *
  * @module
  */
+import { isUuid } from "../values.ts";
 
 /** A row of `virsh list --all --uuid --name`: `UUID NAME` (names may contain spaces). */
 export interface ListedDomain {
   uuid: string;
   name: string;
-}
-
-/** A libvirt UUID as virsh prints it (lower-case, dashed). */
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** True when `value` is a UUID in virsh's printed form. Pure. */
-export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
 }
 
 /**
