@@ -47,15 +47,7 @@ export function terminalApi(deps: TerminalDeps): Hono {
       const message = `body must be {"command": "<virsh line>"}: ${
         parsed.error.issues[0]?.message
       }`;
-      audit(deps, {
-        user: caller.user,
-        role: caller.role,
-        action: "terminal",
-        argv: null,
-        line: "",
-        result: "refused",
-        message,
-      });
+      audit(deps, caller, "", { action: "terminal", argv: null, result: "refused", message });
       return apiError(c, 400, "invalid_input", message);
     }
     const line = parsed.data.command;

@@ -44,10 +44,21 @@ export function callerOf(deps: TerminalDeps, c: Context): Caller {
   return { user, role };
 }
 
-/** Writes an audit entry; an audit sink that throws is logged, never fatal to the request. */
-export function audit(deps: TerminalDeps, entry: TerminalAuditEntry): void {
+/** What an audit entry says beyond who typed which line. */
+export type LineOutcome = Omit<TerminalAuditEntry, "user" | "role" | "line">;
+
+/**
+ * Audits one outcome of a line the caller typed; an audit sink that throws is logged, never fatal
+ * to the request.
+ */
+export function audit(
+  deps: TerminalDeps,
+  caller: Caller,
+  line: string,
+  outcome: LineOutcome,
+): void {
   try {
-    deps.audit?.(entry);
+    deps.audit?.({ user: caller.user, role: caller.role, line, ...outcome });
   } catch (e) {
     console.error("terminal: audit failed:", e);
   }
@@ -73,12 +84,9 @@ export function checkLine(
     const refusal = e instanceof TerminalRefusal
       ? e
       : new TerminalRefusal("unknown-subcommand", `the line could not be checked: ${e}`);
-    audit(deps, {
-      user: caller.user,
-      role: caller.role,
+    audit(deps, caller, line, {
       action: "terminal",
       argv: null,
-      line,
       result: "refused",
       message: `${refusal.code}: ${refusal.reason}`,
     });
@@ -106,23 +114,17 @@ export async function runToEnd(
       timeoutMs,
       origin: "terminal",
     });
-    audit(deps, {
-      user: caller.user,
-      role: caller.role,
+    audit(deps, caller, line, {
       action: "terminal",
       argv,
-      line,
       result: out.code === 0 ? "ok" : "failed",
       message: `exit ${out.code}`,
     });
     return out;
   } catch (e) {
-    audit(deps, {
-      user: caller.user,
-      role: caller.role,
+    audit(deps, caller, line, {
       action: "terminal",
       argv,
-      line,
       result: "failed",
       message: e instanceof Error ? e.message : String(e),
     });
@@ -168,12 +170,9 @@ export function startStream(
   const commandLine = displayCommandLine(deps.runner.uri, checked.argv);
   const session = registry.create(caller.user, commandLine);
   const argv = fullArgv(deps, checked.argv);
-  audit(deps, {
-    user: caller.user,
-    role: caller.role,
+  audit(deps, caller, line, {
     action: "terminal",
     argv,
-    line,
     result: "ok",
     message: `started, streaming (session ${session.id})`,
   });
@@ -223,12 +222,9 @@ async function followStream(
   }
   const stopped = session.stopRequested && code !== 0;
   const message = stopped ? `stopped${abortNote}` : failure ?? `exit ${code}`;
-  audit(deps, {
-    user: caller.user,
-    role: caller.role,
+  audit(deps, caller, line, {
     action: "terminal.exit",
     argv: fullArgv(deps, checked.argv),
-    line,
     result: code === 0 ? "ok" : "failed",
     message,
   });
@@ -257,12 +253,9 @@ async function abortAfterStop(
     const gone = out.code === 0 || /does not have an active block job/.test(out.stderr);
     const stderrText = out.stderr.trim();
     if (stderrText) session.publish({ type: "line", stream: "stderr", text: stderrText });
-    audit(deps, {
-      user: caller.user,
-      role: caller.role,
+    audit(deps, caller, line, {
       action: "terminal.stop",
       argv: fullArgv(deps, args),
-      line,
       result: gone ? "ok" : "failed",
       message: `abort after Stop: exit ${out.code}`,
     });
@@ -270,12 +263,9 @@ async function abortAfterStop(
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     session.publish({ type: "line", stream: "stderr", text: msg });
-    audit(deps, {
-      user: caller.user,
-      role: caller.role,
+    audit(deps, caller, line, {
       action: "terminal.stop",
       argv: fullArgv(deps, args),
-      line,
       result: "failed",
       message: msg,
     });
