@@ -6,6 +6,7 @@
 import type { Child } from "hono/jsx";
 import type { Disk, Domain } from "../server/inventory/model.ts";
 import { Chain } from "./chain.tsx";
+import { isActivePhase } from "../server/jobs/model.ts";
 
 /** URL path of a domain's page; names may hold any character but `/`. */
 export function domainHref(name: string): string {
@@ -89,8 +90,8 @@ export interface DiskRowProps {
 
 /** One disk: identity, warnings, chain, then job and actions. */
 export function DiskRow({ domain, disk, extras }: DiskRowProps) {
-  const job = disk.job as { phase?: string; type?: string } | null;
-  const active = job && (job.phase === "running" || job.phase === "ready");
+  const job = disk.job;
+  const active = job !== null && isActivePhase(job.phase);
   return (
     <article class="disk" data-target={disk.target} id={`disk-${domain.uuid}-${disk.target}`}>
       <header class="disk-head">
@@ -106,7 +107,7 @@ export function DiskRow({ domain, disk, extras }: DiskRowProps) {
         {active
           ? (
             <span class={`badge badge-job badge-${job.phase}`}>
-              {job.type ?? "job"} {job.phase}
+              {job.type} {job.phase}
             </span>
           )
           : null}

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Disk, Domain } from "../server/inventory/model.ts";
-import type { Job } from "../server/jobs/model.ts";
+import { isActivePhase } from "../server/jobs/model.ts";
 import type { DiskExtras } from "./dashboard.tsx";
 import { JobCard } from "./job.tsx";
 import { StartJobForms } from "./job_forms.tsx";
@@ -23,8 +23,8 @@ export interface DiskExtrasOptions {
 /** Builds the {@link DiskExtras} renderer for pages and disk fragments. */
 export function diskExtras(options: DiskExtrasOptions): DiskExtras {
   return (domain: Domain, disk: Disk) => {
-    const job = disk.job as Job | null;
-    const active = job !== null && (job.phase === "running" || job.phase === "ready");
+    const job = disk.job;
+    const active = job !== null && isActivePhase(job.phase);
     return (
       <div class="disk-extras">
         {job

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { Job } from "../server/jobs/model.ts";
+import type { Child } from "hono/jsx";
+import { isActivePhase, isMirrorType, type Job } from "../server/jobs/model.ts";
 import { formatBytes, formatDuration } from "../server/inventory/format.ts";
 
 /** Element id of a disk's job fragment. */
@@ -70,7 +71,7 @@ export interface JobCardProps {
 export function JobCard(
   { uuid, target, domainName, job, notice, canControl = true }: JobCardProps,
 ) {
-  const active = job.phase === "running" || job.phase === "ready";
+  const active = isActivePhase(job.phase);
   return (
     <div
       id={jobElementId(uuid, target)}
@@ -95,7 +96,7 @@ export interface JobStatusProps {
 
 /** Phase, bar and figures; polls itself while the job is active. */
 export function JobStatus({ uuid, target, domainName, job }: JobStatusProps) {
-  const active = job.phase === "running" || job.phase === "ready";
+  const active = isActivePhase(job.phase);
   const ui = diskUiPath(uuid, target);
   const poll = active
     ? {
@@ -106,7 +107,7 @@ export function JobStatus({ uuid, target, domainName, job }: JobStatusProps) {
       "data-refresh-on-event": "",
     }
     : {};
-  const mirror = job.type === "copy" || job.type === "active-commit";
+  const mirror = isMirrorType(job.type);
   const countsAreBytes = !(job.type === "active-commit" && job.end <= 1);
   return (
     <div
@@ -189,61 +190,51 @@ export function JobStatus({ uuid, target, domainName, job }: JobStatusProps) {
 function JobControls({ uuid, target, job }: { uuid: string; target: string; job: Job }) {
   const ui = diskUiPath(uuid, target);
   const disk = `#${diskElementId(uuid, target)}`;
-  const mirror = job.type === "copy" || job.type === "active-commit";
+  const mirror = isMirrorType(job.type);
   const ready = job.phase === "ready";
   const jobSel = `#${jobElementId(uuid, target)}`;
   return (
     <div class="job-controls">
       {mirror
         ? (
-          <button
-            type="button"
-            class="btn btn-primary"
-            data-action="pivot"
-            hx-post={`${ui}/job/pivot`}
-            hx-target={disk}
-            hx-swap="outerHTML"
-            hx-disable="this"
+          <ControlButton
+            action="pivot"
+            ui={ui}
+            disk={disk}
+            primary
             disabled={!ready}
             title={ready
               ? "switch the domain to the new image now"
               : "enabled once the job is ready"}
           >
             Pivot now
-          </button>
+          </ControlButton>
         )
         : null}
       {mirror
         ? (
-          <button
-            type="button"
-            class="btn"
-            data-action="keep"
-            hx-post={`${ui}/job/keep`}
-            hx-target={disk}
-            hx-swap="outerHTML"
-            hx-disable="this"
+          <ControlButton
+            action="keep"
+            ui={ui}
+            disk={disk}
             disabled={!ready}
             title="end the job; the copy stays a consistent image of this moment, the domain stays on its source"
           >
             {job.type === "copy" ? "Keep copy, stay on source" : "Stop, stay on top layer"}
-          </button>
+          </ControlButton>
         )
         : null}
-      <button
-        type="button"
-        class="btn btn-danger"
-        data-action="abort"
-        hx-post={`${ui}/job/abort`}
-        hx-target={disk}
-        hx-swap="outerHTML"
-        hx-disable="this"
-        hx-confirm={mirror && !ready
+      <ControlButton
+        action="abort"
+        ui={ui}
+        disk={disk}
+        danger
+        confirm={mirror && !ready
           ? "Abort now? The copy is not synchronized yet and will be useless."
           : "Abort this job?"}
       >
         Abort
-      </button>
+      </ControlButton>
       <form
         class="bandwidth-form"
         hx-post={`${ui}/job/bandwidth`}
@@ -266,5 +257,41 @@ function JobControls({ uuid, target, job }: { uuid: string; target: string; job:
         <button type="submit" class="btn">Set</button>
       </form>
     </div>
+  );
+}
+
+/** Props of {@link ControlButton}. */
+interface ControlButtonProps {
+  /** `pivot`, `keep` or `abort`: the last part of the URL. */
+  action: string;
+  ui: string;
+  /** Selector of the disk the answer replaces. */
+  disk: string;
+  primary?: boolean;
+  danger?: boolean;
+  disabled?: boolean;
+  title?: string;
+  confirm?: string;
+  children?: Child;
+}
+
+/** One job-control button: posts, disables itself while the request runs, redraws the disk. */
+function ControlButton(props: ControlButtonProps) {
+  const kind = props.primary ? " btn-primary" : props.danger ? " btn-danger" : "";
+  return (
+    <button
+      type="button"
+      class={`btn${kind}`}
+      data-action={props.action}
+      hx-post={`${props.ui}/job/${props.action}`}
+      hx-target={props.disk}
+      hx-swap="outerHTML"
+      hx-disable="this"
+      disabled={props.disabled ?? false}
+      title={props.title}
+      hx-confirm={props.confirm}
+    >
+      {props.children}
+    </button>
   );
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Job } from "../jobs/model.ts";
 
 /** A domain's run state, as a person reads it. */
 export type DomainState =
@@ -61,7 +62,7 @@ export interface Disk {
   /** Problems a person must know about (for example an unrecorded backing format). */
   warnings: string[];
   /** The block job on this disk, or null. Filled in by the job monitor. */
-  job: unknown | null;
+  job: Job | null;
 }
 
 /** A libvirt domain. */

@@ -11,10 +11,11 @@ import type { ListedDomain } from "../virsh/parse/list.ts";
 import { type BlockStat, type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
 import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
 import type { Disk, Domain, Layer } from "./model.ts";
+import type { Job } from "../jobs/model.ts";
 import { domainStateName } from "./format.ts";
 
 /** Looks up the job on a disk; supplied by the job monitor. */
-export type JobLookup = (uuid: string, target: string) => unknown | null;
+export type JobLookup = (uuid: string, target: string) => Job | null;
 
 /** Options for {@link Inventory}. */
 export interface InventoryOptions {
