@@ -30,9 +30,6 @@ export function diskExtras(options: DiskExtrasOptions): DiskExtras {
         {job
           ? (
             <JobCard
-              uuid={domain.uuid}
-              target={disk.target}
-              domainName={domain.name}
               job={job}
               notice={options.notice?.(domain, disk) ?? null}
               canControl={options.canControl}

@@ -52,10 +52,7 @@ export function jobStatusElementId(uuid: string, target: string): string {
 
 /** Props of {@link JobCard}. */
 export interface JobCardProps {
-  uuid: string;
-  target: string;
-  /** Domain name, for matching live events in the browser. */
-  domainName: string;
+  /** The job; it names its domain (UUID and name) and disk. */
   job: Job;
   /** An error from the last action, shown above the controls. */
   notice?: string | null;
@@ -69,8 +66,9 @@ export interface JobCardProps {
  * replaces the whole disk instead (new controls; a new chain after the job ends).
  */
 export function JobCard(
-  { uuid, target, domainName, job, notice, canControl = true }: JobCardProps,
+  { job, notice, canControl = true }: JobCardProps,
 ) {
+  const { uuid, target } = job;
   const active = isActivePhase(job.phase);
   return (
     <div
@@ -79,23 +77,21 @@ export function JobCard(
       data-phase={job.phase}
       data-type={job.type}
     >
-      <JobStatus uuid={uuid} target={target} domainName={domainName} job={job} />
+      <JobStatus job={job} />
       {notice ? <p class="error-message job-notice" role="alert">{notice}</p> : null}
-      {active && canControl ? <JobControls uuid={uuid} target={target} job={job} /> : null}
+      {active && canControl ? <JobControls job={job} /> : null}
     </div>
   );
 }
 
 /** Props of {@link JobStatus}. */
 export interface JobStatusProps {
-  uuid: string;
-  target: string;
-  domainName: string;
   job: Job;
 }
 
 /** Phase, bar and figures; polls itself while the job is active. */
-export function JobStatus({ uuid, target, domainName, job }: JobStatusProps) {
+export function JobStatus({ job }: JobStatusProps) {
+  const { uuid, target } = job;
   const active = isActivePhase(job.phase);
   const ui = diskUiPath(uuid, target);
   const poll = active
@@ -115,7 +111,7 @@ export function JobStatus({ uuid, target, domainName, job }: JobStatusProps) {
       class="job-status"
       data-phase={job.phase}
       data-percent={String(job.percent)}
-      data-domain={domainName}
+      data-domain={job.domain}
       data-target={target}
       aria-live="polite"
       {...poll}
@@ -187,7 +183,8 @@ export function JobStatus({ uuid, target, domainName, job }: JobStatusProps) {
 }
 
 /** Pivot / keep copy / abort buttons and the bandwidth form of an active job. */
-function JobControls({ uuid, target, job }: { uuid: string; target: string; job: Job }) {
+function JobControls({ job }: { job: Job }) {
+  const { uuid, target } = job;
   const ui = diskUiPath(uuid, target);
   const disk = `#${diskElementId(uuid, target)}`;
   const mirror = isMirrorType(job.type);

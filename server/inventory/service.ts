@@ -86,7 +86,7 @@ export class Inventory {
    * Like {@link resolve} but answered from the last listing when it is recent enough (for
    * displaying a name on a polled fragment, where a stale name is harmless).
    */
-  async resolveCached(nameOrUuid: string, maxAgeMs = 60_000): Promise<ListedDomain | null> {
+  async resolveCached(nameOrUuid: string, maxAgeMs: number): Promise<ListedDomain | null> {
     const hit = this.#names.get(nameOrUuid);
     if (hit && Date.now() - hit.at < maxAgeMs) return hit.domain;
     const found = await this.resolve(nameOrUuid);

@@ -83,10 +83,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
     // Answered from the monitor's memory: polling browsers never cause virsh calls.
     const job = deps.monitor.getJob(r.uuid, r.target);
     if (job && job.phase === seen) {
-      const listed = await deps.inventory.resolveCached(r.uuid);
-      return c.html(
-        <JobStatus uuid={r.uuid} target={r.target} domainName={listed?.name ?? ""} job={job} />,
-      );
+      return c.html(<JobStatus job={job} />);
     }
     // The phase changed: new controls, and after the end a new chain. Replace the whole disk.
     c.header("HX-Retarget", `#${diskElementId(r.uuid, r.target)}`);
@@ -121,15 +118,11 @@ export function jobsUi(deps: JobUiDeps): Hono {
     if (!canControlOf(c)) {
       throw new HttpError(403, "forbidden", "Controlling jobs needs the operator role");
     }
-    const listed = await deps.inventory.resolveCached(r.uuid);
     const card = (notice: string | null, status: number) => {
       const job = deps.monitor.getJob(r.uuid, r.target);
       if (!job) return renderDisk(c, r, notice, status);
       return c.html(
         <JobCard
-          uuid={r.uuid}
-          target={r.target}
-          domainName={listed?.name ?? ""}
           job={job}
           notice={notice}
           canControl
