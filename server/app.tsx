@@ -111,9 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     roleOf: (c) => (c as Context<AppEnv>).var.user?.role ?? null,
     userOf: (c) => (c as Context<AppEnv>).var.user?.name ?? "anonymous",
     subscribeEvents: (listener) => deps.monitor.onEventLine(listener),
-    copyPolicy: roots
-      ? (dest, { reuseExternal }) => copyDestinationProblem(dest, { reuseExternal, roots })
-      : undefined,
+    copyPolicy: (dest, { reuseExternal }) => copyDestinationProblem(dest, { reuseExternal, roots }),
     allowedOrigins: security ? () => [...security.allowedHosts] : undefined,
     audit: security
       ? (e) => {

@@ -16,7 +16,6 @@ import { TokenStore } from "./auth/tokens.ts";
 import { LoginRateLimiter } from "./auth/ratelimit.ts";
 import { AuditLog } from "./audit/log.ts";
 import { isLoopbackHost } from "./security/listen.ts";
-import { checkCopyDestination } from "./security/destinations.ts";
 
 /** The domain modules the routes call. */
 export interface Services {
@@ -50,12 +49,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
   });
   const roots = options.storageRoots ?? null;
   const operations = new JobOperations(runner, monitor, {
-    ...(roots
-      ? {
-        checkDestination: (dest: string, reuseExternal: boolean) =>
-          checkCopyDestination(dest, { reuseExternal, roots }),
-      }
-      : {}),
+    storageRoots: roots,
     ...options.operations,
   });
   return { runner, inventory, monitor, operations, storageRoots: roots };

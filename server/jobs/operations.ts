@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkCopyDestination } from "../security/destinations.ts";
 import {
   blockJobAbortArgs,
   blockJobBandwidthArgs,
@@ -53,10 +54,10 @@ export type AbortMode =
 /** Options of {@link JobOperations}. */
 export interface JobOperationsOptions {
   /**
-   * Extra check of a copy destination (configured storage roots, ownership); throws
-   * {@link JobInputError} to refuse. Runs after blockboard's own checks.
+   * Directories copy destinations must lie in (see `checkCopyDestination`); null or absent: no
+   * root restriction, the other destination checks still apply.
    */
-  checkDestination?: (dest: string, reuseExternal: boolean) => Promise<void> | void;
+  storageRoots?: readonly string[] | null;
   /** Pivot attempts for `not ready for pivot yet` / state-lock errors; default 5. */
   pivotAttempts?: number;
   /** Delay between pivot attempts; default 400 ms. */
@@ -115,7 +116,11 @@ export class JobOperations {
       ref,
       "copy",
       (ctx) => planCopy(this.#planContext(ref, ctx), ctx.disk, input),
-      (plan) => this.#checkDestination(plan.dest!, input.reuseExternal === true),
+      (plan) =>
+        checkCopyDestination(plan.dest!, {
+          reuseExternal: input.reuseExternal === true,
+          roots: this.#options.storageRoots ?? null,
+        }),
     );
   }
 
@@ -246,7 +251,7 @@ export class JobOperations {
     ref: DiskRef,
     what: string,
     plan: (ctx: DiskContext) => JobPlan,
-    check?: (plan: JobPlan) => Promise<void>,
+    check?: (plan: JobPlan) => void,
   ): Promise<Job> {
     return this.#locks.with(ref.uuid, ref.target, what, async () => {
       const ctx = await this.#context(ref);
@@ -257,7 +262,7 @@ export class JobOperations {
           `disk ${ref.target} already has a block job; finish or abort it first`,
         );
       }
-      await check?.(planned);
+      check?.(planned);
       this.#monitor.beginJob({
         uuid: ref.uuid,
         domain: ctx.xml.name,
@@ -414,49 +419,6 @@ export class JobOperations {
       if (e instanceof Deno.errors.NotFound) return false;
       throw e;
     }
-  }
-
-  /**
-   * blockboard's own destination checks: the parent is a directory, the destination is not a
-   * symlink, and it exists exactly when reuse-external says so (a regular file or block device).
-   */
-  async #checkDestination(dest: string, reuseExternal: boolean): Promise<void> {
-    const parent = dest.slice(0, dest.lastIndexOf("/")) || "/";
-    let parentInfo: Deno.FileInfo;
-    try {
-      parentInfo = await this.#lstat(parent);
-    } catch {
-      throw new JobInputError("dest", `the directory ${parent} does not exist`);
-    }
-    if (!parentInfo.isDirectory) throw new JobInputError("dest", `${parent} is not a directory`);
-    let info: Deno.FileInfo | null = null;
-    try {
-      info = await this.#lstat(dest);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) {
-        throw new JobInputError("dest", `cannot inspect: ${(e as Error).message}`);
-      }
-    }
-    if (info?.isSymlink) {
-      throw new JobInputError("dest", "is a symbolic link; blockboard never writes through links");
-    }
-    if (reuseExternal) {
-      if (!info) {
-        throw new JobInputError(
-          "dest",
-          "does not exist; reuseExternal needs a destination you created",
-        );
-      }
-      if (!info.isFile && !info.isBlockDevice) {
-        throw new JobInputError("dest", "must be a regular file or a block device");
-      }
-    } else if (info) {
-      throw new JobInputError(
-        "dest",
-        "already exists; choose a new file name, or set reuseExternal with a format",
-      );
-    }
-    await this.#options.checkDestination?.(dest, reuseExternal);
   }
 
   #missingJob(ref: DiskRef): never {

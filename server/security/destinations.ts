@@ -29,9 +29,39 @@ const realFs: DestinationFs = {
 export interface DestinationOptions {
   /** The destination must already exist (virsh `--reuse-external`). */
   reuseExternal: boolean;
-  /** Configured storage roots (absolute). */
-  roots: readonly string[];
+  /** Configured storage roots (absolute); null: no root restriction (library use, lab tests). */
+  roots: readonly string[] | null;
   fs?: DestinationFs;
+}
+
+/** Refuses a parent outside every root, and a root writable by everyone. */
+function checkInsideRoots(
+  parent: string,
+  realParent: string,
+  roots: readonly string[],
+  fs: DestinationFs,
+): void {
+  const refuse = (why: string): never => {
+    throw new JobInputError("dest", why);
+  };
+  if (roots.length === 0) refuse("no storage roots are configured (--storage-root)");
+  const matched = roots.flatMap((root) => {
+    try {
+      return [fs.realPath(root)];
+    } catch {
+      return [];
+    }
+  }).find((realRoot) => isInside(realParent, realRoot));
+  if (matched === undefined) {
+    refuse(
+      `${parent} is not inside a storage root (${roots.join(", ")}); ` +
+        "start blockboard with --storage-root to allow another directory",
+    );
+  }
+  const rootInfo = fs.stat(matched!);
+  if (rootInfo.mode !== null && (rootInfo.mode & 0o002) !== 0) {
+    refuse(`the storage root ${matched} is writable by everyone; fix its permissions first`);
+  }
 }
 
 /** True when `child` is `root` itself or below it (both canonical, absolute). */
@@ -69,38 +99,14 @@ export function checkCopyDestination(dest: string, options: DestinationOptions):
   }
   const name = dest.slice(dest.lastIndexOf("/") + 1);
   if (name === "") refuse("must name a file, not a directory");
-  if (options.roots.length === 0) refuse("no storage roots are configured (--storage-root)");
   const parent = dest.slice(0, dest.lastIndexOf("/")) || "/";
-
   let realParent: string;
   try {
     realParent = fs.realPath(parent);
   } catch {
     return refuse(`the directory ${parent} does not exist`);
   }
-  let matchedRoot: string | null = null;
-  for (const root of options.roots) {
-    let realRoot: string;
-    try {
-      realRoot = fs.realPath(root);
-    } catch {
-      continue;
-    }
-    if (isInside(realParent, realRoot)) {
-      matchedRoot = realRoot;
-      break;
-    }
-  }
-  if (matchedRoot === null) {
-    refuse(
-      `${parent} is not inside a storage root (${options.roots.join(", ")}); ` +
-        "start blockboard with --storage-root to allow another directory",
-    );
-  }
-  const rootInfo = fs.stat(matchedRoot!);
-  if (rootInfo.mode !== null && (rootInfo.mode & 0o002) !== 0) {
-    refuse(`the storage root ${matchedRoot} is writable by everyone; fix its permissions first`);
-  }
+  if (options.roots !== null) checkInsideRoots(parent, realParent, options.roots, fs);
   const parentInfo = fs.stat(realParent);
   if (!parentInfo.isDirectory) refuse(`${parent} is not a directory`);
 
