@@ -120,7 +120,6 @@ export class JobMonitor {
   readonly #history = new Map<string, Job[]>();
   readonly #uuidByName = new Map<string, string>();
   readonly #nameByUuid = new Map<string, string>();
-  readonly #listeners = new Set<(job: Job) => void>();
   readonly #lineListeners = new Set<(line: string) => void>();
 
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -197,31 +196,11 @@ export class JobMonitor {
     return [...(this.#history.get(key(uuid, target)) ?? [])];
   }
 
-  /** Every disk's current or last job. */
-  listJobs(): Job[] {
-    return [...this.#current.values()].map((t) => this.#view(t));
-  }
-
-  /** Jobs of one domain, keyed by disk target. */
-  jobsOfDomain(uuid: string): Record<string, Job> {
-    const out: Record<string, Job> = {};
-    for (const t of this.#current.values()) {
-      if (t.job.uuid === uuid) out[t.job.target] = this.#view(t);
-    }
-    return out;
-  }
-
   /** How many jobs are active (running or ready): the number of virsh calls per tick. */
   get activeCount(): number {
     let n = 0;
     for (const t of this.#current.values()) if (isActivePhase(t.job.phase)) n++;
     return n;
-  }
-
-  /** Calls `listener` with every changed job; returns an unsubscribe function. */
-  subscribe(listener: (job: Job) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   /**
@@ -281,7 +260,6 @@ export class JobMonitor {
       xmlCheckedAt: now,
     };
     this.#current.set(k, t);
-    this.#emit(t);
     return this.#view(t);
   }
 
@@ -329,7 +307,6 @@ export class JobMonitor {
     const t = this.#current.get(key(uuid, target));
     if (t) {
       t.job.message = joinMessages(t.job.message, message);
-      this.#emit(t);
     }
   }
 
@@ -422,7 +399,6 @@ export class JobMonitor {
     job.etaSeconds = job.phase === "ready" ? null : stats.etaSeconds;
     job.converging = stats.converging;
     job.updatedAt = new Date(now).toISOString();
-    this.#emit(t);
   }
 
   async #resolveVanished(t: Tracked): Promise<void> {
@@ -479,11 +455,6 @@ export class JobMonitor {
       this.#resyncing = null;
     });
     return this.#resyncing;
-  }
-
-  /** Forces a resync now (the app's refresh button); same as {@link resync}. */
-  refresh(uuid?: string): Promise<void> {
-    return this.resync(uuid);
   }
 
   async #doResync(scope?: string): Promise<void> {
@@ -730,7 +701,6 @@ export class JobMonitor {
     t.wasReady = true;
     t.job.readyAt ??= new Date(this.#now()).toISOString();
     t.job.etaSeconds = null;
-    this.#emit(t);
   }
 
   #finish(t: Tracked, phase: JobPhase, message?: string, fromEvent = false): void {
@@ -753,7 +723,6 @@ export class JobMonitor {
       at: new Date(now),
     });
     if (message) t.job.message = joinMessages(t.job.message, message);
-    this.#emit(t);
   }
 
   /** Moves the disk's current job (if finished or about to be replaced) into its history. */
@@ -783,16 +752,6 @@ export class JobMonitor {
   #view(t: Tracked): Job {
     const end = t.job.finishedAt !== null ? Date.parse(t.job.finishedAt) : this.#now();
     return { ...t.job, elapsedSeconds: Math.max(0, Math.round((end - t.startedAtMs) / 1000)) };
-  }
-
-  #emit(t: Tracked): void {
-    if (this.#listeners.size === 0) return;
-    const job = this.#view(t);
-    for (const l of this.#listeners) {
-      try {
-        l(job);
-      } catch { /* a subscriber's failure must not break the monitor */ }
-    }
   }
 }
 

@@ -151,7 +151,7 @@ Deno.test("a job started with plain virsh is adopted; a new monitor picks a runn
     "--bytes",
   );
   assertEquals(r.code, 0, r.stderr);
-  await lab.monitor.refresh(lab.dom.uuid);
+  await lab.monitor.resync(lab.dom.uuid);
   const adopted = lab.monitor.getJob(lab.dom.uuid, "vda")!;
   assertEquals(adopted.adopted, true);
   assertEquals(adopted.type, "copy");
