@@ -77,7 +77,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
 
   const base = "/domains/:uuid/disks/:target";
 
-  app.get(`${base}/job/status`, async (c) => {
+  app.get(`${base}/job/status`, (c) => {
     const r = ref(c);
     const seen = c.req.query("seen") ?? "";
     // Answered from the monitor's memory: polling browsers never cause virsh calls.
