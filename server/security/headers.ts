@@ -17,11 +17,18 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join("; ");
 
+/**
+ * `same-origin`, not `no-referrer`: under `no-referrer` browsers send `Origin: null` on our own
+ * form posts (login, logout) and fetches, which the Origin check must refuse. `same-origin` still
+ * sends nothing to other sites (no URL, no domain name leaks in a Referer).
+ */
+export const REFERRER_POLICY = "same-origin";
+
 /** Headers set on every response. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Content-Security-Policy": CONTENT_SECURITY_POLICY,
   "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
+  "Referrer-Policy": REFERRER_POLICY,
   "X-Frame-Options": "DENY",
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Resource-Policy": "same-origin",
