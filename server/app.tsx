@@ -17,7 +17,8 @@ import { healthRoutes } from "./routes/health.ts";
 import { domainsApi } from "./routes/domains_api.ts";
 import { pageRoutes } from "./routes/pages.tsx";
 import { staticRoutes } from "./routes/static.ts";
-import { authRoutes } from "./routes/auth.tsx";
+import { authRoutes, loginAudited } from "./routes/auth.tsx";
+import { errorTitle, htmlErrorPages } from "./routes/error_pages.tsx";
 import { type AuditCaller, auditRoutes, recordVirshCall } from "./routes/audit.tsx";
 import { ErrorPage } from "../views/pages.tsx";
 import { layoutSessionOf } from "./routes/viewer.ts";
@@ -65,6 +66,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   if (security) {
     app.use(auditRefusals(security));
+    // Inside the audit (it sees the status) and outside the guards (it sees their refusals).
+    app.use(htmlErrorPages({ uri }));
     app.use(
       ...(securityMiddleware({
         allowedHosts: security.allowedHosts,
@@ -156,7 +159,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         uri={uri}
         session={layoutSessionOf(c)}
         status={err.status}
-        title={titleFor(err.status)}
+        title={errorTitle(err.status)}
         message={err.message}
       />,
       err.status,
@@ -189,13 +192,16 @@ function callerOf(c: Context<AppEnv>): AuditCaller {
 
 /**
  * Audits every unsafe request that did not succeed (refused 4xx, failed 5xx) unless a virsh call
- * of it was already recorded; login records its own attempts.
+ * of it was already recorded or the login route recorded the attempt itself.
  */
 function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("auditedVirsh", false);
     await next();
-    if (SAFE_METHODS.has(c.req.method) || c.req.path === "/login") return; // login audits itself
+    if (SAFE_METHODS.has(c.req.method)) return;
+    // The login route audits the attempts it sees (with the name typed); a login post refused
+    // before it ran (Origin, Host) is recorded here like any other refusal.
+    if (loginAudited(c)) return;
     const status = c.res.status;
     if (status < 400 || c.var.auditedVirsh) return;
     // The terminal audits each line it refuses; only the sign-in gate's 401 is left to record.
@@ -208,21 +214,4 @@ function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
       message: `${status} ${message}`.trim().slice(0, 2000),
     });
   };
-}
-
-function titleFor(status: number): string {
-  switch (status) {
-    case 400:
-      return "Bad request";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not found";
-    case 409:
-      return "Conflict";
-    case 503:
-      return "libvirt unavailable";
-    default:
-      return "Error";
-  }
 }

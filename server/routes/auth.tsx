@@ -1,15 +1,31 @@
 /**
  * `GET/POST /login`, `POST /logout`: the login page, rate-limited attempts, session cookies, and
- * an audit entry for every attempt.
+ * an audit entry for every attempt that reaches the form (refusals before it — Host, Origin — are
+ * audited by the app like any other refusal; see {@link loginAudited}).
  *
  * @module
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { attemptLogin, limitedResponse, loginFormSchema, safeNextPath } from "../auth/login.ts";
 import type { AuthEnv } from "../auth/middleware.ts";
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "../auth/sessions.ts";
 import type { SecurityServices } from "../services.ts";
+import { noteFailure } from "../http_errors.ts";
+import type { AuditInput } from "../audit/log.ts";
+import { wantsJson } from "../security/respond.ts";
 import { LoginPage } from "../../views/login.tsx";
+
+/** Login posts whose outcome the route recorded itself, with the name typed. */
+const selfAudited = new WeakSet<Request>();
+
+/**
+ * True when `POST /login` wrote its own audit entry for this request (with the user name typed),
+ * so the app's refusal audit must not add a second, anonymous one. A login post refused before
+ * the route ran (bad Origin, foreign Host) is not marked and is audited by the app.
+ */
+export function loginAudited(c: Context): boolean {
+  return selfAudited.has(c.req.raw);
+}
 
 /** What the login routes need. */
 export interface AuthRouteDeps {
@@ -40,14 +56,20 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(body)) if (typeof v === "string") fields[k] = v;
     const next = safeNextPath(fields.next);
+    const client = c.get("clientAddress");
     const form = loginFormSchema.safeParse(fields);
     if (!form.success) {
-      return c.html(
-        <LoginPage uri={deps.uri} next={next} error={form.error.issues[0].message} />,
-        400,
-      );
+      const message = form.error.issues[0].message;
+      auditLogin(c, {
+        user: (fields.username ?? "").trim().slice(0, 64) || "anonymous",
+        role: "none",
+        client,
+        action: "login",
+        result: "refused",
+        message: `400 ${message}`,
+      });
+      return c.html(<LoginPage uri={deps.uri} next={next} error={message} />, 400);
     }
-    const client = c.get("clientAddress");
     const outcome = await attemptLogin(
       {
         users: security.users,
@@ -58,7 +80,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
       { client, userName: form.data.username, password: form.data.password },
     );
     if (!outcome.ok) {
-      security.audit.record({
+      auditLogin(c, {
         user: form.data.username.slice(0, 64),
         role: "none",
         client,
@@ -66,7 +88,20 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
         result: "refused",
         message: outcome.message,
       });
-      if (outcome.reason === "limited") return limitedResponse(c, outcome);
+      if (outcome.reason === "limited") {
+        if (wantsJson(c)) return limitedResponse(c, outcome);
+        // A browser gets the login page again, saying how long to wait.
+        return c.html(
+          <LoginPage
+            uri={deps.uri}
+            next={next}
+            error={outcome.message}
+            username={form.data.username}
+          />,
+          429,
+          { "Retry-After": String(outcome.retryAfterSeconds) },
+        );
+      }
       return c.html(
         <LoginPage
           uri={deps.uri}
@@ -78,7 +113,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
       );
     }
     writeSessionCookie(c, outcome.sessionId, { secure: security.secureCookie });
-    security.audit.record({
+    auditLogin(c, {
       user: outcome.user.name,
       role: outcome.user.role,
       client,
@@ -87,6 +122,13 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
     });
     return c.redirect(next, 303);
   });
+
+  /** Records a login attempt and marks the request as audited (see {@link loginAudited}). */
+  function auditLogin(c: Context, entry: AuditInput) {
+    if (entry.result !== "ok") noteFailure(c, entry.message ?? "login refused");
+    security.audit.record(entry);
+    selfAudited.add(c.req.raw);
+  }
 
   app.post("/logout", async (c) => {
     const user = c.get("user");

@@ -1,0 +1,70 @@
+/**
+ * Refusals as pages: the guards (Host, Origin, CSRF, role) answer in the API's shapes — JSON or
+ * plain text — wherever they stop a request. A person in a browser should instead see the app's
+ * own styled error page, with the same status, headers and reason. API clients and htmx keep the
+ * original answer.
+ *
+ * @module
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import { failureOf } from "../http_errors.ts";
+import { isHtmxRequest, wantsJson } from "../security/respond.ts";
+import { layoutSessionOf } from "./viewer.ts";
+import { ErrorPage } from "../../views/pages.tsx";
+
+/** Titles of the statuses a browser can meet. */
+const TITLES: Readonly<Record<number, string>> = {
+  400: "Bad request",
+  401: "Sign in first",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  421: "Wrong host name",
+  429: "Too many requests",
+  502: "libvirt refused",
+  503: "libvirt unavailable",
+};
+
+/** The title of an error page for `status`. */
+export function errorTitle(status: number): string {
+  return TITLES[status] ?? "Error";
+}
+
+/**
+ * Middleware: turns a non-HTML error answer (4xx/5xx) to a browser request into the styled
+ * {@link ErrorPage}. Only requests that want HTML and are not htmx (htmx swaps fragments, so a
+ * whole page would land inside the target) are rewritten; every header of the original answer
+ * (`Retry-After`, `Set-Cookie`, security headers) is kept.
+ */
+export function htmlErrorPages(options: { uri: string }): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const res = c.res;
+    if (res.status < 400 || !wantsHtml(c)) return;
+    if ((res.headers.get("content-type") ?? "").startsWith("text/html")) return;
+    // The reason every refusal notes (see noteFailure); a body is read only when none was noted.
+    const message = failureOf(c) ?? (await res.clone().text()).slice(0, 2000);
+    const headers = new Headers(res.headers);
+    headers.delete("content-length");
+    headers.set("content-type", "text/html; charset=UTF-8");
+    const page = (
+      <ErrorPage
+        uri={options.uri}
+        session={layoutSessionOf(c)}
+        status={res.status}
+        title={errorTitle(res.status)}
+        message={message}
+      />
+    );
+    const body = await page.toString();
+    // Cleared first: assigning over a response merges its headers (content-length included).
+    c.res = undefined;
+    c.res = new Response(body, { status: res.status, headers });
+  };
+}
+
+/** A browser asking for a page, not the API, not a JSON client, not htmx. */
+function wantsHtml(c: Context): boolean {
+  if (wantsJson(c) || isHtmxRequest(c)) return false;
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
