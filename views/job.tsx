@@ -134,7 +134,13 @@ export function JobStatus({ job }: JobStatusProps) {
           )
           : null}
       </div>
-      <progress class="job-bar" max="100" value={String(job.percent)} aria-label="progress">
+      <progress
+        class="job-bar"
+        max="100"
+        value={String(job.percent)}
+        // Several disks can each show a bar: the name says whose it is.
+        aria-label={`${TYPE_LABEL[job.type]} progress of domain ${job.domain}, disk ${target}`}
+      >
         {job.percent}%
       </progress>
       <div class="job-stats">

@@ -1,6 +1,7 @@
 /**
- * The page shell: head, header (with the user menu), banners, main area, and the terminal for
- * signed-in users. Pure: who is looking comes in as `session`.
+ * The page shell: skip link, head, header (with the user menu), banners, main area, and the
+ * terminal for signed-in users. Pure: who is looking comes in as `session`. Each page puts
+ * exactly one `h1` in its content; the shell has none.
  *
  * @module
  */
@@ -54,6 +55,8 @@ export function Layout(props: LayoutProps) {
           ...(csrf ? { "hx-headers:inherited": JSON.stringify({ "X-CSRF-Token": csrf }) } : {})
         }
       >
+        {/* First focusable element: keyboard users jump past the header and banners. */}
+        <a class="skip-link" href="#content">Skip to content</a>
         <header class="topbar">
           <a class="brand" href="/">blockboard</a>
           <span class="uri" title="libvirt connection">{props.uri}</span>
@@ -88,7 +91,8 @@ export function Layout(props: LayoutProps) {
             : null}
           {props.banners}
         </div>
-        <main>{props.children}</main>
+        {/* tabindex -1: the skip link moves keyboard focus here, not only the scroll position. */}
+        <main id="content" tabindex={-1}>{props.children}</main>
         {user ? <TerminalPanel uri={props.uri} /> : null}
       </body>
     </html>

@@ -49,6 +49,7 @@ export function DashboardPage(props: DashboardPageProps) {
         </>
       }
     >
+      <h1 class="page-title">Domains</h1>
       {props.domains ? <DomainList domains={props.domains} extras={props.extras} /> : null}
     </Layout>
   );
@@ -76,6 +77,8 @@ export function DomainPage(props: DomainPageProps) {
       <p class="crumbs">
         <a href="/">All domains</a>
       </p>
+      {/* The card's visible h2 names the domain; the page's one h1 is for assistive technology. */}
+      <h1 class="visually-hidden">Domain {props.domain.name}</h1>
       <DomainCard domain={props.domain} extras={props.extras} />
     </Layout>
   );

@@ -71,7 +71,9 @@ export function TerminalPanel(props: TerminalPanelProps) {
               aria-label="Filter events by domain"
             />
           </div>
-          <ol class="term-events-list"></ol>
+          {/* Focusable so the list scrolls from the keyboard; a log, so new lines are announced. */}
+          <ol class="term-events-list" tabindex={0} role="log" aria-label="libvirt event log">
+          </ol>
         </section>
       </div>
     </details>
