@@ -40,3 +40,26 @@ export function serveOnLoopback(fetch: (req: Request) => Response | Promise<Resp
     },
   };
 }
+
+/** Environment variable naming the folder screenshots go to (`deno task docs:pictures`). */
+export const PICTURES_ENV = "BLOCKBOARD_DOCS_PICTURES";
+
+/**
+ * Where browser tests write screenshots: a fresh temporary folder, removed on dispose, so tests
+ * never touch tracked files. `deno task docs:pictures` sets {@link PICTURES_ENV} to `docs/` to
+ * refresh the README pictures on purpose.
+ */
+export async function pictureFolder() {
+  const chosen = Deno.env.get(PICTURES_ENV);
+  const dir = chosen
+    ? (await Deno.mkdir(chosen, { recursive: true }), chosen)
+    : await Deno.makeTempDir({ prefix: "bb-pictures-" });
+  return {
+    dir,
+    /** The path of picture `name` (e.g. `dashboard.png`). */
+    path: (name: string) => `${dir}/${name}`,
+    async [Symbol.asyncDispose]() {
+      if (!chosen) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
