@@ -39,10 +39,11 @@ export interface SecureServer extends AsyncDisposable {
  * the port, so the server starts first and the app is built once the port is known.
  */
 export async function serveSecureApp(services: Services): Promise<SecureServer> {
-  let app: ReturnType<typeof createApp> | undefined;
+  const built: { app?: ReturnType<typeof createApp> } = {};
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-    (req, info) => app ? app.fetch(req, info) : new Response("starting", { status: 503 }),
+    (req, info) =>
+      built.app ? built.app.fetch(req, info) : new Response("starting", { status: 503 }),
   );
   const { port } = server.addr as Deno.NetAddr;
   const security = createSecurity({
@@ -61,7 +62,7 @@ export async function serveSecureApp(services: Services): Promise<SecureServer> 
   for (const user of Object.values(TEST_USERS)) {
     await security.users.create(user.name, user.role, user.password);
   }
-  app = createApp({ ...services, security });
+  built.app = createApp({ ...services, security });
   return {
     url: `http://127.0.0.1:${port}`,
     security,
