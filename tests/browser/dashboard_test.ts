@@ -1,25 +1,24 @@
 /**
- * The dashboard in a real browser, against real libvirt.
+ * The dashboard in a real browser, against real libvirt, with the security layer on: a viewer
+ * signs in through the login form first.
  */
 import { assertEquals } from "@std/assert";
-import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI } from "../lab/lab.ts";
-import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
-
-const SCREENSHOTS = new URL("../../docs/", import.meta.url);
+import { launchBrowser, pictureFolder } from "../support/browser.ts";
+import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs from a name", async () => {
   await using dom = await createLabDomain({
     name: `bbt-<img src=x onerror=alert(1)>-${crypto.randomUUID().slice(0, 8)}`,
     disks: [{ target: "vda", layers: 3 }, { target: "vdb", format: "raw", sizeMiB: 16 }],
   });
+  await using pictures = await pictureFolder();
   const runner = new SpawnRunner({ uri: LAB_URI });
-  const app = createApp(
+  await using server = await serveSecureApp(
     createServices(runner, { inventoryCacheMs: 0, monitor: { sampling: false, events: false } }),
   );
-  await using server = serveOnLoopback(app.fetch);
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -28,7 +27,8 @@ Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs 
       dialogs.push(d.message());
       d.dismiss();
     });
-    await page.goto(`${server.url}/`);
+    await logIn(page, server.url, TEST_USERS.viewer);
+    assertEquals(new URL(page.url()).pathname, "/");
     const card = page.locator(`section.domain[data-uuid="${dom.uuid}"]`);
     await card.waitFor();
     assertEquals(await card.locator(".domain-name").innerText(), dom.name);
@@ -41,10 +41,9 @@ Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs 
     assertEquals(await card.locator(`article[data-target="vdb"] .fmt`).first().innerText(), "raw");
     assertEquals(dialogs, []);
     await card.scrollIntoViewIfNeeded();
-    await Deno.mkdir(SCREENSHOTS, { recursive: true });
-    await card.screenshot({ path: new URL("dashboard.png", SCREENSHOTS).pathname });
+    await card.screenshot({ path: pictures.path("dashboard.png") });
     await page.setViewportSize({ width: 390, height: 800 });
-    await page.screenshot({ path: new URL("dashboard-phone.png", SCREENSHOTS).pathname });
+    await page.screenshot({ path: pictures.path("dashboard-phone.png") });
   } finally {
     await browser.close();
   }
