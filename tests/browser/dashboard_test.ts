@@ -1,6 +1,6 @@
 /**
- * The dashboard in a real browser, against real libvirt, with the security layer on: a viewer
- * signs in through the login form first.
+ * The dashboard in a real browser, against real libvirt, with the security layer on: the user
+ * signs in through the login form first (an operator, as the README pictures show).
  */
 import { assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
@@ -27,7 +27,7 @@ Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs 
       dialogs.push(d.message());
       d.dismiss();
     });
-    await logIn(page, server.url, TEST_USERS.viewer);
+    await logIn(page, server.url, TEST_USERS.operator);
     assertEquals(new URL(page.url()).pathname, "/");
     const card = page.locator(`section.domain[data-uuid="${dom.uuid}"]`);
     await card.waitFor();
