@@ -1,121 +1,23 @@
 /**
- * The terminal panel in Chromium against real libvirt, under the app's strict CSP: type a
- * command and see its output; stream a throttled copy and stop it with Ctrl-C; see a dashboard
- * action's command line echoed; see the `ready` event in the event log and the job element
- * refreshed by it.
+ * The terminal panel in Chromium against real libvirt, in the real app with its security layer
+ * and strict CSP, signed in as an operator through the login form: type a command and see its
+ * output; stream a throttled copy and stop it with Ctrl-C; start a copy from the page and see its
+ * command line echoed; see the `ready` event in the keyboard-scrollable event log and the job
+ * card refreshed by it.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { Hono } from "hono";
-import htmx from "htmx.org/dist/htmx.min.js" with { type: "text" };
-import { terminalUi } from "../../server/terminal/http/mod.ts";
+import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { TerminalPanel } from "../../views/terminal.tsx";
-import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
-import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
-
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-  "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
-const STATIC = new URL("../../static/", import.meta.url);
-
-/** `virsh event --all --loop --timestamp`, fanned out to listeners (the job monitor's role). */
-function eventFeed() {
-  const listeners = new Set<(l: string) => void>();
-  const child = new Deno.Command("virsh", {
-    args: ["-c", LAB_URI, "event", "--all", "--loop", "--timestamp"],
-    env: { LC_ALL: "C" },
-    stdout: "piped",
-    stderr: "null",
-    stdin: "null",
-  }).spawn();
-  const pump = (async () => {
-    let buf = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl + 1);
-        buf = buf.slice(nl + 1);
-        for (const l of listeners) l(line);
-      }
-    }
-  })();
-  return {
-    subscribe(l: (line: string) => void) {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    async [Symbol.asyncDispose]() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* gone */ }
-      await child.status;
-      await pump.catch(() => {});
-    },
-  };
-}
-
-function testApp(
-  runner: SpawnRunner,
-  domainName: string,
-  subscribe: (l: (line: string) => void) => () => void,
-) {
-  const app = new Hono();
-  app.use(async (c, next) => {
-    await next();
-    c.res.headers.set("content-security-policy", CSP);
-  });
-  let refreshes = 0;
-  app.route(
-    "/ui/terminal",
-    terminalUi({
-      runner,
-      roleOf: () => "operator",
-      userOf: () => "tester",
-      subscribeEvents: subscribe,
-    }),
-  );
-  app.get("/static/htmx.min.js", (c) => c.body(htmx, 200, { "content-type": "text/javascript" }));
-  app.get("/static/:file{terminal\\.(js|css)}", async (c) => {
-    const file = c.req.param("file");
-    const type = file.endsWith(".js") ? "text/javascript" : "text/css";
-    return c.body(await Deno.readFile(new URL(file, STATIC)), 200, { "content-type": type });
-  });
-  app.get("/job-status", (c) => c.html(`<span class="refreshed">refreshed ${++refreshes}</span>`));
-  app.get("/", (c) =>
-    c.html(
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <title>terminal test</title>
-          <link rel="stylesheet" href="/static/terminal.css" />
-          <script src="/static/htmx.min.js" defer></script>
-          <script src="/static/terminal.js" defer></script>
-        </head>
-        <body>
-          <main>
-            <div
-              id="job-status"
-              data-refresh-on-event
-              data-domain={domainName}
-              hx-get="/job-status"
-              hx-trigger="bb:refresh"
-            >
-              waiting
-            </div>
-          </main>
-          <TerminalPanel uri={runner.uri} />
-        </body>
-      </html>,
-    ));
-  return app;
-}
+import { createLabDomain, LAB_ROOT, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard action and the ready event", async () => {
   await using dom = await createLabDomain({ name: `bbterm-${crypto.randomUUID().slice(0, 8)}` });
-  await using feed = eventFeed();
   const runner = new SpawnRunner({ uri: LAB_URI });
-  const app = testApp(runner, dom.name, (l) => feed.subscribe(l));
-  await using server = serveOnLoopback(app.fetch);
+  const services = createServices(runner, { inventoryCacheMs: 0, storageRoots: [LAB_ROOT] });
+  await services.monitor.start(); // also feeds the event log (virsh event --loop)
+  await using server = await serveSecureApp(services);
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -127,7 +29,11 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
       }
     });
     page.on("pageerror", (e) => problems.push(String(e)));
-    await page.goto(`${server.url}/`);
+    await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
+    // Every bb:refresh the event log sends to a job card, by element id.
+    await page.evaluate(`document.addEventListener("bb:refresh", (e) => {
+      (window.bbRefreshed ||= []).push(e.target.id);
+    }, true)`);
     await page.locator(".term-summary").click();
     const input = page.locator("#terminal-input");
     const output = page.locator("#terminal-output");
@@ -183,22 +89,16 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
       return r.stdout.trim() === "";
     });
 
-    // 3. A dashboard action (the app's own runner call) is echoed with its command line.
+    // 3. A dashboard action: a copy started from the page's form is echoed with its command line.
     const dest = `${dom.dir}/dash.qcow2`;
-    await runner.run([
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vda",
-      "--dest",
-      dest,
-      "--format",
-      "qcow2",
-      "--transient-job",
-      "--bandwidth",
-      "8",
-    ]);
+    const disk = page.locator(`article.disk[data-target="vda"]`);
+    await disk.locator("summary").click();
+    const form = disk.locator("form.start-copy");
+    await form.locator('input[name="dest"]').fill(dest);
+    await form.locator('input[name="bandwidthMiB"]').fill("8");
+    await form.locator(".preview .command").filter({ hasText: "--bandwidth 8388608" })
+      .waitFor({ timeout: 10_000 });
+    await form.locator('button[type="submit"]').click();
     const echo = output.locator(".term-action");
     await echo.waitFor({ timeout: 10_000 });
     assertStringIncludes(
@@ -206,11 +106,22 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
       `virsh -c qemu:///system blockcopy --domain ${dom.uuid} --path vda --dest ${dest}`,
     );
 
-    // 4. Its ready event shows in the event log and refreshes the job element.
+    // 4. Its ready event shows in the event log and refreshes the job card at once.
     const ready = page.locator(".term-events-list li.term-event-ready");
     await ready.waitFor({ timeout: 60_000 });
     assertStringIncludes(await ready.innerText(), `for domain '${dom.name}'`);
-    await page.locator("#job-status .refreshed").waitFor({ timeout: 5_000 });
+    await waitFor(
+      "the ready event to refresh the job card",
+      async () =>
+        ((await page.evaluate("window.bbRefreshed || []")) as string[])
+          .some((id) => id.startsWith("jobstatus-") && id.endsWith("-vda")),
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
+    await waitFor(
+      "Pivot to light up",
+      async () => !(await disk.locator('button[data-action="pivot"]').isDisabled()),
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
     await page.locator(".term-events-filter").fill("no-such-domain");
     assertEquals(await ready.isVisible(), false);
     await page.locator(".term-events-filter").fill(dom.name.slice(0, 8));
@@ -220,5 +131,6 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
     assertEquals(problems, []);
   } finally {
     await browser.close();
+    await services.monitor.stop();
   }
 });
