@@ -5,15 +5,27 @@
  * @module
  */
 
-/** Characters that make spreadsheet programs treat a cell as a formula. */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * A cell spreadsheet programs would read as a formula: it starts with `=`, `+`, `-`, `@`, tab or
+ * CR, possibly after whitespace (Excel and LibreOffice skip leading blanks before evaluating).
+ */
+const FORMULA_START = /^\s*[=+\-@\t\r]/;
 
-/** One cell: formula starters get a leading `'`; quoted when it holds `"`, `,`, CR or LF. */
+/**
+ * Characters that make a cell need quotes: RFC 4180's `"`, `,`, CR, LF, plus `;` (the separator
+ * in locales whose decimal mark is a comma) and tab (the separator when pasted or read as TSV).
+ */
+const NEEDS_QUOTES = /[",;\t\r\n]/;
+
+/**
+ * One cell: formula starters get a leading `'`; quoted when it holds `"`, `,`, `;`, tab, CR or LF.
+ * Numbers are written as they are: only our own ids and counts are numbers.
+ */
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return String(value);
   const neutral = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(neutral) ? `"${neutral.replaceAll('"', '""')}"` : neutral;
+  return NEEDS_QUOTES.test(neutral) ? `"${neutral.replaceAll('"', '""')}"` : neutral;
 }
 
 /** One record, without the line break. */
