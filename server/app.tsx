@@ -30,6 +30,7 @@ import { type AuthVariables, requireRole } from "./auth/middleware.ts";
 import { OPEN_MODE_USER } from "./auth/users.ts";
 import { securityMiddleware } from "./security/stack.ts";
 import { clientAddress as peerAddress } from "./security/client.ts";
+import { domainOfArgv, domainOfPath } from "./audit/domain.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           argv: e.argv,
           result: e.result,
           message: `${e.message} | line: ${e.line}`.slice(0, 2000),
+          domain: domainOfArgv(e.argv),
         });
       }
       : undefined,
@@ -187,12 +189,14 @@ function callerOf(c: Context<AppEnv>): AuditCaller {
     role: user?.role ?? "none",
     client: c.var.clientAddress ?? peerAddress(c),
     action: `${c.req.method} ${c.req.path}`.slice(0, 200),
+    domain: domainOfPath(c.req.path),
   };
 }
 
 /**
  * Audits every unsafe request that did not succeed (refused 4xx, failed 5xx) unless a virsh call
- * of it was already recorded or the login route recorded the attempt itself.
+ * of it was already recorded or the login route recorded the attempt itself. Buffered and folded (equal refusals
+ * from one client become one row with a count), so a flood costs no write per request.
  */
 function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -208,7 +212,7 @@ function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
     if (TERMINAL_PATHS.test(c.req.path) && status !== 401) return;
     const caller = callerOf(c);
     const message = failureOf(c) ?? "";
-    security.audit.record({
+    security.audit.recordRefusal({
       ...caller,
       result: status >= 500 ? "failed" : "refused",
       message: `${status} ${message}`.trim().slice(0, 2000),

@@ -69,6 +69,70 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   `,
+  // Trust: aggregated refusals, the domain of an entry, audited retention, persistent login limits.
+  `
+  -- One row may stand for several equal refusals: how many, and the time of the last one.
+  ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1);
+  ALTER TABLE audit ADD COLUMN last_at INTEGER;
+  -- The domain an entry is about (by name), for the audit page's filter.
+  ALTER TABLE audit ADD COLUMN domain TEXT;
+  CREATE INDEX audit_domain ON audit(domain);
+
+  -- Retention: rows may be deleted only while a permission row is present, and only rows whose
+  -- last time is older than its cutoff. The permission cannot outlive the transaction that sets
+  -- it: its lease references a table that never holds a row, and the deferred foreign key makes
+  -- COMMIT fail while the permission is still there. Revoking it appends the prune's own audit
+  -- entry (by trigger), so no prune can go unrecorded.
+  CREATE TABLE audit_retention_never (id INTEGER PRIMARY KEY);
+  CREATE TRIGGER audit_retention_never_insert BEFORE INSERT ON audit_retention_never
+    BEGIN SELECT RAISE(ABORT, 'audit_retention_never stays empty'); END;
+  CREATE TABLE audit_retention (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    cutoff INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    client TEXT NOT NULL,
+    argv TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    lease INTEGER NOT NULL DEFAULT 0
+      REFERENCES audit_retention_never(id) DEFERRABLE INITIALLY DEFERRED
+  );
+  -- Whatever the caller asks, the last day stays: the cutoff must be a day before the real now.
+  CREATE TRIGGER audit_retention_cutoff BEFORE INSERT ON audit_retention
+    WHEN NEW.cutoff > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 86400000
+    BEGIN SELECT RAISE(ABORT, 'the retention cutoff must be at least one day ago'); END;
+  CREATE TRIGGER audit_retention_no_update BEFORE UPDATE OF cutoff, at, actor, client, argv
+    ON audit_retention
+    BEGIN SELECT RAISE(ABORT, 'a retention permission cannot be changed'); END;
+  DROP TRIGGER audit_no_delete;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    WHEN NOT EXISTS (
+      SELECT 1 FROM audit_retention WHERE coalesce(OLD.last_at, OLD.at) < cutoff
+    )
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_count_pruned AFTER DELETE ON audit
+    BEGIN UPDATE audit_retention SET deleted = deleted + 1; END;
+  CREATE TRIGGER audit_retention_revoked AFTER DELETE ON audit_retention
+    BEGIN
+      INSERT INTO audit (at, user, role, client, action, argv, result, message)
+      VALUES (
+        OLD.at, OLD.actor, 'admin', OLD.client, 'audit.prune', OLD.argv, 'ok',
+        'removed ' || OLD.deleted || ' entries last seen before ' ||
+          strftime('%Y-%m-%dT%H:%M:%fZ', OLD.cutoff / 1000.0, 'unixepoch')
+      );
+    END;
+
+  -- Failed logins, one row each, so a restart does not reset the limits.
+  CREATE TABLE login_failures (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    client TEXT NOT NULL
+  );
+  CREATE INDEX login_failures_account ON login_failures(account, at);
+  CREATE INDEX login_failures_client ON login_failures(client, at);
+  CREATE INDEX login_failures_at ON login_failures(at);
+  `,
 ];
 
 /**

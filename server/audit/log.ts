@@ -1,7 +1,13 @@
 /**
  * The audit log: every action (who, role, when, from where, the exact virsh argv, the result),
  * including refused and failed ones. Append-only: this module has no update or delete, and the
- * database triggers refuse them too.
+ * database triggers refuse them too (only the retention command, `retention.ts`, may remove rows
+ * older than its cutoff).
+ *
+ * Actions are written at once ({@link AuditLog.record}). Refused requests go through
+ * {@link AuditLog.recordRefusal}: equal ones are folded into one row with a count (see
+ * `aggregate.ts`) and written in batches, by a timer once a second, when the buffer is full, before
+ * every read, and by {@link AuditLog.close} at shutdown.
  *
  * @module
  */
@@ -9,6 +15,7 @@ import { z } from "zod";
 import type { Database } from "../db.ts";
 import { type Clock, systemClock } from "../security/secrets.ts";
 import { csvDocument } from "./csv.ts";
+import { type AggregatorOptions, RefusalAggregator, type RefusalGroup } from "./aggregate.ts";
 
 /** How an action ended. */
 export const AUDIT_RESULTS = ["ok", "refused", "failed"] as const;
@@ -31,6 +38,8 @@ export interface AuditInput {
   result: AuditResult;
   /** Outcome in words (error message, refusal reason). */
   message?: string;
+  /** Name of the domain the action was about, when there is one. */
+  domain?: string | null;
 }
 
 /** A stored entry. */
@@ -45,16 +54,25 @@ export interface AuditEntry {
   argv: string[] | null;
   result: AuditResult;
   message: string;
+  /** How many equal refusals this entry stands for (1 for everything else). */
+  count: number;
+  /** Time of the last of them (equal to `at` when `count` is 1). */
+  lastAt: number;
+  /** The domain's name, or null. */
+  domain: string | null;
 }
 
 /** Filter and page for {@link AuditLog.query}. */
 export const auditQuerySchema = z.object({
   user: z.string().max(100).optional(),
+  /** Part of the action, any case (`pivot` finds `POST …/job/pivot (blockjob)`). */
   action: z.string().max(100).optional(),
   result: z.enum(AUDIT_RESULTS).optional(),
-  /** Inclusive lower bound, ms since the epoch. */
+  /** Exact domain name. */
+  domain: z.string().max(255).optional(),
+  /** Inclusive lower bound (of the entry's last time), ms since the epoch. */
   since: z.number().int().nonnegative().optional(),
-  /** Exclusive upper bound, ms since the epoch. */
+  /** Exclusive upper bound (of the entry's first time), ms since the epoch. */
   until: z.number().int().nonnegative().optional(),
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).default(0),
@@ -77,6 +95,9 @@ export const AUDIT_CSV_COLUMNS = [
   "argv",
   "result",
   "message",
+  "count",
+  "last_time",
+  "domain",
 ] as const;
 
 interface AuditRow {
@@ -89,6 +110,9 @@ interface AuditRow {
   argv: string | null;
   result: string;
   message: string;
+  count: number;
+  last_at: number | null;
+  domain: string | null;
 }
 
 const inputSchema = z.object({
@@ -99,26 +123,42 @@ const inputSchema = z.object({
   argv: z.array(z.string()).max(1000).nullish(),
   result: z.enum(AUDIT_RESULTS),
   message: z.string().max(10_000).optional(),
+  domain: z.string().max(1000).nullish(),
 });
+
+/** Options of {@link AuditLog}. */
+export interface AuditLogOptions extends AggregatorOptions {
+  now?: Clock;
+  /** How often buffered refusals are written (default 1000 ms). */
+  flushIntervalMs?: number;
+}
+
+const INSERT = "INSERT INTO audit (at, user, role, client, action, argv, result, message, count, " +
+  "last_at, domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /** Append-only audit store over the `audit` table. */
 export class AuditLog {
   readonly #db: Database;
   readonly #now: Clock;
+  readonly #pending: RefusalAggregator;
+  readonly #flushIntervalMs: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
 
-  constructor(db: Database, options: { now?: Clock } = {}) {
+  constructor(db: Database, options: AuditLogOptions = {}) {
     this.#db = db;
     this.#now = options.now ?? systemClock;
+    this.#pending = new RefusalAggregator(options);
+    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
   }
 
-  /** Appends one entry and returns it as stored. Throws on malformed input. */
+  /** Appends one entry at once and returns it as stored. Throws on malformed input. */
   record(input: AuditInput): AuditEntry {
     const valid = inputSchema.parse(input);
     const at = this.#now();
     const argv = valid.argv ? JSON.stringify(valid.argv) : null;
-    const result = this.#db.prepare(
-      "INSERT INTO audit (at, user, role, client, action, argv, result, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    ).run(
+    const domain = valid.domain ?? null;
+    const result = this.#db.prepare(INSERT).run(
       at,
       valid.user,
       valid.role,
@@ -127,6 +167,9 @@ export class AuditLog {
       argv,
       valid.result,
       valid.message ?? "",
+      1,
+      null,
+      domain,
     );
     return {
       id: Number(result.lastInsertRowid),
@@ -138,18 +181,110 @@ export class AuditLog {
       argv: valid.argv ? [...valid.argv] : null,
       result: valid.result,
       message: valid.message ?? "",
+      count: 1,
+      lastAt: at,
+      domain,
     };
+  }
+
+  /**
+   * Notes a refused or failed request without writing it yet: equal refusals within the window
+   * become one row with a count (argv is not kept: a refused request ran no virsh). Cheap enough
+   * for every request of a flood. Throws on malformed input; after {@link close} it writes at once.
+   */
+  recordRefusal(input: AuditInput & { result: "refused" | "failed" }): void {
+    const valid = inputSchema.parse(input);
+    const fields = {
+      user: valid.user,
+      role: valid.role,
+      client: valid.client,
+      action: valid.action,
+      result: input.result,
+      message: valid.message ?? "",
+      domain: valid.domain ?? null,
+    };
+    if (this.#closed) {
+      this.record(fields);
+      return;
+    }
+    if (this.#pending.add(fields, this.#now())) this.flush();
+    else this.#startTimer();
+  }
+
+  /** Writes every buffered refusal now, in one transaction. Reads call it first. */
+  flush(): void {
+    this.#write(this.#pending.take(this.#now(), true));
+  }
+
+  /**
+   * Writes what is buffered and stops the timer; the server's shutdown calls it after the last
+   * request. Refusals noted later are written one by one.
+   */
+  close(): void {
+    this.#closed = true;
+    this.#stopTimer();
+    this.flush();
+  }
+
+  /** Refusals buffered and not yet written (rows, not requests). */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  #startTimer(): void {
+    if (this.#timer !== undefined) return;
+    const timer = setInterval(() => {
+      this.#write(this.#pending.take(this.#now()));
+      if (this.#pending.size === 0) this.#stopTimer();
+    }, this.#flushIntervalMs);
+    // The buffer must not keep the process alive; shutdown flushes it with close().
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #write(groups: RefusalGroup[]): void {
+    if (groups.length === 0) return;
+    const insert = this.#db.prepare(INSERT);
+    // One transaction per batch: one journal sync instead of one per row.
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const g of groups) {
+        insert.run(
+          g.first,
+          g.user,
+          g.role,
+          g.client,
+          g.action,
+          null,
+          g.result,
+          g.message,
+          g.count,
+          g.count > 1 ? g.last : null,
+          g.domain,
+        );
+      }
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   /** Matching entries, newest first, one page of them, plus how many match in total. */
   query(query: AuditQuery = {}): { entries: AuditEntry[]; total: number } {
     const valid = auditQuerySchema.parse(query);
+    this.flush();
     const { where, params } = whereClause(valid);
     const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM audit ${where}`).get(...params) as {
       n: number;
     }).n;
     const rows = this.#db.prepare(
-      `SELECT * FROM audit ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
+      `SELECT * FROM audit ${where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
     ).all(...params, valid.limit, valid.offset) as unknown as AuditRow[];
     return { entries: rows.map(toEntry), total };
   }
@@ -168,6 +303,9 @@ export class AuditLog {
         entry.argv ? JSON.stringify(entry.argv) : "",
         entry.result,
         entry.message,
+        entry.count,
+        new Date(entry.lastAt).toISOString(),
+        entry.domain,
       ]),
     );
   }
@@ -177,14 +315,16 @@ export class AuditLog {
     const entries = [...mapIterable(this.#iterate(filter), (entry) => ({
       ...entry,
       time: new Date(entry.at).toISOString(),
+      lastTime: new Date(entry.lastAt).toISOString(),
     }))];
     return JSON.stringify(entries, null, 2);
   }
 
   *#iterate(filter: AuditFilter): Iterable<AuditEntry> {
     const valid = auditQuerySchema.parse({ ...filter, limit: 1, offset: 0 });
+    this.flush();
     const { where, params } = whereClause(valid);
-    const statement = this.#db.prepare(`SELECT * FROM audit ${where} ORDER BY id DESC`);
+    const statement = this.#db.prepare(`SELECT * FROM audit ${where} ORDER BY at DESC, id DESC`);
     for (const row of statement.iterate(...params)) yield toEntry(row as unknown as AuditRow);
   }
 }
@@ -195,9 +335,17 @@ function whereClause(
   const conditions: string[] = [];
   const params: (string | number)[] = [];
   if (query.user !== undefined) (conditions.push("user = ?"), params.push(query.user));
-  if (query.action !== undefined) (conditions.push("action = ?"), params.push(query.action));
+  if (query.action !== undefined) {
+    // instr, not LIKE: `%` and `_` in the filter are plain characters.
+    conditions.push("instr(lower(action), lower(?)) > 0");
+    params.push(query.action);
+  }
   if (query.result !== undefined) (conditions.push("result = ?"), params.push(query.result));
-  if (query.since !== undefined) (conditions.push("at >= ?"), params.push(query.since));
+  if (query.domain !== undefined) (conditions.push("domain = ?"), params.push(query.domain));
+  if (query.since !== undefined) {
+    conditions.push("coalesce(last_at, at) >= ?");
+    params.push(query.since);
+  }
   if (query.until !== undefined) (conditions.push("at < ?"), params.push(query.until));
   return { where: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "", params };
 }
@@ -213,6 +361,9 @@ function toEntry(row: AuditRow): AuditEntry {
     argv: row.argv === null ? null : JSON.parse(row.argv),
     result: row.result as AuditResult,
     message: row.message,
+    count: row.count,
+    lastAt: row.last_at ?? row.at,
+    domain: row.domain,
   };
 }
 

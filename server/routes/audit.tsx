@@ -10,6 +10,7 @@ import { AUDIT_RESULTS, type AuditFilter, type AuditLog } from "../audit/log.ts"
 import type { AuthEnv } from "../auth/middleware.ts";
 import { HttpError } from "../http_errors.ts";
 import { mutatingSubcommand } from "../virsh/display.ts";
+import { domainOfArgv } from "../audit/domain.ts";
 import { AuditPage } from "../../views/audit.tsx";
 import { layoutSessionOf } from "./viewer.ts";
 
@@ -83,6 +84,8 @@ export interface AuditCaller {
   client: string;
   /** The route, e.g. `POST /api/v1/domains/x/disks/vda/copy`. */
   action: string;
+  /** The domain named in the route, if any. */
+  domain?: string | null;
 }
 
 /** One finished virsh call, as the runner reports it. */
@@ -113,6 +116,7 @@ export function recordVirshCall(
     argv: call.argv,
     result: ok ? "ok" : "failed",
     message: ok ? "" : (call.error?.message ?? call.stderr).slice(0, 2000),
+    domain: caller?.domain ?? domainOfArgv(call.argv),
   });
   return true;
 }

@@ -16,7 +16,15 @@ Deno.test("db: a file database uses WAL, is migrated once and refuses newer sche
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((r) => r.name).filter((n) => n !== "sqlite_sequence");
-    assertEquals(tables, ["audit", "sessions", "tokens", "users"]);
+    assertEquals(tables, [
+      "audit",
+      "audit_retention",
+      "audit_retention_never",
+      "login_failures",
+      "sessions",
+      "tokens",
+      "users",
+    ]);
     db.close();
     const file = await Deno.stat(`${dir}/nested/data/${DATABASE_FILE}`);
     assertEquals(file.mode! & 0o777, 0o600);

@@ -33,6 +33,9 @@ Deno.test("audit: record stores who, role, when, where, action, exact argv, resu
     argv: ["blockjob", "--domain", "--pivot", "--path", "vda", "--pivot"],
     result: "ok",
     message: "pivoted",
+    count: 1,
+    lastAt: Date.UTC(2025, 5, 1, 12, 0, 0),
+    domain: null,
   });
 });
 
@@ -125,10 +128,10 @@ Deno.test("audit: CSV export quotes per RFC 4180 and neutralises formulas", () =
     lines[1],
     `2,2025-06-01T12:00:00.000Z,bob,viewer,192.0.2.2,'@import,,refused,"'-1, then`,
   );
-  assertEquals(lines[2], 'more"');
+  assertEquals(lines[2], 'more",1,2025-06-01T12:00:00.000Z,');
   assertEquals(
     lines[3],
-    `1,2025-06-01T12:00:00.000Z,alice,operator,192.0.2.1,job.copy,"[""blockcopy"",""--domain"",""=cmd|' /C calc'!A0"",""--path"",""vda""]",failed,"'=HYPERLINK(""http://evil.example"",""click"")"`,
+    `1,2025-06-01T12:00:00.000Z,alice,operator,192.0.2.1,job.copy,"[""blockcopy"",""--domain"",""=cmd|' /C calc'!A0"",""--path"",""vda""]",failed,"'=HYPERLINK(""http://evil.example"",""click"")",1,2025-06-01T12:00:00.000Z,`,
   );
   assertEquals(lines[4], "");
   assertEquals(audit.exportCsv({ user: "nobody" }), AUDIT_CSV_COLUMNS.join(",") + "\r\n");
@@ -156,7 +159,11 @@ Deno.test("audit: JSON export keeps argv as arrays and adds ISO time", () => {
     argv: ["list", "--all"],
     result: "ok",
     message: "",
+    count: 1,
+    lastAt: Date.UTC(2025, 5, 1, 12, 0, 0),
+    domain: null,
     time: "2025-06-01T12:00:00.000Z",
+    lastTime: "2025-06-01T12:00:00.000Z",
   }]);
 });
 
