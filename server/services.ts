@@ -103,7 +103,7 @@ export function createSecurity(options: CreateSecurityOptions): SecurityServices
     users,
     sessions: new SessionStore(db, { now }),
     tokens,
-    limiter: new LoginRateLimiter({ now }),
+    limiter: new LoginRateLimiter(db, { now }),
     audit: new AuditLog(db, { now }),
     allowedHosts: options.allowedHosts,
     hasCredentials,

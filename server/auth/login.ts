@@ -7,7 +7,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { errorResponse } from "../security/respond.ts";
-import type { LoginRateLimiter } from "./ratelimit.ts";
+import type { LoginLimitScope, LoginRateLimiter } from "./ratelimit.ts";
 import type { Session, SessionStore } from "./sessions.ts";
 import type { User, UserStore } from "./users.ts";
 
@@ -38,8 +38,22 @@ export interface LoginAttempt {
 /** Outcome of {@link attemptLogin}. */
 export type LoginOutcome =
   | { ok: true; user: User; sessionId: string; session: Session }
-  | { ok: false; reason: "limited"; retryAfterSeconds: number; message: string }
+  | {
+    ok: false;
+    reason: "limited";
+    retryAfterSeconds: number;
+    message: string;
+    /** Which limit was hit. */
+    scope: LoginLimitScope;
+  }
   | { ok: false; reason: "invalid"; message: string };
+
+/** Which limit was hit, in words, for the 429 message. */
+const LIMIT_WORDS: Record<LoginLimitScope, string> = {
+  "account-client": "for this user from this address",
+  client: "from this address",
+  account: "for this user from many addresses",
+};
 
 /** The one message for a wrong name or password: it must not tell which of the two was wrong. */
 export const INVALID_LOGIN_MESSAGE = "Wrong user name or password.";
@@ -57,16 +71,17 @@ export async function attemptLogin(deps: LoginDeps, attempt: LoginAttempt): Prom
       ok: false,
       reason: "limited",
       retryAfterSeconds: gate.retryAfterSeconds,
+      scope: gate.scope,
       message: `Too many failed logins ${
-        gate.scope === "client" ? "from this address" : "for this user"
+        LIMIT_WORDS[gate.scope]
       }. Try again in ${gate.retryAfterSeconds} seconds.`,
     };
   }
-  deps.limiter.recordFailure(attempt.client, attempt.userName);
+  const failure = deps.limiter.recordFailure(attempt.client, attempt.userName);
   if (gate.delayMs > 0) await (deps.sleep ?? realSleep)(gate.delayMs);
   const user = await deps.users.verify(attempt.userName, attempt.password);
   if (!user) return { ok: false, reason: "invalid", message: INVALID_LOGIN_MESSAGE };
-  deps.limiter.withdrawFailure(attempt.client, attempt.userName);
+  deps.limiter.withdrawFailure(failure);
   deps.limiter.recordSuccess(attempt.client, attempt.userName);
   const { id, session } = await deps.sessions.create(user.name, attempt.client);
   return { ok: true, user, sessionId: id, session };

@@ -1,124 +1,148 @@
 /**
- * Failed-login limiter. Failures are counted per client address and per user name in a sliding
- * window; once either reaches the limit, logins from that client / for that name get 429 with
- * `Retry-After` until the window slides past. Before that, each attempt is slowed by a delay that
- * doubles with every recent failure. State is in memory: a restart forgets it, which is fine
- * because the window is short.
+ * Failed-login limiter, kept in the database (`login_failures`) so a restart does not reset it.
+ * Failures are counted in a sliding window under three keys:
+ *
+ * - per (account, client): the tight limit (default 5). Someone guessing from one address locks
+ *   only that address out of that account; the right user elsewhere still logs in.
+ * - per client across accounts (default 20): one address spraying many names.
+ * - per account across clients (default 100): the backstop against guessing from many
+ *   addresses; only it locks an account for everyone, and only under a distributed attack.
+ *
+ * Once a key reaches its limit, attempts under it get 429 with `Retry-After` until the window
+ * slides past. Before that, each attempt is slowed by a delay that doubles with every recent
+ * failure of the same client (on that account or across accounts), so an attacker slows himself
+ * and nobody else.
  *
  * @module
  */
+import type { Database } from "../db.ts";
 import { type Clock, systemClock } from "../security/secrets.ts";
 
 /** Options of {@link LoginRateLimiter}. */
 export interface LoginRateLimitOptions {
-  /** Failures per user name within the window before 429 (default 5). */
-  maxFailuresPerUser?: number;
-  /** Failures per client address within the window before 429 (default 5). */
+  /** Failures per (account, client) within the window before 429 (default 5). */
+  maxFailuresPerAccountClient?: number;
+  /** Failures per client address across accounts within the window before 429 (default 20). */
   maxFailuresPerClient?: number;
+  /** Failures per account across all clients within the window before 429 (default 100). */
+  maxFailuresPerAccount?: number;
   /** Sliding window (default 15 minutes). */
   windowMs?: number;
   /** Delay after the first failure; doubles per failure (default 250 ms). */
   baseDelayMs?: number;
   /** Upper bound of the delay (default 4 s). */
   maxDelayMs?: number;
-  /** Most keys remembered; the least recently failed are forgotten first (default 10,000). */
-  maxKeys?: number;
+  /** Most failures remembered; the oldest are forgotten first (default 100,000). */
+  maxRows?: number;
   now?: Clock;
 }
+
+/** Which limit refused an attempt. */
+export type LoginLimitScope = "account-client" | "client" | "account";
 
 /** Outcome of {@link LoginRateLimiter.check}. */
 export type LoginGate =
   | { allowed: true; delayMs: number }
-  | { allowed: false; retryAfterSeconds: number; scope: "client" | "user" };
+  | { allowed: false; retryAfterSeconds: number; scope: LoginLimitScope };
 
-/** Counts failed logins and decides whether the next attempt may run. */
+/** Counts failed logins in the database and decides whether the next attempt may run. */
 export class LoginRateLimiter {
-  readonly #failures = new Map<string, number[]>();
-  readonly #maxPerUser: number;
-  readonly #maxPerClient: number;
+  readonly #db: Database;
+  readonly #limits: Record<LoginLimitScope, number>;
   readonly #windowMs: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
-  readonly #maxKeys: number;
+  readonly #maxRows: number;
   readonly #now: Clock;
 
-  constructor(options: LoginRateLimitOptions = {}) {
-    this.#maxPerUser = options.maxFailuresPerUser ?? 5;
-    this.#maxPerClient = options.maxFailuresPerClient ?? 5;
+  constructor(db: Database, options: LoginRateLimitOptions = {}) {
+    this.#db = db;
+    this.#limits = {
+      "account-client": options.maxFailuresPerAccountClient ?? 5,
+      client: options.maxFailuresPerClient ?? 20,
+      account: options.maxFailuresPerAccount ?? 100,
+    };
     this.#windowMs = options.windowMs ?? 15 * 60 * 1000;
     this.#baseDelayMs = options.baseDelayMs ?? 250;
     this.#maxDelayMs = options.maxDelayMs ?? 4000;
-    this.#maxKeys = options.maxKeys ?? 10_000;
+    this.#maxRows = options.maxRows ?? 100_000;
     this.#now = options.now ?? systemClock;
   }
 
   /** Whether a login attempt may run now, and how long to stall it first. */
   check(client: string, userName: string): LoginGate {
     const now = this.#now();
-    const clientFailures = this.#recent(clientKey(client), now);
-    const userFailures = this.#recent(userKey(userName), now);
-    const clientWait = this.#waitMs(clientFailures, this.#maxPerClient, now);
-    const userWait = this.#waitMs(userFailures, this.#maxPerUser, now);
-    if (clientWait > 0 || userWait > 0) {
+    const since = now - this.#windowMs;
+    const account = accountKey(userName);
+    const from = clientKey(client);
+    const times: Record<LoginLimitScope, number[]> = {
+      "account-client": this.#times("account = ? AND client = ?", [account, from], since),
+      client: this.#times("client = ?", [from], since),
+      account: this.#times("account = ?", [account], since),
+    };
+    let refused: { scope: LoginLimitScope; waitMs: number } | null = null;
+    for (const scope of ["account-client", "client", "account"] as const) {
+      const waitMs = this.#waitMs(times[scope], this.#limits[scope], now);
+      if (waitMs > 0 && (!refused || waitMs > refused.waitMs)) refused = { scope, waitMs };
+    }
+    if (refused) {
       return {
         allowed: false,
-        retryAfterSeconds: Math.max(1, Math.ceil(Math.max(clientWait, userWait) / 1000)),
-        scope: clientWait >= userWait ? "client" : "user",
+        retryAfterSeconds: Math.max(1, Math.ceil(refused.waitMs / 1000)),
+        scope: refused.scope,
       };
     }
-    const failures = Math.max(clientFailures.length, userFailures.length);
+    const failures = Math.max(times["account-client"].length, times.client.length);
     const delayMs = failures === 0
       ? 0
       : Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (failures - 1));
     return { allowed: true, delayMs };
   }
 
-  /** Records a failed attempt (wrong password or unknown user) for both keys. */
-  recordFailure(client: string, userName: string): void {
+  /**
+   * Records a failed attempt (wrong password or unknown user) and returns its id, for
+   * {@link withdrawFailure}.
+   */
+  recordFailure(client: string, userName: string): number {
     const now = this.#now();
-    for (const key of [clientKey(client), userKey(userName)]) {
-      const list = this.#recent(key, now);
-      list.push(now);
-      // Re-insert so Map order is least-recently-failed first, for eviction.
-      this.#failures.delete(key);
-      this.#failures.set(key, list);
-    }
-    while (this.#failures.size > this.#maxKeys) {
-      const oldest = this.#failures.keys().next().value;
-      if (oldest === undefined) break;
-      this.#failures.delete(oldest);
-    }
+    const { lastInsertRowid } = this.#db.prepare(
+      "INSERT INTO login_failures (at, account, client) VALUES (?, ?, ?)",
+    ).run(now, accountKey(userName), clientKey(client));
+    const id = Number(lastInsertRowid);
+    // Bounded: forget what left the window, and the oldest rows beyond the cap.
+    this.#db.prepare("DELETE FROM login_failures WHERE at <= ? OR id <= ?").run(
+      now - this.#windowMs,
+      id - this.#maxRows,
+    );
+    return id;
   }
 
   /**
-   * Withdraws the latest failure of both keys. Used to record an attempt as failed *before* the
-   * password check (so parallel guesses count at once) and take it back when it succeeds.
+   * Withdraws a failure recorded by {@link recordFailure}. Used to record an attempt as failed
+   * *before* the password check (so parallel guesses count at once) and take it back when it
+   * succeeds.
    */
-  withdrawFailure(client: string, userName: string): void {
-    for (const key of [clientKey(client), userKey(userName)]) {
-      const list = this.#failures.get(key);
-      if (!list) continue;
-      list.pop();
-      if (list.length === 0) this.#failures.delete(key);
-    }
+  withdrawFailure(id: number): void {
+    this.#db.prepare("DELETE FROM login_failures WHERE id = ?").run(id);
   }
 
   /**
-   * Records a successful login: the user's counter is cleared. The client's is kept, so owning
-   * one account does not reset the budget for guessing others.
+   * Records a successful login: the failures of this account from this client are cleared. The
+   * client's and the account's totals are kept, so owning one account does not reset the budget
+   * for guessing others, and a user logging in does not reset a distributed attack on them.
    */
-  recordSuccess(_client: string, userName: string): void {
-    this.#failures.delete(userKey(userName));
+  recordSuccess(client: string, userName: string): void {
+    this.#db.prepare("DELETE FROM login_failures WHERE account = ? AND client = ?").run(
+      accountKey(userName),
+      clientKey(client),
+    );
   }
 
-  /** Failures of `key` still inside the window (pruned in place). */
-  #recent(key: string, now: number): number[] {
-    const list = this.#failures.get(key);
-    if (!list) return [];
-    const fresh = list.filter((at) => now - at < this.#windowMs);
-    if (fresh.length === 0) this.#failures.delete(key);
-    else this.#failures.set(key, fresh);
-    return fresh;
+  /** Times of the failures matching `where` since `since`, oldest first. */
+  #times(where: string, params: string[], since: number): number[] {
+    return (this.#db.prepare(
+      `SELECT at FROM login_failures WHERE ${where} AND at > ? ORDER BY at`,
+    ).all(...params, since) as { at: number }[]).map((r) => r.at);
   }
 
   /** Milliseconds until fewer than `max` failures remain in the window (0 when already so). */
@@ -129,13 +153,13 @@ export class LoginRateLimiter {
   }
 }
 
-function userKey(userName: string): string {
-  return `user:${userName.toLowerCase().slice(0, 64)}`;
+function accountKey(userName: string): string {
+  return userName.toLowerCase().slice(0, 64);
 }
 
 /** IPv6 clients are limited per /64, because one host usually owns a whole /64. */
 function clientKey(address: string): string {
-  return `client:${ipv6Prefix64(address) ?? address.toLowerCase()}`;
+  return ipv6Prefix64(address) ?? address.toLowerCase();
 }
 
 /** The /64 prefix of an IPv6 address (`a:b:c:d::/64`), or null for anything else. */

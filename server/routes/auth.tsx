@@ -80,14 +80,16 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
       { client, userName: form.data.username, password: form.data.password },
     );
     if (!outcome.ok) {
+      const limited = outcome.reason === "limited";
       auditLogin(c, {
         user: form.data.username.slice(0, 64),
         role: "none",
         client,
         action: "login",
         result: "refused",
-        message: outcome.message,
-      });
+        // Attempts refused by the limiter can come as a flood: folded into one row per window.
+        message: limited ? `429 limited (${outcome.scope})` : outcome.message,
+      }, limited);
       if (outcome.reason === "limited") {
         if (wantsJson(c)) return limitedResponse(c, outcome);
         // A browser gets the login page again, saying how long to wait.
@@ -124,9 +126,11 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
   });
 
   /** Records a login attempt and marks the request as audited (see {@link loginAudited}). */
-  function auditLogin(c: Context, entry: AuditInput) {
+  /** Records a login entry; `folded` ones (limited attempts) join equal refusals in one row. */
+  function auditLogin(c: Context, entry: AuditInput, folded = false) {
     if (entry.result !== "ok") noteFailure(c, entry.message ?? "login refused");
-    security.audit.record(entry);
+    if (folded) security.audit.recordRefusal({ ...entry, result: "refused" });
+    else security.audit.record(entry);
     selfAudited.add(c.req.raw);
   }
 

@@ -45,6 +45,6 @@ export function authFixture(options: { envToken?: string } = {}): AuthFixture {
     users: new UserStore(db, { iterations: TEST_ITERATIONS, now: clock.now }),
     sessions: new SessionStore(db, { now: clock.now }),
     tokens: new TokenStore(db, { now: clock.now, envToken: options.envToken }),
-    limiter: new LoginRateLimiter({ now: clock.now }),
+    limiter: new LoginRateLimiter(db, { now: clock.now }),
   };
 }

@@ -24,7 +24,7 @@ function deps() {
   return { fixture, loginDeps, slept };
 }
 
-Deno.test("login: right password creates a session; wrong ones are slowed then limited", async () => {
+Deno.test("login: right password creates a session; wrong ones are slowed then limited per address", async () => {
   const { fixture, loginDeps, slept } = deps();
   await fixture.users.create("alice", "admin", "alice-password");
   const ok = await attemptLogin(loginDeps, {
@@ -56,11 +56,27 @@ Deno.test("login: right password creates a session; wrong ones are slowed then l
   assertEquals(slept, [250, 500, 1000, 2000], "the first failure is free, then it doubles");
 
   const stillBlocked = await attemptLogin(loginDeps, {
+    client: "10.0.0.9",
+    userName: "alice",
+    password: "alice-password",
+  });
+  assert(
+    !stillBlocked.ok && stillBlocked.reason === "limited",
+    "from there even the right one waits",
+  );
+  assertEquals(
+    stillBlocked.message,
+    "Too many failed logins for this user from this address. Try again in 900 seconds.",
+  );
+
+  slept.length = 0;
+  const elsewhere = await attemptLogin(loginDeps, {
     client: "10.0.0.1",
     userName: "alice",
     password: "alice-password",
   });
-  assert(!stillBlocked.ok && stillBlocked.reason === "limited", "even the right password waits");
+  assert(elsewhere.ok, "the right user from another address is not locked out");
+  assertEquals(slept, [], "nor slowed");
 });
 
 Deno.test("login: unknown users fail exactly like wrong passwords and count too", async () => {
