@@ -189,7 +189,8 @@ function callerOf(c: Context<AppEnv>): AuditCaller {
     role: user?.role ?? "none",
     client: c.var.clientAddress ?? peerAddress(c),
     action: `${c.req.method} ${c.req.path}`.slice(0, 200),
-    domain: domainOfPath(c.req.path),
+    // The raw path: c.req.path is already partly decoded, the name must be decoded exactly once.
+    domain: domainOfPath(new URL(c.req.url).pathname),
   };
 }
 

@@ -1,14 +1,18 @@
 /**
- * The audit log page: filters, a table of entries, export links. Pure.
+ * The audit log page: filters, a table of entries, export links. Pure. Under ~600px the table is
+ * drawn as one stacked card per entry (static/app.css, block "Audit page"), each cell labelled
+ * by its `data-label`.
  *
  * @module
  */
 import { AUDIT_RESULTS, type AuditEntry } from "../server/audit/log.ts";
+import { displayCommandLine } from "../server/virsh/display.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
 
 /** The filter as typed into the form. */
 export interface AuditFilterValues {
   user?: string;
+  domain?: string;
   action?: string;
   result?: string;
 }
@@ -37,7 +41,10 @@ export function AuditPage(props: AuditPageProps) {
             User <input name="user" value={f.user ?? ""} />
           </label>
           <label>
-            Action <input name="action" value={f.action ?? ""} />
+            Domain <input name="domain" value={f.domain ?? ""} placeholder="exact name" />
+          </label>
+          <label>
+            Action <input name="action" value={f.action ?? ""} placeholder="contains" />
           </label>
           <label>
             Result
@@ -59,32 +66,53 @@ export function AuditPage(props: AuditPageProps) {
             <tr>
               <th>Time</th>
               <th>User</th>
-              <th>Role</th>
               <th>Client</th>
+              <th>Domain</th>
               <th>Action</th>
-              <th>virsh argv</th>
+              <th>virsh command</th>
               <th>Result</th>
               <th>Message</th>
             </tr>
           </thead>
           <tbody>
-            {props.entries.map((e) => (
-              <tr class={`audit-${e.result}`}>
-                <td>{new Date(e.at).toISOString()}</td>
-                <td>{e.user}</td>
-                <td>{e.role}</td>
-                <td>{e.client}</td>
-                <td>{e.action}</td>
-                <td>
-                  <code>{e.argv ? JSON.stringify(e.argv) : ""}</code>
-                </td>
-                <td>{e.result}</td>
-                <td>{e.message}</td>
-              </tr>
-            ))}
+            {props.entries.map((e) => <AuditRow entry={e} uri={props.uri} />)}
           </tbody>
         </table>
       </section>
     </Layout>
+  );
+}
+
+/** One entry; a folded refusal shows its count and its first and last time. */
+function AuditRow({ entry: e, uri }: { entry: AuditEntry; uri: string }) {
+  const first = new Date(e.at).toISOString();
+  return (
+    <tr class={`audit-${e.result}`}>
+      <td data-label="Time">
+        <time datetime={first}>{first}</time>
+        {e.count > 1 && (
+          <>
+            {" – "}
+            <time datetime={new Date(e.lastAt).toISOString()}>
+              {new Date(e.lastAt).toISOString()}
+            </time>
+          </>
+        )}
+      </td>
+      <td data-label="User">
+        {e.user} <span class="audit-role">({e.role})</span>
+      </td>
+      <td data-label="Client">{e.client}</td>
+      <td data-label="Domain" class="audit-domain">{e.domain ?? ""}</td>
+      <td data-label="Action">{e.action}</td>
+      <td data-label="virsh command">
+        {e.argv && <code class="audit-command">{displayCommandLine(uri, e.argv)}</code>}
+      </td>
+      <td data-label="Result">
+        {e.result}
+        {e.count > 1 && <span class="audit-count">× {e.count}</span>}
+      </td>
+      <td data-label="Message">{e.message}</td>
+    </tr>
   );
 }

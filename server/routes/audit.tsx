@@ -22,14 +22,23 @@ export interface AuditRouteDeps {
 
 const filterSchema = z.object({
   user: z.string().max(100, "user filter too long").optional(),
+  /** A part of the action, any case. */
   action: z.string().max(100, "action filter too long").optional(),
   result: z.enum(AUDIT_RESULTS, { error: "result must be ok, refused or failed" }).optional(),
+  /** The domain's exact name. */
+  domain: z.string().max(255, "domain filter too long").optional(),
 });
 
-/** The filter from the query string; empty fields mean "any". */
+/** The query-string fields of the filter, in the form's order. */
+const FILTER_FIELDS = ["user", "domain", "action", "result"] as const;
+
+/**
+ * The filter from the query string (the page and both exports read the same one); empty fields
+ * mean "any".
+ */
 function readFilter(c: Context): AuditFilter {
   const raw: Record<string, string> = {};
-  for (const key of ["user", "action", "result"]) {
+  for (const key of FILTER_FIELDS) {
     const value = c.req.query(key);
     if (value !== undefined && value !== "") raw[key] = value;
   }
