@@ -103,6 +103,14 @@ export class RefusalAggregator {
     return taken;
   }
 
+  /**
+   * Returns taken groups that could not be written, to be taken again. Beyond ten times the
+   * buffer size the oldest are dropped, so a broken database cannot exhaust memory.
+   */
+  putBack(groups: RefusalGroup[]): void {
+    this.#closed = [...groups, ...this.#closed].slice(-10 * this.#maxGroups);
+  }
+
   /** The open group of `key` if its window still runs; closes it otherwise. */
   #current(key: string, now: number): RefusalGroup | undefined {
     const group = this.#open.get(key);

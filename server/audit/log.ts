@@ -207,7 +207,7 @@ export class AuditLog {
       this.record(fields);
       return;
     }
-    if (this.#pending.add(fields, this.#now())) this.flush();
+    if (this.#pending.add(fields, this.#now())) this.#writeOrKeep(this.#pending.take(0, true));
     else this.#startTimer();
   }
 
@@ -234,7 +234,7 @@ export class AuditLog {
   #startTimer(): void {
     if (this.#timer !== undefined) return;
     const timer = setInterval(() => {
-      this.#write(this.#pending.take(this.#now()));
+      this.#writeOrKeep(this.#pending.take(this.#now()));
       if (this.#pending.size === 0) this.#stopTimer();
     }, this.#flushIntervalMs);
     // The buffer must not keep the process alive; shutdown flushes it with close().
@@ -245,6 +245,21 @@ export class AuditLog {
   #stopTimer(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /**
+   * Writes without throwing, for the timer and the request path: a refused request must not fail
+   * (nor a timer crash the server) because the database is busy, e.g. during a prune. What could
+   * not be written stays buffered for the next attempt.
+   */
+  #writeOrKeep(groups: RefusalGroup[]): void {
+    try {
+      this.#write(groups);
+    } catch (error) {
+      console.error(`blockboard: audit write failed, kept buffered: ${(error as Error).message}`);
+      this.#pending.putBack(groups);
+      this.#startTimer();
+    }
   }
 
   #write(groups: RefusalGroup[]): void {

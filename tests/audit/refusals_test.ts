@@ -115,3 +115,31 @@ Deno.test("refusals: reads see buffered refusals, in time order with immediate e
   ]);
   assert(audit.exportCsv().includes("401 sign in first"));
 });
+
+Deno.test("refusals: a failed batch write neither throws on the request path nor loses the rows", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bb-audit-busy-" });
+  const db = openDatabase(dir);
+  const other = openDatabase(dir);
+  const audit = new AuditLog(db, { maxGroups: 2 });
+  const errors: unknown[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void errors.push(args);
+  try {
+    db.exec("PRAGMA busy_timeout = 0");
+    // Another connection holds the write lock, as a prune does while it runs.
+    other.exec("BEGIN IMMEDIATE");
+    audit.recordRefusal(refusal("192.0.2.1"));
+    audit.recordRefusal(refusal("192.0.2.2")); // the buffer is full: the write fails quietly
+    assertEquals(errors.length, 1);
+    other.exec("COMMIT");
+    assertEquals(rows(db), 0);
+    audit.flush();
+    assertEquals(rows(db), 2, "kept and written on the next attempt");
+  } finally {
+    console.error = consoleError;
+    audit.close();
+    db.close();
+    other.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
