@@ -61,6 +61,7 @@ export interface SecurityServices {
   sessions: SessionStore;
   tokens: TokenStore;
   limiter: LoginRateLimiter;
+  /** Buffers refusals: the server's shutdown calls `audit.close()` after the last request. */
   audit: AuditLog;
   /** `Host` values served (from `allowedHosts`); checked first on every request. */
   allowedHosts: ReadonlySet<string>;
