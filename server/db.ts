@@ -92,7 +92,7 @@ const MIGRATIONS: readonly string[] = [
     at INTEGER NOT NULL,
     actor TEXT NOT NULL,
     client TEXT NOT NULL,
-    argv TEXT NOT NULL,
+    command TEXT NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
     lease INTEGER NOT NULL DEFAULT 0
       REFERENCES audit_retention_never(id) DEFERRABLE INITIALLY DEFERRED
@@ -101,7 +101,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_retention_cutoff BEFORE INSERT ON audit_retention
     WHEN NEW.cutoff > CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 86400000
     BEGIN SELECT RAISE(ABORT, 'the retention cutoff must be at least one day ago'); END;
-  CREATE TRIGGER audit_retention_no_update BEFORE UPDATE OF cutoff, at, actor, client, argv
+  CREATE TRIGGER audit_retention_no_update BEFORE UPDATE OF cutoff, at, actor, client, command
     ON audit_retention
     BEGIN SELECT RAISE(ABORT, 'a retention permission cannot be changed'); END;
   DROP TRIGGER audit_no_delete;
@@ -112,13 +112,15 @@ const MIGRATIONS: readonly string[] = [
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   CREATE TRIGGER audit_count_pruned AFTER DELETE ON audit
     BEGIN UPDATE audit_retention SET deleted = deleted + 1; END;
+  -- The prune's entry: the operating-system user (role 'host': not a blockboard account) and the
+  -- command line in the message; argv stays NULL, that column holds virsh calls only.
   CREATE TRIGGER audit_retention_revoked AFTER DELETE ON audit_retention
     BEGIN
       INSERT INTO audit (at, user, role, client, action, argv, result, message)
       VALUES (
-        OLD.at, OLD.actor, 'admin', OLD.client, 'audit.prune', OLD.argv, 'ok',
+        OLD.at, OLD.actor, 'host', OLD.client, 'audit.prune', NULL, 'ok',
         'removed ' || OLD.deleted || ' entries last seen before ' ||
-          strftime('%Y-%m-%dT%H:%M:%fZ', OLD.cutoff / 1000.0, 'unixepoch')
+          strftime('%Y-%m-%dT%H:%M:%fZ', OLD.cutoff / 1000.0, 'unixepoch') || ' | ' || OLD.command
       );
     END;
 

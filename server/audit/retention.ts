@@ -22,8 +22,8 @@ export interface PruneRequest {
   actor: string;
   /** Where from (host name). */
   client: string;
-  /** The command line, recorded as the entry's argv. */
-  argv: readonly string[];
+  /** The command line as typed, recorded in the entry's message. */
+  command: string;
 }
 
 /** Removes entries last seen before `cutoff` and returns how many; audited by the database. */
@@ -31,8 +31,8 @@ export function pruneAudit(db: Database, request: PruneRequest): number {
   db.exec("BEGIN IMMEDIATE");
   try {
     db.prepare(
-      "INSERT INTO audit_retention (id, cutoff, at, actor, client, argv) VALUES (1, ?, ?, ?, ?, ?)",
-    ).run(request.cutoff, request.at, request.actor, request.client, JSON.stringify(request.argv));
+      "INSERT INTO audit_retention (id, cutoff, at, actor, client, command) VALUES (1, ?, ?, ?, ?, ?)",
+    ).run(request.cutoff, request.at, request.actor, request.client, request.command);
     db.prepare("DELETE FROM audit WHERE coalesce(last_at, at) < ?").run(request.cutoff);
     const { deleted } = db.prepare("SELECT deleted FROM audit_retention").get() as {
       deleted: number;

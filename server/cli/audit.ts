@@ -16,6 +16,7 @@ import { z } from "zod";
 import { DEFAULT_DATA_DIR, openDatabase } from "../db.ts";
 import { MIN_RETENTION_DAYS, pruneAudit } from "../audit/retention.ts";
 import { DATA_DIR_VARIABLE } from "./user.ts";
+import { quoteWord } from "../virsh/display.ts";
 
 /** Usage text, printed with `--help` and after usage errors. */
 export const AUDIT_USAGE = `Usage: deno task audit prune --older-than DAYSd [--data-dir DIR]
@@ -91,7 +92,7 @@ export function runAuditCli(args: string[], io: AuditCliIo): number {
       at: now,
       actor: io.env("SUDO_USER") || io.env("USER") || "unknown",
       client: io.hostname(),
-      argv: ["audit", ...args],
+      command: ["deno", "task", "audit", ...args].map(quoteWord).join(" "),
     });
     io.out(
       `removed ${removed} audit entries last seen before ${new Date(cutoff).toISOString()}`,

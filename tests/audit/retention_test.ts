@@ -20,7 +20,7 @@ const prune = (cutoff: number, at: number) => ({
   at,
   actor: "root",
   client: "hv1",
-  argv: ["audit", "prune", "--older-than", "90d"],
+  command: "deno task audit prune --older-than 90d",
 });
 
 Deno.test("retention: prune removes only entries last seen before the cutoff and audits itself", () => {
@@ -54,11 +54,16 @@ Deno.test("retention: prune removes only entries last seen before the cutoff and
   assertEquals(entries.map((e) => e.action), ["audit.prune", "new", "POST /x"]);
   const [record] = entries;
   assertEquals(record.user, "root");
+  assertEquals(record.role, "host", "a shell user, not a blockboard account");
   assertEquals(record.client, "hv1");
   assertEquals(record.result, "ok");
   assertEquals(record.at, clock.now());
-  assertEquals(record.argv, ["audit", "prune", "--older-than", "90d"]);
-  assertEquals(record.message, "removed 2 entries last seen before 2025-01-11T00:00:10.000Z");
+  assertEquals(record.argv, null, "argv holds virsh calls only");
+  assertEquals(
+    record.message,
+    "removed 2 entries last seen before 2025-01-11T00:00:10.000Z | " +
+      "deno task audit prune --older-than 90d",
+  );
 });
 
 Deno.test("retention: without the permission the database still refuses every delete and update", () => {
@@ -74,7 +79,7 @@ Deno.test("retention: even with the permission, newer rows and updates are refus
   const cutoff = clock.now() - DAY; // the entry is newer than the cutoff
   db.exec("BEGIN");
   db.prepare(
-    "INSERT INTO audit_retention (id, cutoff, at, actor, client, argv) VALUES (1, ?, 0, 'x', 'y', '[]')",
+    "INSERT INTO audit_retention (id, cutoff, at, actor, client, command) VALUES (1, ?, 0, 'x', 'y', 'z')",
   ).run(cutoff);
   assertThrows(() => db.exec("DELETE FROM audit"), Error, "append-only");
   assertThrows(() => db.exec("UPDATE audit SET message = 'x'"), Error, "append-only");
@@ -90,8 +95,8 @@ Deno.test("retention: a permission cannot be committed, so it never outlives its
   const { db, clock, audit, entry } = world();
   entry("a");
   clock.advance(10 * DAY);
-  const insert = "INSERT INTO audit_retention (id, cutoff, at, actor, client, argv) " +
-    `VALUES (1, ${clock.now()}, 0, 'x', 'y', '[]')`;
+  const insert = "INSERT INTO audit_retention (id, cutoff, at, actor, client, command) " +
+    `VALUES (1, ${clock.now()}, 0, 'x', 'y', 'z')`;
   // Outside a transaction the statement itself is its transaction: refused at once.
   assertThrows(() => db.exec(insert), Error, "FOREIGN KEY");
   db.exec("BEGIN");
