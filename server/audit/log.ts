@@ -15,7 +15,8 @@ import { z } from "zod";
 import type { Database } from "../db.ts";
 import { type Clock, systemClock } from "../security/secrets.ts";
 import { csvDocument } from "./csv.ts";
-import { type AggregatorOptions, RefusalAggregator, type RefusalGroup } from "./aggregate.ts";
+import type { RefusalGroup } from "./aggregate.ts";
+import { RefusalBuffer, type RefusalBufferOptions } from "./buffer.ts";
 
 /** How an action ended. */
 export const AUDIT_RESULTS = ["ok", "refused", "failed"] as const;
@@ -127,10 +128,8 @@ const inputSchema = z.object({
 });
 
 /** Options of {@link AuditLog}. */
-export interface AuditLogOptions extends AggregatorOptions {
+export interface AuditLogOptions extends RefusalBufferOptions {
   now?: Clock;
-  /** How often buffered refusals are written (default 1000 ms). */
-  flushIntervalMs?: number;
 }
 
 const INSERT = "INSERT INTO audit (at, user, role, client, action, argv, result, message, count, " +
@@ -140,16 +139,13 @@ const INSERT = "INSERT INTO audit (at, user, role, client, action, argv, result,
 export class AuditLog {
   readonly #db: Database;
   readonly #now: Clock;
-  readonly #pending: RefusalAggregator;
-  readonly #flushIntervalMs: number;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #buffer: RefusalBuffer;
   #closed = false;
 
   constructor(db: Database, options: AuditLogOptions = {}) {
     this.#db = db;
     this.#now = options.now ?? systemClock;
-    this.#pending = new RefusalAggregator(options);
-    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.#buffer = new RefusalBuffer((groups) => this.#write(groups), this.#now, options);
   }
 
   /** Appends one entry at once and returns it as stored. Throws on malformed input. */
@@ -203,17 +199,13 @@ export class AuditLog {
       message: valid.message ?? "",
       domain: valid.domain ?? null,
     };
-    if (this.#closed) {
-      this.record(fields);
-      return;
-    }
-    if (this.#pending.add(fields, this.#now())) this.#writeOrKeep(this.#pending.take(0, true));
-    else this.#startTimer();
+    if (this.#closed) this.record(fields);
+    else this.#buffer.add(fields);
   }
 
   /** Writes every buffered refusal now, in one transaction. Reads call it first. */
   flush(): void {
-    this.#write(this.#pending.take(this.#now(), true));
+    this.#buffer.flush();
   }
 
   /**
@@ -222,50 +214,18 @@ export class AuditLog {
    */
   close(): void {
     this.#closed = true;
-    this.#stopTimer();
-    this.flush();
+    this.#buffer.close();
   }
 
   /** Refusals buffered and not yet written (rows, not requests). */
   get pending(): number {
-    return this.#pending.size;
+    return this.#buffer.size;
   }
 
-  #startTimer(): void {
-    if (this.#timer !== undefined) return;
-    const timer = setInterval(() => {
-      this.#writeOrKeep(this.#pending.take(this.#now()));
-      if (this.#pending.size === 0) this.#stopTimer();
-    }, this.#flushIntervalMs);
-    // The buffer must not keep the process alive; shutdown flushes it with close().
-    Deno.unrefTimer(timer);
-    this.#timer = timer;
-  }
-
-  #stopTimer(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /**
-   * Writes without throwing, for the timer and the request path: a refused request must not fail
-   * (nor a timer crash the server) because the database is busy, e.g. during a prune. What could
-   * not be written stays buffered for the next attempt.
-   */
-  #writeOrKeep(groups: RefusalGroup[]): void {
-    try {
-      this.#write(groups);
-    } catch (error) {
-      console.error(`blockboard: audit write failed, kept buffered: ${(error as Error).message}`);
-      this.#pending.putBack(groups);
-      this.#startTimer();
-    }
-  }
-
+  /** Inserts folded rows in one transaction: one journal sync instead of one per row. */
   #write(groups: RefusalGroup[]): void {
     if (groups.length === 0) return;
     const insert = this.#db.prepare(INSERT);
-    // One transaction per batch: one journal sync instead of one per row.
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       for (const g of groups) {
