@@ -102,17 +102,17 @@ function AuditRow({ entry: e, uri }: { entry: AuditEntry; uri: string }) {
       <td data-label="User">
         {e.user} <span class="audit-role">({e.role})</span>
       </td>
-      <td data-label="Client">{e.client}</td>
-      <td data-label="Domain" class="audit-domain">{e.domain ?? ""}</td>
-      <td data-label="Action">{e.action}</td>
-      <td data-label="virsh command">
+      <td data-label="Client" class="audit-long">{e.client}</td>
+      <td data-label="Domain" class="audit-long audit-domain">{e.domain ?? ""}</td>
+      <td data-label="Action" class="audit-long">{e.action}</td>
+      <td data-label="virsh command" class="audit-long">
         {e.argv && <code class="audit-command">{displayCommandLine(uri, e.argv)}</code>}
       </td>
-      <td data-label="Result">
+      <td data-label="Result" class="audit-result">
         {e.result}
         {e.count > 1 && <span class="audit-count">× {e.count}</span>}
       </td>
-      <td data-label="Message">{e.message}</td>
+      <td data-label="Message" class="audit-long">{e.message}</td>
     </tr>
   );
 }

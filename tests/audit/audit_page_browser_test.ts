@@ -9,7 +9,7 @@ import { world } from "../security/app_world.ts";
 import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
 import { HOST } from "../security/app_world.ts";
 
-Deno.test("Chromium: the audit page at 390px stacks entries and does not overflow", async () => {
+Deno.test("Chromium: the audit page at 390px stacks entries; no horizontal overflow at 390 or 1280px", async () => {
   const w = await world();
   const keep = Deno.env.get("BB_AUDIT_SCREENSHOT_DIR");
   const dir = keep ?? await Deno.makeTempDir({ prefix: "bb-audit-shot-" });
@@ -97,6 +97,14 @@ Deno.test("Chromium: the audit page at 390px stacks entries and does not overflo
         "× 30",
         "the folded refusal shows its count",
       );
+      // On a wide screen it stays a table, still without horizontal scrolling.
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.screenshot({ path: `${dir}/audit-1280.png`, fullPage: true });
+      const wide = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        row: getComputedStyle(document.querySelector(".audit-table tbody tr")!).display,
+      }));
+      assertEquals(wide, { scrollWidth: 1280, row: "table-row" });
       assertEquals(dialogs, []);
     } finally {
       await browser.close();

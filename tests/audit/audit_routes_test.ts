@@ -80,7 +80,7 @@ Deno.test("audit page: rows show the domain name and the quoted virsh command li
     );
     assert(!html.includes('["blockcopy"'), "no JSON argv");
     assert(!html.includes("<b>odd</b>"), "the name is text, not markup");
-    assert(html.includes(`<td data-label="Domain" class="audit-domain">web1</td>`));
+    assert(html.includes(`<td data-label="Domain" class="audit-long audit-domain">web1</td>`));
   } finally {
     await w.cleanup();
   }
