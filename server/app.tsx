@@ -30,7 +30,12 @@ import { type AuthVariables, requireRole } from "./auth/middleware.ts";
 import { OPEN_MODE_USER } from "./auth/users.ts";
 import { securityMiddleware } from "./security/stack.ts";
 import { clientAddress as peerAddress } from "./security/client.ts";
-import { domainOfArgv, domainOfPath } from "./audit/domain.ts";
+import {
+  type DomainNameLookup,
+  domainNamesFromJobs,
+  domainOfArgv,
+  domainOfPath,
+} from "./audit/domain.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -63,10 +68,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const security = deps.security;
   const uri = deps.runner.uri;
   const roots = deps.storageRoots;
+  const nameOf = domainNamesFromJobs(deps.monitor);
   app.use(contextStorage());
 
   if (security) {
-    app.use(auditRefusals(security));
+    app.use(auditRefusals(security, nameOf));
     // Inside the audit (it sees the status) and outside the guards (it sees their refusals).
     app.use(htmlErrorPages({ uri }));
     app.use(
@@ -83,7 +89,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       // Terminal lines are audited by the terminal itself, with the line as typed.
       if (record.origin === "terminal") return;
       const c = currentContext();
-      const caller = c ? callerOf(c) : null;
+      const caller = c ? callerOf(c, nameOf) : null;
       if (recordVirshCall(security.audit, record, caller) && c) c.set("auditedVirsh", true);
     });
   } else {
@@ -182,7 +188,7 @@ function openLoopback(): MiddlewareHandler<AppEnv> {
   };
 }
 
-function callerOf(c: Context<AppEnv>): AuditCaller {
+function callerOf(c: Context<AppEnv>, nameOf?: DomainNameLookup): AuditCaller {
   const user = c.var.user;
   return {
     user: user?.name ?? "anonymous",
@@ -190,16 +196,19 @@ function callerOf(c: Context<AppEnv>): AuditCaller {
     client: c.var.clientAddress ?? peerAddress(c),
     action: `${c.req.method} ${c.req.path}`.slice(0, 200),
     // The raw path: c.req.path is already partly decoded, the name must be decoded exactly once.
-    domain: domainOfPath(new URL(c.req.url).pathname),
+    domain: domainOfPath(new URL(c.req.url).pathname, nameOf),
   };
 }
 
 /**
  * Audits every unsafe request that did not succeed (refused 4xx, failed 5xx) unless a virsh call
- * of it was already recorded or the login route recorded the attempt itself. Buffered and folded (equal refusals
- * from one client become one row with a count), so a flood costs no write per request.
+ * of it was already recorded or the login route recorded the attempt itself. Buffered and folded
+ * (equal refusals from one client become one row with a count): a flood costs no write per request.
  */
-function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
+function auditRefusals(
+  security: SecurityServices,
+  nameOf: DomainNameLookup,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("auditedVirsh", false);
     await next();
@@ -211,7 +220,7 @@ function auditRefusals(security: SecurityServices): MiddlewareHandler<AppEnv> {
     if (status < 400 || c.var.auditedVirsh) return;
     // The terminal audits each line it refuses; only the sign-in gate's 401 is left to record.
     if (TERMINAL_PATHS.test(c.req.path) && status !== 401) return;
-    const caller = callerOf(c);
+    const caller = callerOf(c, nameOf);
     const message = failureOf(c) ?? "";
     security.audit.recordRefusal({
       ...caller,
