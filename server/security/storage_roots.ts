@@ -13,7 +13,7 @@ import { domStatsAllLayersArgs, poolDumpXmlArgs, poolListUuidArgs } from "../vir
 import type { DomainStats } from "../virsh/parse/domstats.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseUuidList } from "../virsh/parse/list.ts";
-import { parsePoolXml } from "../virsh/parse/pool.ts";
+import { parsePoolXml } from "../virsh/parse/storage_pool.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { isInside } from "./destinations.ts";
 

@@ -8,7 +8,7 @@ import {
   storageRootsFrom,
 } from "../../server/security/storage_roots.ts";
 import { parseDomstats } from "../../server/virsh/parse/domstats.ts";
-import { parsePoolXml } from "../../server/virsh/parse/pool.ts";
+import { parsePoolXml } from "../../server/virsh/parse/storage_pool.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 import { fixture } from "../jobs/fixtures.ts";
 
