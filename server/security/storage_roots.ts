@@ -81,12 +81,7 @@ export function storageRootsFrom(images: HostImages): Omit<StorageRoots, "proble
     if (dir !== null) candidates.push(dir);
   }
   const roots = foldNested(candidates.filter((d) => d.startsWith("/") && d !== "/"));
-  const notRoots = new Set<string>();
-  for (const path of images.otherLayers) {
-    const dir = directoryOf(path);
-    if (dir !== null && !roots.some((root) => isInside(dir, root))) notRoots.add(dir);
-  }
-  return { roots, notRoots: [...notRoots].sort() };
+  return { roots, notRoots: directoriesOutsideRoots(images.otherLayers, roots) };
 }
 
 /**
@@ -116,6 +111,22 @@ export async function discoverStorageRoots(runner: VirshRunner): Promise<Storage
     problems.push(`could not list disk images: ${(e as Error).message}`);
   }
   return { ...storageRootsFrom({ poolDirs, ...layers }), problems };
+}
+
+/**
+ * The directories of `imagePaths` that are not inside any of `roots` (lexically; for display:
+ * the destination rule itself resolves real paths), sorted, without duplicates. Pure.
+ */
+export function directoriesOutsideRoots(
+  imagePaths: readonly string[],
+  roots: readonly string[],
+): string[] {
+  const outside = new Set<string>();
+  for (const path of imagePaths) {
+    const dir = directoryOf(path);
+    if (dir !== null && !roots.some((root) => isInside(dir, root))) outside.add(dir);
+  }
+  return [...outside].sort();
 }
 
 /** Log lines for start-up: the roots, the image directories that are not roots, and why. Pure. */
