@@ -20,7 +20,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    await using dom = await createLabDomain({ name: uniqueName("bbsec-reuse-") });
+    await using dom = await createLabDomain({
+      name: uniqueName("bbsec-reuse-"),
+      disks: [{ target: "vda" }, { target: "vdb", layers: 1, sizeMiB: 16 }],
+    });
     const vda = dom.disks[0];
     const dst = `${dom.dir}/dst`;
     await Deno.mkdir(dst, { mode: 0o755 });
@@ -54,9 +57,15 @@ Deno.test({
       { file: "shadow-rel-nofmt.qcow2", shallow: true, reason: "without its format" },
       { file: "wrong-layer.qcow2", shallow: true, reason: "is not the disk" },
       { file: "backed.qcow2", shallow: false, reason: "has a backing file" },
+      // The domain's other disk, which its QEMU holds open for writing.
+      {
+        file: `../vdb/${dom.disks[1].chain[0].split("/").pop()}`,
+        shallow: false,
+        reason: "in use",
+      },
     ];
     for (const c of cases) {
-      const dest = `${dst}/${c.file}`;
+      const dest = c.file.startsWith("../") ? `${dom.dir}/${c.file.slice(3)}` : `${dst}/${c.file}`;
       const label = `${c.file} shallow=${c.shallow}`;
       // The preview already says why (the form shows it before Start).
       const fragment = await lab.preview(dom.uuid, {
