@@ -289,6 +289,7 @@ export class JobOperations {
           this.#monitor.setIntent(ref.uuid, ref.target, null);
           throw mapVirshError(e);
         }
+        this.#plannedChains.delete(diskKey(ref)); // no pivot will follow
         const phase: JobPhase = ready && (mode === "keep-copy" || info.type === "copy")
           ? "kept-copy"
           : "canceled";
