@@ -14,8 +14,7 @@ import { openDatabase } from "./server/db.ts";
 import { ENV_TOKEN_VARIABLE } from "./server/auth/tokens.ts";
 import { allowedHosts } from "./server/security/host.ts";
 import { decideListen } from "./server/security/listen.ts";
-import { defaultStorageRoots } from "./server/security/destinations.ts";
-import { Inventory } from "./server/inventory/service.ts";
+import { describeStorageRoots, discoverStorageRoots } from "./server/security/storage_roots.ts";
 
 if (import.meta.main) {
   let parsed;
@@ -71,14 +70,11 @@ if (import.meta.main) {
   });
   let storageRoots = config.storageRoots;
   if (storageRoots === null) {
-    // Default: libvirt's image directory plus wherever the host's disk images already are.
-    let paths: string[] = [];
-    try {
-      paths = await new Inventory(runner).imagePaths();
-    } catch (e) {
-      console.error(`blockboard: could not list disk images yet: ${(e as Error).message}`);
-    }
-    storageRoots = defaultStorageRoots(paths);
+    // Default: libvirt's image directory, pool targets and active disks' directories, never
+    // backing files' (server/security/storage_roots.ts).
+    const found = await discoverStorageRoots(runner);
+    for (const line of describeStorageRoots(found)) console.log(`blockboard: ${line}`);
+    storageRoots = found.roots;
   }
   const services = createServices(runner, { storageRoots });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.

@@ -6,6 +6,7 @@
  */
 import type { Disk, Domain } from "../server/inventory/model.ts";
 import type { JobPlan } from "../server/jobs/preview.ts";
+import { directoriesOutsideRoots } from "../server/security/storage_roots.ts";
 import { baseName } from "./chain.tsx";
 import { diskElementId, diskUiPath } from "./job.tsx";
 
@@ -83,6 +84,7 @@ export function StartJobForms({ domain, disk, storageRoots = [] }: StartJobForms
           {storageRoots.length
             ? <p class="hint">Allowed directories: {storageRoots.join(", ")}</p>
             : null}
+          <NotStorageRoots paths={backing.map((l) => l.path)} roots={storageRoots} />
           <label>
             Format
             <select name="format">
@@ -173,6 +175,19 @@ export function StartJobForms({ domain, disk, storageRoots = [] }: StartJobForms
         </form>
       </div>
     </details>
+  );
+}
+
+/** Directories of this disk's backing files that are not storage roots, and how to allow them. */
+function NotStorageRoots({ paths, roots }: { paths: string[]; roots: readonly string[] }) {
+  const outside = roots.length ? directoriesOutsideRoots(paths, roots) : [];
+  if (!outside.length) return null;
+  return (
+    <p class="hint not-storage-root">
+      Not a storage root: {outside.join(", ")}{" "}
+      (this disk's backing files only; blockboard never writes there, and a reused destination may
+      not be backed from there, unless started with <code>--storage-root</code> for it)
+    </p>
   );
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { checkCopyDestination } from "../security/destinations.ts";
+import { type QemuImgRunner, SpawnQemuImg } from "../images/runner.ts";
 import {
   blockJobAbortArgs,
   blockJobBandwidthArgs,
@@ -22,6 +23,8 @@ import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/dom
 import { parseUuidList } from "../virsh/parse/list.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { JobConflictError, JobInputError, NotFoundError } from "./errors.ts";
+import { chainMismatch, describeChain, type ResolvedLayer } from "./chain_match.ts";
+import { fileIdentity, inspectReusedDestination, realPathOrNull } from "./reused_destination.ts";
 import { DiskLocks } from "./lock.ts";
 import { isActivePhase, isMirrorType, type Job, type JobPhase } from "./model.ts";
 import type { JobMonitor } from "./monitor.ts";
@@ -64,6 +67,15 @@ export interface JobOperationsOptions {
   pivotRetryDelayMs?: number;
   /** Injected for unit tests. */
   lstat?: (path: string) => Promise<Deno.FileInfo>;
+  /** Reads reused destinations' headers; default: `qemu-img` on PATH. */
+  qemuImg?: QemuImgRunner;
+}
+
+/** A plan whose destination passed its checks, and the last check to repeat before running. */
+interface CheckedPlan {
+  plan: JobPlan;
+  /** Repeats the destination checks synchronously, right before the virsh call (see startCopy). */
+  recheck: () => void;
 }
 
 /** What an operation reads before acting. */
@@ -82,12 +94,16 @@ export class JobOperations {
   readonly #locks = new DiskLocks();
   readonly #options: JobOperationsOptions;
   readonly #lstat: (path: string) => Promise<Deno.FileInfo>;
+  readonly #qemuImg: QemuImgRunner;
+  /** The chain each disk should have after its pending pivot, as planned at start (uuid/target). */
+  readonly #plannedChains = new Map<string, JobPlan["chainAfter"]>();
 
   constructor(runner: VirshRunner, monitor: JobMonitor, options: JobOperationsOptions = {}) {
     this.#runner = runner;
     this.#monitor = monitor;
     this.#options = options;
     this.#lstat = options.lstat ?? Deno.lstat;
+    this.#qemuImg = options.qemuImg ?? new SpawnQemuImg();
   }
 
   /** What is in flight on the disk (`copy`, `pivot`, ...), or null. */
@@ -95,9 +111,17 @@ export class JobOperations {
     return this.#locks.heldBy(ref.uuid, ref.target);
   }
 
-  /** The plan (argv, chain afterwards, notes) for the form's preview; reads the live XML. */
+  /**
+   * The plan (argv, chain afterwards, notes) for the form's preview; reads the live XML. A copy's
+   * destination goes through the same checks as Start (so a refused one is refused here, with
+   * the reason), and a reused destination's chain is what its header says.
+   */
   async preview(ref: DiskRef, request: PreviewRequest): Promise<JobPlan> {
     const ctx = await this.#context(ref, { requireRunning: false });
+    if (request.op === "copy") {
+      const plan = planCopy(this.#planContext(ref, ctx), ctx.disk, request.input);
+      return (await this.#checkCopy(ctx, request.input, plan)).plan;
+    }
     return previewCommand(this.#planContext(ref, ctx), ctx.disk, request);
   }
 
@@ -110,18 +134,57 @@ export class JobOperations {
     );
   }
 
-  /** Starts a `blockcopy` (format from the disk's XML unless given; never probed). */
+  /**
+   * Starts a `blockcopy` (format from the disk's XML unless given; never probed). Under the
+   * disk's lock: the destination rule, a reused destination's header chain, then the job-state
+   * check, then the destination rule again and the reused file's identity, synchronously right
+   * before virsh runs. What keeps a local user from swapping a directory in the remaining
+   * instant is the rule itself (no directory on the way is writable by anyone but root or
+   * blockboard's user; see server/security/destinations.ts); the re-check catches changes made
+   * while the slower checks ran.
+   */
   startCopy(ref: DiskRef, input: CopyInput): Promise<Job> {
     return this.#start(
       ref,
       "copy",
       (ctx) => planCopy(this.#planContext(ref, ctx), ctx.disk, input),
-      (plan) =>
-        checkCopyDestination(plan.dest!, {
-          reuseExternal: input.reuseExternal === true,
-          roots: this.#options.storageRoots ?? null,
-        }),
+      (plan, ctx) => this.#checkCopy(ctx, input, plan),
     );
+  }
+
+  /** The destination checks of a copy (see {@link startCopy}); the plan shows the real chain. */
+  async #checkCopy(ctx: DiskContext, input: CopyInput, plan: JobPlan): Promise<CheckedPlan> {
+    const dest = plan.dest!;
+    const reuseExternal = input.reuseExternal === true;
+    const roots = this.#options.storageRoots ?? null;
+    const checkPlace = () => checkCopyDestination(dest, { reuseExternal, roots });
+    checkPlace();
+    if (!reuseExternal) return { plan, recheck: checkPlace };
+    const inspected = await inspectReusedDestination(
+      dest,
+      plan.format!,
+      ctx.disk,
+      input.shallow === true,
+      { qemuImg: this.#qemuImg, roots },
+    );
+    return {
+      plan: {
+        ...plan,
+        chainAfter: inspected.chain.map((l) => ({ path: l.path, format: l.format })),
+        notes: [
+          ...plan.notes,
+          `the chain afterwards is what ${dest}'s own header says (read with -f ${plan.format}): ${
+            describeChain(inspected.chain)
+          }`,
+        ],
+      },
+      recheck: () => {
+        checkPlace();
+        if (fileIdentity(dest) !== inspected.identity) {
+          throw new JobInputError("dest", "was replaced after its header was read");
+        }
+      },
+    };
   }
 
   /** Starts a `blockcommit` (active commit when top is the active layer). */
@@ -174,7 +237,14 @@ export class JobOperations {
         this.#monitor.setIntent(ref.uuid, ref.target, null);
         throw mapVirshError(e);
       }
-      const warnings = await this.#verifyPivot(ref, ctx, expected);
+      const planned = this.#plannedChains.get(diskKey(ref));
+      this.#plannedChains.delete(diskKey(ref));
+      const warnings = await this.#verifyPivot(
+        ref,
+        ctx,
+        expected,
+        planned?.[0]?.path === expected ? planned : null,
+      );
       return this.#monitor.finishJob(
         ref.uuid,
         ref.target,
@@ -219,6 +289,7 @@ export class JobOperations {
           this.#monitor.setIntent(ref.uuid, ref.target, null);
           throw mapVirshError(e);
         }
+        this.#plannedChains.delete(diskKey(ref)); // no pivot will follow
         const phase: JobPhase = ready && (mode === "keep-copy" || info.type === "copy")
           ? "kept-copy"
           : "canceled";
@@ -251,18 +322,20 @@ export class JobOperations {
     ref: DiskRef,
     what: string,
     plan: (ctx: DiskContext) => JobPlan,
-    check?: (plan: JobPlan) => void,
+    check?: (plan: JobPlan, ctx: DiskContext) => Promise<CheckedPlan>,
   ): Promise<Job> {
     return this.#locks.with(ref.uuid, ref.target, what, async () => {
       const ctx = await this.#context(ref);
-      const planned = plan(ctx);
+      const checked = await check?.(plan(ctx), ctx);
+      const planned = checked?.plan ?? plan(ctx);
       if (ctx.disk.mirror || await this.#jobInfo(ref)) {
         throw new JobConflictError(
           "job-exists",
           `disk ${ref.target} already has a block job; finish or abort it first`,
         );
       }
-      check?.(planned);
+      // From here to the spawn only the runner's slot wait remains: see startCopy.
+      checked?.recheck();
       this.#monitor.beginJob({
         uuid: ref.uuid,
         domain: ctx.xml.name,
@@ -281,6 +354,7 @@ export class JobOperations {
         this.#monitor.discardJob(ref.uuid, ref.target);
         throw mapVirshError(e);
       }
+      if (isMirrorType(planned.type)) this.#plannedChains.set(diskKey(ref), planned.chainAfter);
       const job = this.#monitor.confirmJob(ref.uuid, ref.target) ?? this.#missingJob(ref);
       // First sample right away so the page shows real numbers, not zeros.
       return (await this.#monitor.sampleNow(ref.uuid, ref.target).catch(() => null)) ?? job;
@@ -379,7 +453,17 @@ export class JobOperations {
     }
   }
 
-  async #verifyPivot(ref: DiskRef, ctx: DiskContext, expected: string | null): Promise<string[]> {
+  /**
+   * After a pivot: the running domain's whole chain against the planned one (jobs blockboard
+   * started; otherwise its active layer), and the persistent definition's active layer. A
+   * difference comes back as a loud warning for the job's message.
+   */
+  async #verifyPivot(
+    ref: DiskRef,
+    ctx: DiskContext,
+    expected: string | null,
+    planned: JobPlan["chainAfter"] | null,
+  ): Promise<string[]> {
     if (!expected) {
       return ["blockboard could not tell which file the disk should now use; check its XML."];
     }
@@ -390,7 +474,28 @@ export class JobOperations {
         const xml = parseDomainXml(
           (await this.#runner.run(dumpXmlArgs(ref.uuid, { inactive }))).stdout,
         );
-        const source = xml.disks.find((d) => d.target === ref.target)?.chain[0]?.path ?? null;
+        const chain = xml.disks.find((d) => d.target === ref.target)?.chain ?? [];
+        if (!inactive && planned !== null) {
+          const resolve = (layers: readonly { path: string; format: string | null }[]) =>
+            Promise.all(layers.map(async (l): Promise<ResolvedLayer> => ({
+              path: l.path,
+              realPath: await realPathOrNull(l.path),
+              format: l.format,
+            })));
+          const [want, got] = await Promise.all([resolve(planned), resolve(chain)]);
+          const mismatch = chainMismatch(want, got);
+          if (mismatch !== null) {
+            warnings.push(
+              `CHAIN MISMATCH after the pivot: ${mismatch}. libvirt now reports ${ref.target} as ${
+                describeChain(got)
+              }; blockboard planned ${
+                describeChain(want)
+              }. The guest may be reading data from the wrong files: check virsh dumpxml and the images before it writes more.`,
+            );
+          }
+          return;
+        }
+        const source = chain[0]?.path ?? null;
         if (source !== expected) {
           warnings.push(
             `Warning: after the pivot the ${label} uses ${
@@ -424,6 +529,11 @@ export class JobOperations {
   #missingJob(ref: DiskRef): never {
     throw new NotFoundError(`no job is known for disk ${ref.target}`);
   }
+}
+
+/** Key of a disk in per-disk maps. */
+function diskKey(ref: DiskRef): string {
+  return `${ref.uuid}/${ref.target}`;
 }
 
 /** The `--bandwidth N` value of a planned argv (0 when none). */

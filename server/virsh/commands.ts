@@ -204,6 +204,24 @@ export function domStatsBlockArgs(uuid?: string): string[] {
   return ["domstats", "--block", "--", uuidValue(uuid)];
 }
 
+/**
+ * `domstats --block --backing`: every layer of every disk of every domain, running or not, in one
+ * call (the first `block.N` of each disk name is its active layer).
+ */
+export function domStatsAllLayersArgs(): string[] {
+  return ["domstats", "--block", "--backing"];
+}
+
+/** `pool-list --all --uuid`: every storage pool, active or not, by UUID. */
+export function poolListUuidArgs(): string[] {
+  return ["pool-list", "--all", "--uuid"];
+}
+
+/** `pool-dumpxml --pool UUID`: a pool's definition (its target directory). */
+export function poolDumpXmlArgs(uuid: string): string[] {
+  return ["pool-dumpxml", "--pool", uuidValue(uuid)];
+}
+
 /** `list --uuid --name`: the running (active) domains. */
 export function listActiveArgs(): string[] {
   return ["list", "--uuid", "--name"];

@@ -3,8 +3,8 @@ import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import {
   checkCopyDestination,
   copyDestinationProblem,
-  defaultStorageRoots,
   type DestinationOptions,
+  layerPlaceProblem,
 } from "../../server/security/destinations.ts";
 import { JobInputError } from "../../server/jobs/errors.ts";
 
@@ -81,15 +81,84 @@ Deno.test("destinations: a symlinked root is followed to its real path, a link i
   }
 });
 
-Deno.test("destinations: default roots are libvirt's plus image directories, nested ones folded", () => {
-  assertEquals(
-    defaultStorageRoots([
-      "/var/lib/libvirt/images/a/vda.qcow2",
-      "/srv/vm/b.qcow2",
-      "/srv/vm/c.raw",
-      "/dev/sdb",
-      "relative.img",
-    ]),
-    ["/var/lib/libvirt/images", "/srv/vm"],
-  );
+Deno.test("destinations: a 1777 or group-writable subdirectory under a root is refused", async () => {
+  const t = await tree();
+  const opts = { reuseExternal: false, roots: [t.root] };
+  try {
+    await Deno.mkdir(`${t.root}/shared`);
+    await Deno.chmod(`${t.root}/shared`, 0o1777);
+    refused(`${t.root}/shared/x.img`, opts, "writable by everyone");
+    await Deno.mkdir(`${t.root}/shared/deeper`, { mode: 0o755 });
+    await Deno.chmod(`${t.root}/shared/deeper`, 0o755);
+    refused(`${t.root}/shared/deeper/x.img`, opts, `${t.root}/shared is writable by everyone`);
+    await Deno.chmod(`${t.root}/shared`, 0o775);
+    refused(`${t.root}/shared/x.img`, opts, "writable by its group");
+    await Deno.chmod(`${t.root}/shared`, 0o755);
+    checkCopyDestination(`${t.root}/shared/deeper/x.img`, opts);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("destinations: a directory owned by another user under a root is refused", async () => {
+  const t = await tree();
+  const opts = { reuseExternal: false, roots: [t.root] };
+  try {
+    await Deno.mkdir(`${t.root}/users`, { mode: 0o755 });
+    await Deno.chmod(`${t.root}/users`, 0o755);
+    await Deno.chown(`${t.root}/users`, 65534, 65534);
+    refused(`${t.root}/users/x.img`, opts, "belongs to uid 65534");
+    // The same directory is fine when its owner is trusted explicitly.
+    checkCopyDestination(`${t.root}/users/x.img`, { ...opts, trustedUids: [65534] });
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("destinations: sticky root-owned directories are fine above the root only", async () => {
+  const t = await tree();
+  try {
+    // The temporary tree itself lives in /tmp (1777, root): above the root, accepted.
+    assertEquals(Deno.statSync("/tmp").mode! & 0o1777, 0o1777);
+    checkCopyDestination(`${t.root}/x.img`, { reuseExternal: false, roots: [t.root] });
+    // With the sticky directory as the parent, others could create the destination's name first.
+    await Deno.chmod(t.root, 0o1777);
+    refused(`${t.root}/x.img`, { reuseExternal: false, roots: [t.root] }, "writable by everyone");
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("destinations: a reused file owned or writable by others is refused", async () => {
+  const t = await tree();
+  const opts = { reuseExternal: true, roots: [t.root] };
+  try {
+    await Deno.chmod(`${t.root}/existing.img`, 0o644);
+    checkCopyDestination(`${t.root}/existing.img`, opts);
+    await Deno.chmod(`${t.root}/existing.img`, 0o666);
+    refused(`${t.root}/existing.img`, opts, "writable by group or others");
+    await Deno.chmod(`${t.root}/existing.img`, 0o644);
+    await Deno.chown(`${t.root}/existing.img`, 65534, 65534);
+    refused(`${t.root}/existing.img`, opts, "belongs to uid 65534");
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("layerPlaceProblem: backing layers must resolve inside a root, in trusted directories", async () => {
+  const t = await tree();
+  try {
+    assertEquals(layerPlaceProblem(`${t.root}/existing.img`, [t.root]), null);
+    assertStringIncludes(
+      layerPlaceProblem("/etc/shadow", [t.root]) ?? "(accepted)",
+      "outside the storage roots",
+    );
+    await Deno.chmod(`${t.root}/sub`, 0o777);
+    assertStringIncludes(
+      layerPlaceProblem(`${t.root}/sub/x.qcow2`, [t.root]) ?? "(accepted)",
+      "writable by everyone",
+    );
+  } finally {
+    await t.cleanup();
+  }
 });
