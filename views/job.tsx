@@ -7,7 +7,12 @@
  */
 import type { Child } from "hono/jsx";
 import { isActivePhase, isMirrorType, type Job } from "../server/jobs/model.ts";
-import { formatBytes, formatDuration } from "../server/inventory/format.ts";
+import {
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  formatRate,
+} from "../server/inventory/format.ts";
 
 /** Element id of a disk's job fragment. */
 export function jobElementId(uuid: string, target: string): string {
@@ -44,6 +49,54 @@ const PHASE_LABEL: Record<Job["phase"], string> = {
   interrupted: "interrupted",
   unknown: "outcome unknown",
 };
+
+/** Phases whose job moved all its data: the last sample may predate the end, the result does not. */
+const FINISHED_WHOLE: ReadonlySet<Job["phase"]> = new Set(["completed", "pivoted", "kept-copy"]);
+
+/** What a job's card says about its progress. */
+export interface JobFigures {
+  /** Value of the progress bar, or null for no bar (a job that stopped part-way). */
+  bar: number | null;
+  /** The percentage as text (`37.9 %`). */
+  percent: string;
+  /** Amount done, in words (`24 MiB of 64 MiB`, `stopped at 37.9 %: 24 MiB of 64 MiB`). */
+  amount: string;
+}
+
+/**
+ * The figures a card shows, honest about the end: a job that completed (or pivoted, or kept its
+ * synchronized copy) moved everything, so it reads 100 % whatever the last sample said; one that
+ * was canceled, failed, interrupted or vanished gets no bar, only the last sample in words. Pure.
+ */
+export function jobFigures(job: Job): JobFigures {
+  // An idle active commit reports abstract units (cur/end 0 or 1), not bytes.
+  const bytes = !(job.type === "active-commit" && job.end <= 1);
+  const amount = (cur: number, end: number) =>
+    bytes
+      ? `${formatBytes(cur)} of ${formatBytes(end)}`
+      : `${cur} of ${end} (idle guest: libvirt counts abstract units)`;
+  if (isActivePhase(job.phase)) {
+    return {
+      bar: job.percent,
+      percent: formatPercent(job.percent),
+      amount: amount(job.cur, job.end),
+    };
+  }
+  if (FINISHED_WHOLE.has(job.phase)) {
+    const end = Math.max(job.cur, job.end);
+    return {
+      bar: 100,
+      percent: formatPercent(100),
+      amount: bytes && end > 0 ? `${formatBytes(end)} of ${formatBytes(end)}` : "all of it",
+    };
+  }
+  const percent = formatPercent(job.percent);
+  return {
+    bar: null,
+    percent,
+    amount: `stopped at ${percent}: ${amount(job.cur, job.end)} when last sampled`,
+  };
+}
 
 /** Element id of a job's polled status block. */
 export function jobStatusElementId(uuid: string, target: string): string {
@@ -104,13 +157,13 @@ export function JobStatus({ job }: JobStatusProps) {
     }
     : {};
   const mirror = isMirrorType(job.type);
-  const countsAreBytes = !(job.type === "active-commit" && job.end <= 1);
+  const figures = jobFigures(job);
   return (
     <div
       id={jobStatusElementId(uuid, target)}
       class="job-status"
       data-phase={job.phase}
-      data-percent={String(job.percent)}
+      data-percent={String(figures.bar ?? job.percent)}
       data-domain={job.domain}
       data-target={target}
       aria-live="polite"
@@ -134,37 +187,30 @@ export function JobStatus({ job }: JobStatusProps) {
           )
           : null}
       </div>
-      <progress
-        class="job-bar"
-        max="100"
-        value={String(job.percent)}
-        // Several disks can each show a bar: the name says whose it is.
-        aria-label={`${TYPE_LABEL[job.type]} progress of domain ${job.domain}, disk ${target}`}
-      >
-        {job.percent}%
-      </progress>
+      {figures.bar === null ? null : (
+        <progress
+          class="job-bar"
+          max="100"
+          value={String(figures.bar)}
+          // Several disks can each show a bar: the name says whose it is.
+          aria-label={`${TYPE_LABEL[job.type]} progress of domain ${job.domain}, disk ${target}`}
+        >
+          {figures.percent}
+        </progress>
+      )}
       <div class="job-stats">
-        <span class="job-percent">{job.percent.toFixed(1)} %</span>
-        {countsAreBytes
+        {figures.bar === null ? null : <span class="job-percent">{figures.percent}</span>}
+        <span class="job-amount">{figures.amount}</span>
+        {active ? <span>rate {formatRate(job.rateBytesPerSecond)}</span> : null}
+        {job.phase === "running" ? <span>ETA {formatDuration(job.etaSeconds)}</span> : null}
+        <span>{active ? "elapsed" : "ran for"} {formatDuration(job.elapsedSeconds)}</span>
+        {active || job.bandwidthBytes > 0
           ? (
             <span>
-              {formatBytes(job.cur)} of {formatBytes(job.end)}
-            </span>
-          )
-          : <span>{job.cur} of {job.end} (idle guest: libvirt counts abstract units)</span>}
-        {active
-          ? (
-            <span>
-              rate{" "}
-              {job.rateBytesPerSecond === null ? "—" : `${formatBytes(job.rateBytesPerSecond)}/s`}
+              limit {job.bandwidthBytes > 0 ? formatRate(job.bandwidthBytes) : "none"}
             </span>
           )
           : null}
-        {job.phase === "running" ? <span>ETA {formatDuration(job.etaSeconds)}</span> : null}
-        <span>elapsed {formatDuration(job.elapsedSeconds)}</span>
-        <span>
-          limit {job.bandwidthBytes > 0 ? `${formatBytes(job.bandwidthBytes)}/s` : "none"}
-        </span>
       </div>
       {mirror && active && job.converging === false
         ? (
