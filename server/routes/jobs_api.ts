@@ -9,9 +9,11 @@ import type { z } from "zod";
 import type { Inventory } from "../inventory/service.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
+import type { VirshRunner } from "../virsh/runner.ts";
 import { diskTargetSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
+import { DiskTargets } from "./disk_targets.ts";
 import { abortBody, bandwidthBody, commitBody, copyBody, pullBody } from "./job_inputs.ts";
 
 /** What the job routes need. */
@@ -19,6 +21,8 @@ export interface JobRouteDeps {
   inventory: Inventory;
   monitor: JobMonitor;
   operations: JobOperations;
+  /** For the short-lived list of a domain's disks (404 for an unknown target on reads). */
+  runner: VirshRunner;
 }
 
 /** Validates `:target`. */
@@ -49,6 +53,7 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>, optional = f
 /** Routes under `/api/v1/domains/:name/disks/:target`. */
 export function jobsApi(deps: JobRouteDeps): Hono {
   const app = new Hono();
+  const disks = new DiskTargets(deps.runner);
 
   /**
    * Name + target → UUID + target; 400 before any virsh call, 404 when unknown. Reads may use a
@@ -72,7 +77,12 @@ export function jobsApi(deps: JobRouteDeps): Hono {
   const base = "/domains/:name/disks/:target";
   app.get(`${base}/job`, async (c) => {
     const ref = await diskRef(c, false);
-    return c.json({ job: deps.monitor.getJob(ref.uuid, ref.target) });
+    // A job in the monitor's memory proves the disk; otherwise a listing of the last 10 s does.
+    const job = deps.monitor.getJob(ref.uuid, ref.target);
+    if (!job && !(await disks.has(ref.uuid, ref.target))) {
+      throw new HttpError(404, "not_found", `domain ${ref.name} has no disk ${ref.target}`);
+    }
+    return c.json({ job });
   });
   app.post(`${base}/pull`, async (c) => {
     const body = await jsonBody(c, pullBody, true);

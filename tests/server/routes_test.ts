@@ -96,9 +96,13 @@ Deno.test("unknown API routes answer with the error JSON", async () => {
   assertEquals((await res.json()).error.code, "not_found");
 });
 
-Deno.test("polling a job through the API reads memory: one name lookup, then no virsh calls", async () => {
+const LISTED = "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n";
+const DISKS =
+  " Type   Device   Target   Source\n----------------\n file   disk     vda      /i/a.qcow2\n\n";
+
+Deno.test("polling a job through the API reads memory: one name lookup, one disk listing, then no virsh calls", async () => {
   const runner = new FakeRunner((args) =>
-    args[0] === "list" ? { stdout: "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n" } : { stdout: "" }
+    args[0] === "list" ? LISTED : args[0] === "domblklist" ? DISKS : { stdout: "" }
   );
   const app = appWith(runner);
   for (let i = 0; i < 20; i++) {
@@ -106,5 +110,26 @@ Deno.test("polling a job through the API reads memory: one name lookup, then no 
     assertEquals(res.status, 200);
     assertEquals(await res.json(), { job: null });
   }
-  assertEquals(runner.calls, [["list", "--all", "--uuid", "--name"]]);
+  assertEquals(runner.calls, [
+    ["list", "--all", "--uuid", "--name"],
+    ["domblklist", "--details", "--domain", "aa68f1a8-4c28-48b2-b9a5-fac44073a887"],
+  ]);
+});
+
+Deno.test("reading the job of a disk the domain does not have is a 404, like the POSTs", async () => {
+  const runner = new FakeRunner((args) =>
+    args[0] === "list" ? LISTED : args[0] === "domblklist" ? DISKS : { stdout: "" }
+  );
+  const app = appWith(runner);
+  for (let i = 0; i < 5; i++) {
+    const res = await app.request("/api/v1/domains/vm1/disks/vdz/job");
+    assertEquals(res.status, 404);
+    const body = await res.json();
+    assertEquals(body.error.code, "not_found");
+    assertEquals(body.error.message, "domain vm1 has no disk vdz");
+  }
+  // The known disk still answers, from the same listing.
+  assertEquals((await app.request("/api/v1/domains/vm1/disks/vda/job")).status, 200);
+  assertEquals(runner.count("domblklist"), 1);
+  assertEquals(runner.count("list"), 1);
 });
