@@ -15,7 +15,8 @@
  * - an empty or blank line; a line longer than {@link MAX_LINE_LENGTH} UTF-16 units;
  * - `\n` or `\r` anywhere, quoted or not; NUL and every other C0/C1 control character and DEL
  *   (tab is the only control character allowed, as a separator); U+2028/U+2029 and the bidi
- *   embedding/override/isolate characters (they would make the echoed line lie);
+ *   marks, embeddings, overrides and isolates (they would make the echoed line lie): the one
+ *   rule of `isRefusedCharacter` in server/virsh/values.ts, which API paths obey too;
  * - `;` anywhere, **even quoted or escaped**: virsh parses a lone argument (and every line of an
  *   interactive session, which a persistent runner may feed later) as a command string in which
  *   `;` and newlines start another command. Refusing them everywhere keeps that door shut
@@ -28,22 +29,13 @@
  * @module
  */
 import { TerminalRefusal } from "./refusal.ts";
+import { codePointName, isRefusedCharacter } from "../virsh/values.ts";
 
 /** The longest line accepted, in UTF-16 code units. */
 export const MAX_LINE_LENGTH = 4096;
 
 /** Characters refused when they appear unquoted. */
 const UNQUOTED_OPERATORS = new Set(["|", "&", ">", "<", "`"]);
-
-/**
- * Unicode line/paragraph separators and bidirectional overrides: not controls to virsh, but they
- * make the command echoed in the terminal and the audit log read differently from what ran.
- */
-const INVISIBLE = new Set([
-  0x2028,
-  0x2029,
-  ...[0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069],
-]);
 
 /** Refuses lines that are empty, too long, or contain line breaks, controls or `;`. */
 function checkWholeLine(line: string): void {
@@ -61,10 +53,11 @@ function checkWholeLine(line: string): void {
         "line breaks are not allowed: one command per line, nothing can be chained",
       );
     }
-    if ((c < 0x20 && ch !== "\t") || c === 0x7f || (c >= 0x80 && c <= 0x9f) || INVISIBLE.has(c)) {
+    // The same rule as every path the API takes (values.ts); tab is a separator here.
+    if (ch !== "\t" && isRefusedCharacter(c)) {
       throw new TerminalRefusal(
         "control-char",
-        `control character U+${c.toString(16).toUpperCase().padStart(4, "0")} is not allowed`,
+        `control character ${codePointName(c)} is not allowed`,
       );
     }
     if (ch === ";") {

@@ -9,9 +9,59 @@ import { z } from "zod";
 
 const encoder = new TextEncoder();
 
+/** C0 controls and DEL: what libvirt itself refuses in a name. */
 function isControl(ch: string): boolean {
   const code = ch.charCodeAt(0);
   return code < 0x20 || code === 0x7f;
+}
+
+/**
+ * Unicode characters that make text read differently from what it is: line/paragraph separators
+ * and the bidirectional marks, embeddings, overrides and isolates (`U+202E` shows
+ * `/img/\u202Eamcq.evil` as `/img/live.qcow2`).
+ */
+const INVISIBLE_FORMATTING = new Set([
+  0x061c,
+  0x200e,
+  0x200f,
+  0x2028,
+  0x2029,
+  0x202a,
+  0x202b,
+  0x202c,
+  0x202d,
+  0x202e,
+  0x2066,
+  0x2067,
+  0x2068,
+  0x2069,
+]);
+
+/**
+ * The one character rule for text that reaches virsh and is echoed to a person (paths, terminal
+ * lines): C0 and C1 controls, DEL, and the invisible formatting characters above are refused.
+ * virsh reads a newline as a new command; the others make the echoed command or the audit log
+ * lie. Callers that use tab as a separator (the terminal) allow it themselves. Pure.
+ */
+export function isRefusedCharacter(codePoint: number): boolean {
+  return codePoint < 0x20 || codePoint === 0x7f || (codePoint >= 0x80 && codePoint <= 0x9f) ||
+    INVISIBLE_FORMATTING.has(codePoint);
+}
+
+/** `U+202E`: how a refused character is named in messages. Pure. */
+export function codePointName(codePoint: number): string {
+  return `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** The first refused character of `s` (see {@link isRefusedCharacter}) and its position, or null. */
+export function firstRefusedCharacter(s: string): { codePoint: number; index: number } | null {
+  let index = 0;
+  for (const ch of s) {
+    const codePoint = ch.codePointAt(0)!;
+    if (isRefusedCharacter(codePoint)) return { codePoint, index };
+    index++;
+  }
+  return null;
 }
 
 /**
@@ -41,27 +91,66 @@ export const diskTargetSchema = z.string().regex(
   "a disk target is a device name such as vda or sdb",
 );
 
+/** zod's type error for a value that must be a string: "is required" when absent. */
+function requiredString(what: string) {
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? "is required" : `must be a string: ${what}`;
+}
+
 /**
  * A file path on the host: absolute, normalised (no `.`/`..` segments, `//` or trailing `/`), no
- * control characters (virsh would read a newline as a new command), at most 4096 characters.
+ * control, C1 or bidirectional-formatting characters ({@link isRefusedCharacter}: virsh would
+ * read a newline as a new command, an override makes the path read as another), at most 4096
+ * characters.
  */
-export const hostPathSchema = z.string({ error: "must be an absolute path" })
-  .min(1, "must be an absolute path")
-  .max(4096, "is too long")
+export const hostPathSchema = z.string({ error: requiredString("an absolute path") })
+  .min(1, "is empty: give an absolute path")
+  .max(4096, "is too long: at most 4096 characters")
   .refine((s) => s.startsWith("/"), "must be an absolute path (starting with /)")
-  .refine((s) => ![...s].some(isControl), "must not contain control characters")
+  .superRefine((s, ctx) => {
+    const bad = firstRefusedCharacter(s);
+    if (bad) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must not contain control or invisible formatting characters (${
+          codePointName(bad.codePoint)
+        } at character ${bad.index + 1})`,
+      });
+    }
+  })
   .refine(
     (s) => !/\/\.\.?(\/|$)|\/\//.test(s) && !(s.length > 1 && s.endsWith("/")),
     "must be a normalised path (no '.', '..', '//' or trailing '/')",
   );
 
-/** Bandwidth limit in bytes per second; 0 means unlimited. */
+/** The largest bandwidth accepted, in bytes per second (about 8 PiB/s: no real limit). */
+export const MAX_BANDWIDTH_BYTES = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Bandwidth limit in bytes per second; 0 means unlimited. Each failure says what is wrong:
+ * absent, not a number, negative, too large or fractional, in that order.
+ */
 export const bandwidthBytesSchema = z.number({
-  error: "must be a whole number of bytes per second",
+  error: (issue) =>
+    issue.input === undefined
+      ? "is required (bytes per second, 0 for unlimited)"
+      : typeof issue.input === "number"
+      ? `is too large: at most ${MAX_BANDWIDTH_BYTES} bytes per second`
+      : `must be a number of bytes per second, not ${describe(issue.input)}`,
 })
-  .int("must be a whole number of bytes per second")
   .min(0, "must not be negative (0 means unlimited)")
-  .max(Number.MAX_SAFE_INTEGER, "is too large");
+  .max(MAX_BANDWIDTH_BYTES, `is too large: at most ${MAX_BANDWIDTH_BYTES} bytes per second`)
+  .refine(Number.isInteger, "must be a whole number of bytes per second");
+
+/** A JSON value's kind in words, for messages (`a string`, `null`). Pure. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "boolean") return "true/false";
+  if (typeof value === "object") return "an object";
+  return typeof value;
+}
 
 /** The first problem zod found, as a sentence fragment (`must be …`). */
 export function firstIssue(error: z.ZodError): string {
