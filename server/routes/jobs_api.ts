@@ -14,7 +14,14 @@ import { diskTargetSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { DiskTargets } from "./disk_targets.ts";
-import { abortBody, bandwidthBody, commitBody, copyBody, pullBody } from "./job_inputs.ts";
+import {
+  abortBody,
+  bandwidthBody,
+  commitBody,
+  copyBody,
+  pivotBody,
+  pullBody,
+} from "./job_inputs.ts";
 
 /** What the job routes need. */
 export interface JobRouteDeps {
@@ -97,7 +104,7 @@ export function jobsApi(deps: JobRouteDeps): Hono {
     return done(c, await deps.operations.startCommit(await diskRef(c), body), 202);
   });
   app.post(`${base}/job/pivot`, async (c) => {
-    await jsonBody(c, abortBody.pick({}), true);
+    await jsonBody(c, pivotBody, true);
     return done(c, await deps.operations.pivot(await diskRef(c)), 200);
   });
   app.post(`${base}/job/abort`, async (c) => {

@@ -397,6 +397,123 @@ cases.push({
   message: /needs the operator role/,
 });
 
+// Paths carrying bidi or C1 controls: refused by the terminal's own character rule.
+for (
+  const [label, ch] of [
+    ["U+202E (right-to-left override)", "\u202E"],
+    ["U+2066 (isolate)", "\u2066"],
+    ["U+0085 (C1 next line)", "\u0085"],
+    ["U+009B (C1 CSI)", "\u009B"],
+  ] as const
+) {
+  cases.push({
+    name: `dest with ${label} → 400`,
+    run: copy((w) => `${w.root}/a${ch}gpj.qcow2`),
+    status: 400,
+    message: new RegExp(
+      `dest: must not contain control or invisible formatting characters \\(${
+        label.slice(0, 6).replace("+", "\\+")
+      }`,
+    ),
+  });
+}
+cases.push({
+  name: "pull base with U+202E → 400",
+  run: async (w) =>
+    w.request(vm("pull"), { as: await w.login("operator"), json: { base: "/img/\u202Ea" } }),
+  status: 400,
+  message: /base: must not contain control or invisible formatting characters \(U\+202E/,
+});
+cases.push({
+  name: "form dest with U+202E → 400 in the form",
+  run: async (w) =>
+    w.request(ui("copy"), {
+      as: await w.login("operator"),
+      body: `dest=${encodeURIComponent(w.root + "/a\u202Egpj.raw")}&format=raw`,
+      type: FORM,
+    }),
+  status: 400,
+  message: /U\+202E/,
+});
+
+// Messages that say what is wrong and name the field.
+cases.push({
+  name: "copy without dest → 400 naming dest as required",
+  run: async (w) =>
+    w.request(vm("copy"), { as: await w.login("operator"), json: { format: "raw" } }),
+  status: 400,
+  message: /^dest: is required$/,
+});
+cases.push({
+  name: "copy with a misspelt key → 400 naming it",
+  run: copy((w) => `${w.root}/c.img`, { bandwithBytes: 1024 }),
+  status: 400,
+  message: /unknown field "bandwithBytes": this request takes dest, format/,
+});
+cases.push({
+  name: "pivot with an unknown key → 400 naming it",
+  run: async (w) =>
+    w.request(vm("job/pivot"), { as: await w.login("operator"), json: { force: true } }),
+  status: 400,
+  message: /unknown field "force"/,
+});
+cases.push({
+  name: "body that is a list → 400",
+  run: async (w) => w.request(vm("pull"), { as: await w.login("operator"), json: "[]" }),
+  status: 400,
+  message: /must be a JSON object, not a list/,
+});
+cases.push({
+  name: "bandwidth over the maximum → 400 saying too large",
+  run: async (w) =>
+    w.request(vm("job/bandwidth"), {
+      as: await w.login("operator"),
+      json: { bandwidthBytes: 2 ** 60 },
+    }),
+  status: 400,
+  message: /^bandwidthBytes: is too large: at most 9007199254740991 bytes per second$/,
+});
+cases.push({
+  name: "form bandwidth over the maximum → 400 in MiB/s",
+  run: async (w) =>
+    w.request(ui("copy"), {
+      as: await w.login("operator"),
+      body: `dest=${encodeURIComponent(w.root + "/c.img")}&format=raw&bandwidthMiB=1e12`,
+      type: FORM,
+    }),
+  status: 400,
+  message: /bandwidth must be a number of MiB\/s/,
+});
+cases.push({
+  name: "form bandwidth 99999999999 MiB/s → 400 too large",
+  run: async (w) =>
+    w.request(ui("copy"), {
+      as: await w.login("operator"),
+      body: `dest=${encodeURIComponent(w.root + "/c.img")}&format=raw&bandwidthMiB=99999999999`,
+      type: FORM,
+    }),
+  status: 400,
+  message: /bandwidth is too large: at most 8589934591 MiB\/s/,
+});
+cases.push({
+  name: "form with an unknown field → 400 naming it",
+  run: async (w) =>
+    w.request(ui("copy"), {
+      as: await w.login("operator"),
+      body: `dest=${encodeURIComponent(w.root + "/c.img")}&format=raw&bandwith=5`,
+      type: FORM,
+    }),
+  status: 400,
+  message: /unknown field (&quot;|")bandwith/,
+});
+cases.push({
+  name: "job of a disk the domain does not have → 404",
+  run: async (w) => w.request(`${disk(VM1.name, "vdz")}/job`, { as: await w.login("viewer") }),
+  status: 404,
+  message: /has no disk vdz/,
+  virsh: "no-mutation",
+});
+
 for (const c of cases) {
   Deno.test(`bad input: ${c.name}`, async () => {
     const w = await world();
