@@ -16,6 +16,8 @@ export interface DiskExtrasOptions {
   canControl: boolean;
   /** Directories copies may go to. */
   storageRoots?: readonly string[];
+  /** The copy destination to offer for a disk (see server/routes/copy_dest.ts). */
+  copyDest?: (domain: Domain, disk: Disk) => string | undefined;
   /** An error to show on the disk's job card. */
   notice?: (domain: Domain, disk: Disk) => string | null;
 }
@@ -37,7 +39,14 @@ export function diskExtras(options: DiskExtrasOptions): DiskExtras {
           )
           : null}
         {!active && options.canControl
-          ? <StartJobForms domain={domain} disk={disk} storageRoots={options.storageRoots} />
+          ? (
+            <StartJobForms
+              domain={domain}
+              disk={disk}
+              storageRoots={options.storageRoots}
+              copyDest={options.copyDest?.(domain, disk)}
+            />
+          )
           : null}
       </div>
     );

@@ -9,6 +9,7 @@ import type { JobPlan } from "../server/jobs/preview.ts";
 import { directoriesOutsideRoots } from "../server/security/storage_roots.ts";
 import { baseName } from "./chain.tsx";
 import { diskElementId, diskUiPath } from "./job.tsx";
+import { copyDestName } from "../server/routes/copy_dest.ts";
 
 /** Element id of a start form's error box. */
 export function formErrorId(uuid: string, target: string, op: string): string {
@@ -21,6 +22,13 @@ export interface StartJobFormsProps {
   disk: Disk;
   /** Directories copies may be written to (shown as suggestions). */
   storageRoots?: readonly string[];
+  /**
+   * The destination to offer, probed to be free (server/routes/copy_dest.ts); without it the
+   * same name unprobed, for this minute.
+   */
+  copyDest?: string;
+  /** The time the fallback name is made from (tests). */
+  now?: Date;
 }
 
 /** Why no job can start on this disk, or null when one can. */
@@ -37,15 +45,16 @@ export function cannotStartReason(domain: Domain, disk: Disk): string | null {
 }
 
 /** Pull, copy and commit forms, folded away until asked for. */
-export function StartJobForms({ domain, disk, storageRoots = [] }: StartJobFormsProps) {
+export function StartJobForms(
+  { domain, disk, storageRoots = [], copyDest, now }: StartJobFormsProps,
+) {
   const reason = cannotStartReason(domain, disk);
   if (reason) return <p class="muted start-disabled">{reason}</p>;
   const ui = diskUiPath(domain.uuid, disk.target);
   const target = `#${diskElementId(domain.uuid, disk.target)}`;
   const backing = disk.chain.slice(1);
   const top = disk.chain[0];
-  const suggestedDir = storageRoots[0] ?? top.path.slice(0, top.path.lastIndexOf("/"));
-  const stem = baseName(top.path).replace(/\.[^.]*$/, "");
+  const dest = copyDest ?? copyDestName(domain, disk, storageRoots, now ?? new Date());
   const formAttrs = (op: string) => ({
     "hx-post": `${ui}/${op}`,
     "hx-target": target,
@@ -78,7 +87,7 @@ export function StartJobForms({ domain, disk, storageRoots = [] }: StartJobForms
               required
               spellcheck={false}
               autocomplete="off"
-              value={`${suggestedDir}/${stem}-copy.${disk.format === "raw" ? "raw" : "qcow2"}`}
+              value={dest}
             />
           </label>
           {storageRoots.length

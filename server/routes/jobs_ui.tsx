@@ -15,6 +15,7 @@ import type { PreviewRequest } from "../jobs/preview.ts";
 import { uuidSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput, noteFailure, toHttpError } from "../http_errors.ts";
 import { parseTargetParam } from "./jobs_api.ts";
+import { copyDestLookup } from "./copy_dest.ts";
 import { canControlOf } from "./viewer.ts";
 import { bandwidthForm, commitForm, copyForm, pullForm } from "./job_inputs.ts";
 import { DiskRow } from "../../views/dashboard.tsx";
@@ -70,6 +71,9 @@ export function jobsUi(deps: JobUiDeps): Hono {
     const extras = diskExtras({
       canControl: canControlOf(c),
       storageRoots: deps.storageRoots ?? [],
+      copyDest: canControlOf(c)
+        ? await copyDestLookup([domain], deps.storageRoots ?? [])
+        : undefined,
       notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
     });
     return c.html(<DiskRow domain={domain} disk={disk} extras={extras} />, status as 200);

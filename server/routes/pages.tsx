@@ -8,6 +8,8 @@ import type { Inventory } from "../inventory/service.ts";
 import { HttpError, isLibvirtDown, libvirtHint } from "../http_errors.ts";
 import { DashboardPage, DomainPage } from "../../views/pages.tsx";
 import { diskExtras } from "../../views/disk_extras.tsx";
+import type { Domain } from "../inventory/model.ts";
+import { copyDestLookup } from "./copy_dest.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { canControlOf, layoutSessionOf } from "./viewer.ts";
 
@@ -23,8 +25,13 @@ export interface PageDeps {
 export function pageRoutes(deps: PageDeps): Hono {
   const app = new Hono();
   // The forms a page offers follow the caller's role.
-  const extras = (c: Context) =>
-    diskExtras({ canControl: canControlOf(c), storageRoots: deps.storageRoots });
+  const extras = async (c: Context, domains: readonly Domain[]) =>
+    diskExtras({
+      canControl: canControlOf(c),
+      storageRoots: deps.storageRoots,
+      // Only operators see the copy form: no probing for viewers.
+      copyDest: canControlOf(c) ? await copyDestLookup(domains, deps.storageRoots) : undefined,
+    });
   app.get("/", async (c) => {
     try {
       const domains = await deps.inventory.listDomains();
@@ -33,7 +40,7 @@ export function pageRoutes(deps: PageDeps): Hono {
           uri={deps.uri}
           session={layoutSessionOf(c)}
           domains={domains}
-          extras={extras(c)}
+          extras={await extras(c, domains)}
         />,
       );
     } catch (e) {
@@ -58,7 +65,7 @@ export function pageRoutes(deps: PageDeps): Hono {
         uri={deps.uri}
         session={layoutSessionOf(c)}
         domain={domain}
-        extras={extras(c)}
+        extras={await extras(c, [domain])}
       />,
     );
   });
