@@ -18,6 +18,8 @@ export interface DiskExtrasOptions {
   storageRoots?: readonly string[];
   /** The copy destination to offer for a disk (see server/routes/copy_dest.ts). */
   copyDest?: (domain: Domain, disk: Disk) => string | undefined;
+  /** The command a Start just ran, shown on the new job card. */
+  ran?: (domain: Domain, disk: Disk) => string | null;
   /** An error to show on the disk's job card. */
   notice?: (domain: Domain, disk: Disk) => string | null;
 }
@@ -34,6 +36,7 @@ export function diskExtras(options: DiskExtrasOptions): DiskExtras {
             <JobCard
               job={job}
               notice={options.notice?.(domain, disk) ?? null}
+              ran={options.ran?.(domain, disk) ?? null}
               canControl={options.canControl}
             />
           )

@@ -111,6 +111,8 @@ export interface JobCardProps {
   notice?: string | null;
   /** Can the viewer control jobs (operator role)? */
   canControl?: boolean;
+  /** The exact command a Start just ran (planned afresh by the server from the submitted form). */
+  ran?: string | null;
 }
 
 /**
@@ -119,7 +121,7 @@ export interface JobCardProps {
  * replaces the whole disk instead (new controls; a new chain after the job ends).
  */
 export function JobCard(
-  { job, notice, canControl = true }: JobCardProps,
+  { job, notice, canControl = true, ran }: JobCardProps,
 ) {
   const { uuid, target } = job;
   const active = isActivePhase(job.phase);
@@ -131,6 +133,14 @@ export function JobCard(
       data-type={job.type}
     >
       <JobStatus job={job} />
+      {ran
+        ? (
+          <div class="job-ran">
+            <span class="plan-label">Ran</span>
+            <pre class="command"><code>{ran}</code></pre>
+          </div>
+        )
+        : null}
       {notice ? <p class="error-message job-notice" role="alert">{notice}</p> : null}
       {active && canControl ? <JobControls job={job} /> : null}
     </div>

@@ -16,6 +16,17 @@ export function formErrorId(uuid: string, target: string, op: string): string {
   return `formerr-${uuid}-${target}-${op}`;
 }
 
+/**
+ * What a start button asks before it runs (none for a copy, which leaves the source alone). The
+ * page replaces it with the preview's exact sentence once that has arrived.
+ */
+export const START_CONFIRM: Readonly<Record<string, string | undefined>> = {
+  pull:
+    "Start the pull? It copies backing data into the active layer and changes the chain for good; it cannot be undone.",
+  commit:
+    "Start the commit? It writes data into the base layer and changes the chain for good; it cannot be undone.",
+};
+
 /** Props of {@link StartJobForms}. */
 export interface StartJobFormsProps {
   domain: Domain;
@@ -60,18 +71,32 @@ export function StartJobForms(
     "hx-target": target,
     "hx-swap": "outerHTML",
     "hx-disable": "find button",
+    // Pull and commit rewrite images for good: ask first. static/app.js puts the preview's own
+    // sentence (what exactly changes) in place of this generic one.
+    "hx-confirm": START_CONFIRM[op],
     class: `start-form start-${op}`,
     "data-op": op,
   });
+  // The preview describes the form's state number `previewSeq`; static/app.js bumps it on every
+  // change, drops answers for older numbers and keeps Start disabled until the answer for the
+  // current one is shown. hx-sync="replace": a new preview request aborts the one in flight
+  // (htmx 4's default queue would drop the newest and answer with an older state).
   const preview = (op: string) => (
-    <div
-      class="preview"
-      hx-post={`${ui}/preview/${op}`}
-      hx-trigger="load, input from:'closest form' delay:300ms, change from:'closest form'"
-      hx-include="closest form"
-      hx-swap="innerHTML"
-    >
-    </div>
+    <>
+      <input type="hidden" name="previewSeq" value="0" />
+      <div
+        class="preview"
+        data-preview={op}
+        hx-post={`${ui}/preview/${op}`}
+        hx-trigger="load, input from:'closest form' delay:300ms, change from:'closest form'"
+        hx-include="closest form"
+        hx-swap="innerHTML"
+        hx-sync="replace"
+        aria-live="polite"
+      >
+      </div>
+      <p class="preview-status muted" aria-hidden="true">updating the preview…</p>
+    </>
   );
   return (
     <details class="start-jobs">
@@ -214,14 +239,37 @@ export interface PlanPreviewProps {
   plan: JobPlan | null;
   /** Why the input cannot run, instead of a plan. */
   error?: string | null;
+  /** The form state this preview describes (echoed `previewSeq`). */
+  seq?: string;
+}
+
+/**
+ * The question to ask before starting `plan`, naming what changes for good; null for a copy
+ * (the source is not touched). Pure.
+ */
+export function confirmQuestion(plan: JobPlan): string | null {
+  if (plan.type === "copy") return null;
+  const what = plan.type === "pull" ? "pull" : "commit";
+  const changed = plan.type === "pull" ? plan.chainAfter[0]?.path : plan.base;
+  return [
+    `Start the ${what}? ${changed ?? "The image"} changes for good; this cannot be undone.`,
+    ...plan.notes,
+    `Chain afterwards: ${plan.chainAfter.map((l) => l.path).join(" ← ")}`,
+  ].join("\n\n");
 }
 
 /** The command that will run and the chain afterwards. */
-export function PlanPreview({ plan, error }: PlanPreviewProps) {
-  if (error) return <p class="error-message">{error}</p>;
+export function PlanPreview({ plan, error, seq }: PlanPreviewProps) {
+  if (error) {
+    return (
+      <p class="error-message" data-seq={seq}>
+        {error}
+      </p>
+    );
+  }
   if (!plan) return null;
   return (
-    <div class="plan">
+    <div class="plan" data-seq={seq} data-confirm={confirmQuestion(plan) ?? undefined}>
       <div class="plan-label">Will run</div>
       <pre class="command"><code>{plan.commandLine}</code></pre>
       <div class="plan-label">Chain afterwards (active first)</div>

@@ -13,6 +13,8 @@ import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
 import type { PreviewRequest } from "../jobs/preview.ts";
 import { uuidSchema } from "../virsh/values.ts";
+import type { VirshRunner } from "../virsh/runner.ts";
+import { displayCommandLine } from "../virsh/display.ts";
 import { HttpError, invalidInput, noteFailure, toHttpError } from "../http_errors.ts";
 import { parseTargetParam } from "./jobs_api.ts";
 import { copyDestLookup } from "./copy_dest.ts";
@@ -29,7 +31,12 @@ export interface JobUiDeps {
   monitor: JobMonitor;
   operations: JobOperations;
   storageRoots: readonly string[] | null;
+  /** Watched during a Start, to show the exact command that ran. */
+  runner: VirshRunner;
 }
+
+/** Start subcommands, by form. */
+const START_SUBCOMMAND = { copy: "blockcopy", pull: "blockpull", commit: "blockcommit" } as const;
 
 const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as const;
 type StartOp = keyof typeof START_FORMS;
@@ -53,8 +60,17 @@ export function jobsUi(deps: JobUiDeps): Hono {
     return r.data;
   };
 
-  /** The disk's article, fresh from libvirt, optionally with a notice on its job card. */
-  const renderDisk = async (c: Context, r: DiskRef, notice: string | null, status = 200) => {
+  /**
+   * The disk's article, fresh from libvirt, optionally with a notice on its job card, or the
+   * command a Start ran.
+   */
+  const renderDisk = async (
+    c: Context,
+    r: DiskRef,
+    notice: string | null,
+    status = 200,
+    ran: string | null = null,
+  ) => {
     deps.inventory.invalidate();
     const domain = await deps.inventory.getDomain(r.uuid);
     const disk = domain?.disks.find((d) => d.target === r.target);
@@ -75,6 +91,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
         ? await copyDestLookup([domain], deps.storageRoots ?? [])
         : undefined,
       notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
+      ran: (_d: Domain, k: Disk) => (k.target === r.target ? ran : null),
     });
     return c.html(<DiskRow domain={domain} disk={disk} extras={extras} />, status as 200);
   };
@@ -148,6 +165,18 @@ export function jobsUi(deps: JobUiDeps): Hono {
   for (const op of Object.keys(START_FORMS) as StartOp[]) {
     app.post(`${base}/${op}`, async (c) => {
       const r = ref(c);
+      // The server plans afresh from the submitted form (never from the preview the page showed)
+      // and the answer shows the exact command that ran: the one libvirt got for this disk.
+      let ran: string | null = null;
+      const stop = deps.runner.onCall((call) => {
+        const args = call.argv[0] === "-c" ? call.argv.slice(2) : call.argv;
+        if (
+          args[0] === START_SUBCOMMAND[op] && args.includes(r.uuid) && args.includes(r.target) &&
+          call.code === 0
+        ) {
+          ran = displayCommandLine(deps.runner.uri, call.argv);
+        }
+      });
       try {
         if (!canControlOf(c)) {
           throw new HttpError(403, "forbidden", "Starting jobs needs the operator role");
@@ -163,18 +192,31 @@ export function jobsUi(deps: JobUiDeps): Hono {
         c.header("HX-Retarget", `#${formErrorId(r.uuid, r.target, op)}`);
         c.header("HX-Reswap", "innerHTML");
         return c.html(<p class="error-message" role="alert">{err.message}</p>, err.status);
+      } finally {
+        stop();
       }
-      return renderDisk(c, r, null);
+      return renderDisk(c, r, null, 200, ran);
     });
 
     app.post(`${base}/preview/${op}`, async (c) => {
       const r = ref(c);
+      let fields: Record<string, unknown>;
+      try {
+        fields = await c.req.parseBody();
+      } catch {
+        // The browser aborted this preview for a newer one (hx-sync="replace"): nobody listens.
+        return c.body(null, 204);
+      }
+      // Echo the form state number so the page can drop answers about an older state.
+      const raw = fields.previewSeq;
+      const seq = typeof raw === "string" && /^\d{1,15}$/.test(raw) ? raw : undefined;
+      if (seq !== undefined) c.header("X-Preview-Seq", seq);
       try {
         const input = await form(c, START_FORMS[op] as z.ZodType<unknown>);
         const plan = await deps.operations.preview(r, { op, input } as PreviewRequest);
-        return c.html(<PlanPreview plan={plan} />);
+        return c.html(<PlanPreview plan={plan} seq={seq} />);
       } catch (e) {
-        return c.html(<PlanPreview plan={null} error={toHttpError(e).message} />);
+        return c.html(<PlanPreview plan={null} error={toHttpError(e).message} seq={seq} />);
       }
     });
   }

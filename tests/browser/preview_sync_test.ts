@@ -1,0 +1,89 @@
+/**
+ * The copy preview never lags the form: against a real lab VM, with libvirt answers delayed at
+ * random so preview answers come back out of order, type a destination and tick (or untick)
+ * "reuse external" at once, ten times; each time Start is held while the preview updates and
+ * the preview that settles describes exactly the form.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { createApp } from "../../server/app.tsx";
+import { createServices } from "../../server/services.ts";
+import { type RunOptions, SpawnRunner, type VirshRunner } from "../../server/virsh/runner.ts";
+import type { VirshCallRecord } from "../../server/virsh/runner.ts";
+import { createLabDomain, LAB_URI, qemuImg, waitFor } from "../lab/lab.ts";
+import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
+
+/** Real virsh, each call held back 0-400 ms at random: answers overtake each other. */
+class JitteryRunner implements VirshRunner {
+  constructor(readonly inner: VirshRunner) {}
+  get uri() {
+    return this.inner.uri;
+  }
+  async run(args: readonly string[], options?: RunOptions) {
+    await new Promise((r) => setTimeout(r, Math.random() * 400));
+    return this.inner.run(args, options);
+  }
+  onCall(listener: (record: VirshCallRecord) => void) {
+    return this.inner.onCall(listener);
+  }
+}
+
+Deno.test("copy preview: typed and ticked quickly, the settled preview matches the form (10×)", async () => {
+  await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 2, sizeMiB: 16 }] });
+  const runner = new JitteryRunner(new SpawnRunner({ uri: LAB_URI }));
+  const services = createServices(runner, {
+    inventoryCacheMs: 0,
+    storageRoots: [dom.dir],
+    monitor: { sampling: false, events: false },
+  });
+  await using server = serveOnLoopback(createApp(services).fetch);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+    const disk = page.locator(`article.disk[data-target="vda"]`);
+    await disk.locator("summary").click();
+    const form = disk.locator("form.start-copy");
+    const dest = form.locator('input[name="dest"]');
+    const reuse = form.locator('input[name="reuseExternal"]');
+    const start = form.locator('button[type="submit"]');
+    const command = form.locator(".preview .command");
+    const settled = () =>
+      waitFor(
+        "the preview to settle",
+        async () =>
+          (await form.getAttribute("data-preview-state")) !== "updating" &&
+          (await form.getAttribute("data-preview-state")) !== null,
+        {
+          timeoutMs: 15_000,
+          intervalMs: 50,
+        },
+      );
+    await settled();
+
+    for (let i = 0; i < 10; i++) {
+      // Even rounds: a file the operator made, ticked after typing. Odd: a new file, unticked.
+      const wantReuse = i % 2 === 0;
+      const path = `${dom.dir}/preview-${i}.qcow2`;
+      if (wantReuse) await qemuImg("create", "-q", "-f", "qcow2", path, "16M");
+      if (await reuse.isChecked() === wantReuse) await reuse.setChecked(!wantReuse);
+      await dest.fill("");
+      await dest.pressSequentially(path, { delay: 0 });
+      await reuse.setChecked(wantReuse);
+      // At once: the preview is known to be stale and Start is held.
+      assertEquals(await form.getAttribute("data-preview-state"), "updating", `round ${i}`);
+      assert(await start.isDisabled(), `round ${i}: Start held while the preview updates`);
+
+      await settled();
+      assertEquals(await form.getAttribute("data-preview-state"), "fresh", `round ${i}`);
+      const text = await command.innerText();
+      assert(text.includes(`--dest ${path}`), `round ${i}: ${text}`);
+      assertEquals(text.includes("--reuse-external"), wantReuse, `round ${i}: ${text}`);
+      assert(!(await start.isDisabled()), `round ${i}: Start enabled once fresh`);
+      const shown = await form.locator(".preview [data-seq]").getAttribute("data-seq");
+      assertEquals(shown, await form.locator('input[name="previewSeq"]').inputValue());
+    }
+  } finally {
+    await browser.close();
+    await services.monitor.stop();
+  }
+});
