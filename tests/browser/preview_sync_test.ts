@@ -67,7 +67,12 @@ Deno.test("copy preview: typed and ticked quickly, the settled preview matches t
       if (wantReuse) await qemuImg("create", "-q", "-f", "qcow2", path, "16M");
       if (await reuse.isChecked() === wantReuse) await reuse.setChecked(!wantReuse);
       await dest.fill("");
-      await dest.pressSequentially(path, { delay: 0 });
+      // Type like a person: a pause mid-path lets a preview request start, then the rest and
+      // the tick follow at once, while that request is still in flight.
+      const cut = path.length - 8;
+      await dest.pressSequentially(path.slice(0, cut), { delay: 0 });
+      await page.waitForTimeout(320);
+      await dest.pressSequentially(path.slice(cut), { delay: 0 });
       await reuse.setChecked(wantReuse);
       // At once: the preview is known to be stale and Start is held.
       assertEquals(await form.getAttribute("data-preview-state"), "updating", `round ${i}`);
