@@ -92,3 +92,54 @@ Deno.test("copy preview: typed and ticked quickly, the settled preview matches t
     await services.monitor.stop();
   }
 });
+
+Deno.test("pull asks first, naming the image it changes; dismissed, nothing runs; accepted, the card shows the command", async () => {
+  await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 3, sizeMiB: 16 }] });
+  const spawn = new SpawnRunner({ uri: LAB_URI });
+  const pulls: string[][] = [];
+  spawn.onCall((r) => {
+    if (r.argv.includes("blockpull")) pulls.push(r.argv);
+  });
+  const services = createServices(spawn, { inventoryCacheMs: 0, storageRoots: [dom.dir] });
+  await services.monitor.start();
+  await using server = serveOnLoopback(createApp(services).fetch);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+    const disk = page.locator(`article.disk[data-target="vda"]`);
+    await disk.locator("summary").click();
+    const form = disk.locator("form.start-pull");
+    await form.locator(".preview .command").waitFor({ timeout: 15_000 });
+    await waitFor(
+      "the pull preview to be fresh",
+      async () => (await form.getAttribute("data-preview-state")) === "fresh",
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
+
+    const questions: string[] = [];
+    let answer = false;
+    page.on("dialog", (d) => {
+      questions.push(d.message());
+      answer ? d.accept() : d.dismiss();
+    });
+    await form.locator('button[type="submit"]').click();
+    await waitFor("the question", () => Promise.resolve(questions.length === 1));
+    const active = dom.disks[0].chain[0];
+    assert(questions[0].startsWith(`Start the pull? ${active} changes for good`), questions[0]);
+    assert(questions[0].includes("Chain afterwards:"), questions[0]);
+    await page.waitForTimeout(500);
+    assertEquals(pulls, [], "dismissed: no blockpull ran");
+    assertEquals(await disk.locator(".job").count(), 0);
+
+    answer = true;
+    await form.locator('button[type="submit"]').click();
+    const ran = disk.locator(".job-ran .command");
+    await ran.waitFor({ timeout: 15_000 });
+    assert((await ran.innerText()).includes("blockpull"), await ran.innerText());
+    assertEquals(pulls.length, 1);
+  } finally {
+    await browser.close();
+    await services.monitor.stop();
+  }
+});
