@@ -34,11 +34,25 @@
     return node && node.closest ? node.closest(FORM) : null;
   }
 
+  /** The form's fields as the server gets them, without the state number. */
+  function serialize(form) {
+    const data = new URLSearchParams(new FormData(form));
+    data.delete("previewSeq");
+    return data.toString();
+  }
+
+  // Per form: the fields of the state whose preview is shown or awaited. A `change` that only
+  // repeats an `input` (a text field losing focus when Start is clicked) is not a new state.
+  const described = new WeakMap();
+
   function bump(event) {
     const form = formOf(event.target);
     if (!form || !form.querySelector("[data-preview]")) return;
     const input = seqInput(form);
     if (!input || event.target === input) return;
+    const fields = serialize(form);
+    if (described.get(form) === fields) return;
+    described.set(form, fields);
     input.value = String(Number(input.value || "0") + 1);
     setState(form, "updating");
   }
@@ -53,13 +67,12 @@
     return form && input ? { form, current: input.value } : null;
   }
 
-  // A preview request for the current state (also the one a new form makes on load).
+  // A new form's first preview (on load): Start waits for it.
   document.addEventListener("htmx:before:request", function (event) {
     const p = previewEvent(event);
-    if (!p) return;
-    const body = event.detail && event.detail.ctx && event.detail.ctx.request.body;
-    const sent = body && body.get ? body.get("previewSeq") : null;
-    if (sent === p.current) setState(p.form, "updating");
+    if (!p || p.form.dataset.previewState) return;
+    described.set(p.form, serialize(p.form));
+    setState(p.form, "updating");
   });
 
   // Drop an answer about an older state of the form.
