@@ -2,15 +2,15 @@
  * The copy preview never lags the form: against a real lab VM, with libvirt answers delayed at
  * random so preview answers come back out of order, type a destination and tick (or untick)
  * "reuse external" at once, ten times; each time Start is held while the preview updates and
- * the preview that settles describes exactly the form.
+ * the preview that settles describes exactly the form. Signed in as an operator, security on.
  */
 import { assert, assertEquals } from "@std/assert";
-import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
 import { type RunOptions, SpawnRunner, type VirshRunner } from "../../server/virsh/runner.ts";
 import type { VirshCallRecord } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, qemuImg, waitFor } from "../lab/lab.ts";
-import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 /** Real virsh, each call held back 0-400 ms at random: answers overtake each other. */
 class JitteryRunner implements VirshRunner {
@@ -35,11 +35,11 @@ Deno.test("copy preview: typed and ticked quickly, the settled preview matches t
     storageRoots: [dom.dir],
     monitor: { sampling: false, events: false },
   });
-  await using server = serveOnLoopback(createApp(services).fetch);
+  await using server = await serveSecureApp(services);
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
-    await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+    await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     const disk = page.locator(`article.disk[data-target="vda"]`);
     await disk.locator("summary").click();
     const form = disk.locator("form.start-copy");
@@ -102,11 +102,11 @@ Deno.test("pull asks first, naming the image it changes; dismissed, nothing runs
   });
   const services = createServices(spawn, { inventoryCacheMs: 0, storageRoots: [dom.dir] });
   await services.monitor.start();
-  await using server = serveOnLoopback(createApp(services).fetch);
+  await using server = await serveSecureApp(services);
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage();
-    await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+    await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     const disk = page.locator(`article.disk[data-target="vda"]`);
     await disk.locator("summary").click();
     const form = disk.locator("form.start-pull");
