@@ -79,7 +79,7 @@ Deno.test("Chromium: the audit page at 390px stacks entries; no horizontal overf
       await page.locator(".audit-table").waitFor();
       const layout = await page.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,
-        innerWidth: window.innerWidth,
+        innerWidth: globalThis.innerWidth,
         thead: getComputedStyle(document.querySelector(".audit-table thead")!).display,
         row: getComputedStyle(document.querySelector(".audit-table tbody tr")!).display,
         rows: document.querySelectorAll(".audit-table tbody tr").length,
