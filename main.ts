@@ -76,7 +76,7 @@ if (import.meta.main) {
     for (const line of describeStorageRoots(found)) console.log(`blockboard: ${line}`);
     storageRoots = found.roots;
   }
-  const services = createServices(runner, { storageRoots });
+  const services = createServices(runner, { storageRoots, db });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)

@@ -1,6 +1,6 @@
 /**
  * The embedded SQLite database (`node:sqlite`, built into Deno) that holds users, sessions, API
- * tokens and the audit log, and the schema migrations that create them.
+ * tokens, the audit log and the job history, and the schema migrations that create them.
  *
  * @module
  */
@@ -134,6 +134,30 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX login_failures_account ON login_failures(account, at);
   CREATE INDEX login_failures_client ON login_failures(client, at);
   CREATE INDEX login_failures_at ON login_failures(at);
+  `,
+  // Job history (server/jobs/history.ts): finished block jobs survive a restart.
+  `
+  CREATE TABLE job_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    target TEXT NOT NULL,
+    type TEXT NOT NULL,
+    started_by TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    phase TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT '',
+    cur INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    bandwidth INTEGER NOT NULL,
+    dest TEXT,
+    left_chain TEXT NOT NULL DEFAULT '[]',
+    cleaned TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE INDEX job_history_disk ON job_history(uuid, target, finished_at);
+  CREATE INDEX job_history_domain ON job_history(domain, finished_at);
   `,
 ];
 

@@ -9,6 +9,8 @@ import { Inventory } from "./inventory/service.ts";
 import { JobMonitor, type JobMonitorOptions } from "./jobs/monitor.ts";
 import { JobOperations, type JobOperationsOptions } from "./jobs/operations.ts";
 import type { Context } from "hono";
+import { tryGetContext } from "hono/context-storage";
+import { JobHistory } from "./jobs/history.ts";
 import type { Database } from "./db.ts";
 import { UserStore } from "./auth/users.ts";
 import { SessionStore } from "./auth/sessions.ts";
@@ -28,6 +30,8 @@ export interface Services {
    * root is configured (unit tests).
    */
   storageRoots: readonly string[] | null;
+  /** Finished jobs kept in the database; null without a database (unit tests). */
+  history: JobHistory | null;
 }
 
 /** Options of {@link createServices}. */
@@ -38,11 +42,24 @@ export interface ServiceOptions {
   operations?: JobOperationsOptions;
   /** Inventory cache lifetime (ms). */
   inventoryCacheMs?: number;
+  /** The database (see `openDatabase`): job history survives restarts when given. */
+  db?: Database;
+}
+
+/** The signed-in user of the request being served, if any (jobs record who started them). */
+function requestUser(): string | null {
+  const c = tryGetContext() as Context | undefined;
+  const user = (c?.var as { user?: { name?: string } | null } | undefined)?.user;
+  return user?.name ?? null;
 }
 
 /** Wires inventory, job monitor and operations; call `monitor.start()` to begin watching. */
 export function createServices(runner: VirshRunner, options: ServiceOptions = {}): Services {
-  const monitor = new JobMonitor(runner, options.monitor);
+  const history = options.db ? new JobHistory(options.db) : null;
+  const monitor = new JobMonitor(runner, {
+    ...(history ? { store: history } : {}),
+    ...options.monitor,
+  });
   const inventory = new Inventory(runner, {
     jobLookup: (uuid, target) => monitor.getJob(uuid, target),
     cacheMs: options.inventoryCacheMs,
@@ -50,9 +67,10 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
   const roots = options.storageRoots ?? null;
   const operations = new JobOperations(runner, monitor, {
     storageRoots: roots,
+    startedBy: requestUser,
     ...options.operations,
   });
-  return { runner, inventory, monitor, operations, storageRoots: roots };
+  return { runner, inventory, monitor, operations, storageRoots: roots, history };
 }
 
 /** The login, session, token and audit stores plus the request-guard settings. */

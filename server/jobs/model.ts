@@ -7,6 +7,14 @@
 
 import type { BlockJobType } from "../virsh/parse/blockjob.ts";
 
+/** {@link Job.startedBy} of a job blockboard did not start. */
+export const STARTED_OUTSIDE = "outside blockboard";
+
+/** {@link Job.startedBy} of a job started by a terminal line of `user`. */
+export function startedFromTerminal(user: string): string {
+  return `terminal (${user})`;
+}
+
 /** Kind of block job: the parser's normalised type (`blockJobTypeFromName`). */
 export type JobType = BlockJobType;
 
@@ -84,6 +92,18 @@ export interface Job {
   adopted: boolean;
   /** What the end of the job means for the data; null while active. */
   outcome: string | null;
+  /**
+   * Who started it: a user name (form, API), `terminal (NAME)` for a line typed in the web
+   * terminal, or `outside blockboard` (plain virsh, another tool, or before a restart).
+   */
+  startedBy: string;
+  /**
+   * Files that were in the disk's chain when the job started and are not any more (after a
+   * pivot, commit or pull), still on the host's disk; absent until known.
+   */
+  leftChain?: string[];
+  /** Of {@link leftChain}, the files a clean-up deleted. */
+  cleaned?: string[];
   /** ISO time of the last sample. */
   updatedAt: string;
 }
