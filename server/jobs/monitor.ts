@@ -34,7 +34,11 @@ import {
   type JobType,
   outcomeSentence,
   percentOf,
+  STARTED_OUTSIDE,
+  startedFromTerminal,
 } from "./model.ts";
+import { leftChain } from "./cleanup.ts";
+import { JobStartWatcher } from "./job_starts.ts";
 import { pushSample, type Sample, windowStats } from "./rate.ts";
 import { decideVanished } from "./resolve.ts";
 
@@ -61,6 +65,29 @@ export interface JobMonitorOptions {
   resyncIntervalMs?: number;
   /** Listener restart backoff: first and maximum delay; default 250 ms and 5000 ms. */
   backoffMs?: { initial: number; max: number };
+  /**
+   * Listen to QEMU's `JOB_STATUS_CHANGE` (`virsh qemu-monitor-event`), the one event sent when a
+   * job is *created*, so jobs started with plain virsh are adopted within a second instead of at
+   * the next periodic resync; default: on when `events` is on.
+   */
+  jobStartEvents?: boolean;
+  /** Where finished jobs are kept across restarts (see `JobHistory`); optional. */
+  store?: JobStore;
+}
+
+/** What the monitor needs of the job history (`JobHistory`). */
+export interface JobStore {
+  /** Stores a finished job (or rewrites row `id`); returns the row id. */
+  save(job: Job, id?: number): number;
+  /** Records files a clean-up deleted. */
+  addCleaned(id: number, files: readonly string[]): void;
+}
+
+/** Disks whose job changed after a generation (see {@link JobMonitor.changesSince}). */
+export interface JobChanges {
+  /** The monitor's generation now: ask again with it. */
+  generation: number;
+  disks: { uuid: string; target: string }[];
 }
 
 /** What an operation knows when it starts a job (see {@link JobMonitor.beginJob}). */
@@ -79,6 +106,8 @@ export interface JobStart {
   chain?: readonly string[];
   /** blockboard did not start it (found running). */
   adopted?: boolean;
+  /** See `Job.startedBy`; default `outside blockboard` when adopted, else `blockboard`. */
+  startedBy?: string;
 }
 
 /** Operator intent recorded before a pivot/abort, so the terminal event maps to the right phase. */
@@ -99,7 +128,26 @@ interface Tracked {
   chainAtStart?: readonly string[];
   /** Last time the live XML was read for this job's `<mirror ready>`. */
   xmlCheckedAt: number;
+  /** Row of this job in the store, once saved. */
+  historyId?: number;
+  /** Reading the chain after the end (for `leftChain`) and saving; resolved when done. */
+  settling?: Promise<void>;
 }
+
+/** A terminal line that starts a job, seen before the job is adopted (to say who started it). */
+interface TerminalClaim {
+  /** `--domain` as typed: a name or UUID. */
+  domain: string;
+  /** `--path` as typed: a target or the active layer's path. */
+  path: string;
+  user: string;
+  at: number;
+}
+
+/** How long a terminal claim waits for its job to be adopted. */
+const CLAIM_TTL_MS = 120_000;
+/** Subcommands that start a job. */
+const JOB_STARTERS = new Set(["blockcopy", "blockpull", "blockcommit"]);
 
 const key = (uuid: string, target: string) => `${uuid}/${target}`;
 
@@ -121,6 +169,12 @@ export class JobMonitor {
   readonly #uuidByName = new Map<string, string>();
   readonly #nameByUuid = new Map<string, string>();
   readonly #lineListeners = new Set<(line: string) => void>();
+  readonly #store: JobStore | null;
+  readonly #startWatcher: JobStartWatcher | null;
+  /** Bumped on every job start, phase change, end and settled chain. */
+  #generation = 0;
+  readonly #changedAt = new Map<string, number>();
+  #claims: TerminalClaim[] = [];
 
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
@@ -145,6 +199,13 @@ export class JobMonitor {
     this.#events = options.events ?? true;
     this.#backoff = options.backoffMs ?? { initial: 250, max: 5000 };
     this.#resyncIntervalMs = options.resyncIntervalMs ?? 10_000;
+    this.#store = options.store ?? null;
+    this.#startWatcher = (options.jobStartEvents ?? this.#events)
+      ? new JobStartWatcher(runner, {
+        backoffMs: this.#backoff,
+        onCreated: (domain, target) => this.#jobCreated(domain, target),
+      })
+      : null;
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -154,6 +215,7 @@ export class JobMonitor {
     if (!this.#stopped) return;
     this.#stopped = false;
     if (this.#events) this.#listenerLoop = this.#listen();
+    this.#startWatcher?.start();
     await this.resync();
     if (this.#sampling) {
       this.#timer = setInterval(() => void this.tick(), this.#intervalMs);
@@ -167,6 +229,7 @@ export class JobMonitor {
     this.#timer = undefined;
     this.#listenerAbort?.abort();
     this.#wake?.();
+    await this.#startWatcher?.stop();
     await this.#listenerLoop;
     this.#listenerLoop = null;
     this.#listenerState = "off";
@@ -189,6 +252,63 @@ export class JobMonitor {
   getJob(uuid: string, target: string): Job | null {
     const t = this.#current.get(key(uuid, target));
     return t ? this.#view(t) : null;
+  }
+
+  /** Counts every change of any job; see {@link changesSince}. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Disks whose job started, changed phase, ended or had its chain settled after `since` (all
+   * disks with a job when `since` is ahead of this monitor, e.g. a page older than a restart).
+   * Memory only: the page's change feed costs no virsh call.
+   */
+  changesSince(since: number): JobChanges {
+    const all = since > this.#generation;
+    const disks: { uuid: string; target: string }[] = [];
+    for (const [k, gen] of this.#changedAt) {
+      if (!all && gen <= since) continue;
+      const t = this.#current.get(k);
+      if (t) disks.push({ uuid: t.job.uuid, target: t.job.target });
+    }
+    return { generation: this.#generation, disks };
+  }
+
+  /** Resolves once the disk's ended job has its `leftChain` read and its history saved. */
+  async settled(uuid: string, target: string): Promise<void> {
+    await this.#current.get(key(uuid, target))?.settling;
+  }
+
+  /**
+   * A terminal line that starts a job (`blockcopy`, `blockpull`, `blockcommit`) was run or is
+   * about to run for `user`: the job it starts is labelled as started from the terminal by them,
+   * and the domain is resynced at once so every page sees it.
+   */
+  noteTerminalLine(argv: readonly string[], user: string): void {
+    const sub = argv.find((a) => JOB_STARTERS.has(a));
+    const valueOf = (flag: string) => {
+      const i = argv.indexOf(flag);
+      return i >= 0 ? argv[i + 1] : undefined;
+    };
+    const domain = valueOf("--domain");
+    const path = valueOf("--path");
+    if (!sub || domain === undefined || path === undefined) return;
+    const now = this.#now();
+    this.#claims = this.#claims.filter((c) => now - c.at < CLAIM_TTL_MS);
+    this.#claims.push({ domain, path, user, at: now });
+    const uuid = this.#nameByUuid.has(domain) ? domain : this.#uuidByName.get(domain);
+    void this.resync(uuid).catch(() => undefined);
+  }
+
+  /** A clean-up deleted `files` that left the disk's chain: remember it on the job and store. */
+  noteCleaned(uuid: string, target: string, files: readonly string[]): void {
+    const k = key(uuid, target);
+    const t = this.#current.get(k);
+    if (!t || !t.job.leftChain) return;
+    t.job.cleaned = [...new Set([...(t.job.cleaned ?? []), ...files])];
+    if (t.historyId !== undefined) this.#store?.addCleaned(t.historyId, files);
+    this.#bump(k);
   }
 
   /** Earlier finished jobs of the disk, newest first (the current/last one excluded). */
@@ -244,6 +364,7 @@ export class JobMonitor {
         converging: null,
         adopted: start.adopted ?? false,
         outcome: null,
+        startedBy: start.startedBy ?? (start.adopted ? STARTED_OUTSIDE : "blockboard"),
         updatedAt: iso,
         ...(start.dest !== undefined ? { dest: start.dest } : {}),
         ...(start.base !== undefined ? { base: start.base } : {}),
@@ -260,6 +381,7 @@ export class JobMonitor {
       xmlCheckedAt: now,
     };
     this.#current.set(k, t);
+    this.#bump(k);
     return this.#view(t);
   }
 
@@ -282,6 +404,7 @@ export class JobMonitor {
     if (previous) {
       this.#current.set(k, this.#trackedFromFinished(previous));
     }
+    this.#bump(k);
   }
 
   /** Records what the operator asked for (pivot, abort, keep copy) before running it. */
@@ -564,8 +687,15 @@ export class JobMonitor {
     const t = this.#current.get(key(uuid, disk.target))!;
     t.starting = false;
     t.job.adopted = true;
-    t.job.message =
-      "started outside blockboard (or before it restarted): times count from when it was first seen";
+    const claim = this.#takeClaim(uuid, name, disk);
+    if (claim) {
+      t.job.startedBy = startedFromTerminal(claim.user);
+      t.job.message = `started from the terminal by ${claim.user}`;
+    } else {
+      t.job.startedBy = STARTED_OUTSIDE;
+      t.job.message =
+        "started outside blockboard (or before it restarted): times count from when it was first seen";
+    }
     this.#applySample(t, info);
     if (disk.mirror?.ready === "yes") this.#markReady(t);
   }
@@ -697,6 +827,7 @@ export class JobMonitor {
   }
 
   #markReady(t: Tracked): void {
+    if (t.job.phase !== "ready") this.#bump(key(t.job.uuid, t.job.target));
     t.job.phase = "ready";
     t.wasReady = true;
     t.job.readyAt ??= new Date(this.#now()).toISOString();
@@ -723,6 +854,57 @@ export class JobMonitor {
       at: new Date(now),
     });
     if (message) t.job.message = joinMessages(t.job.message, message);
+    this.#bump(key(t.job.uuid, t.job.target));
+    t.settling = this.#settle(t);
+  }
+
+  /**
+   * After a job ends: for a pivot, commit or pull, reads the chain it left (one `dumpxml`) to
+   * name the files that left it; then saves the job to the store.
+   */
+  async #settle(t: Tracked): Promise<void> {
+    await t.settling;
+    const chainChanged = t.job.phase === "pivoted" || t.job.phase === "completed";
+    if (chainChanged && t.chainAtStart && t.job.leftChain === undefined) {
+      try {
+        const disk = await this.#liveDisk(t.job.uuid, t.job.target);
+        if (disk) {
+          const after = disk.chain.map((l) => l.path);
+          if (disk.mirror?.path) after.push(disk.mirror.path);
+          t.job.leftChain = leftChain(t.chainAtStart, after);
+        }
+      } catch { /* domain gone or libvirt down: the files are not named */ }
+    }
+    try {
+      if (this.#store) t.historyId = this.#store.save(this.#view(t), t.historyId);
+    } catch (e) {
+      console.error("job monitor: could not save the job history:", e);
+    }
+    this.#bump(key(t.job.uuid, t.job.target));
+  }
+
+  #bump(k: string): void {
+    this.#changedAt.set(k, ++this.#generation);
+  }
+
+  /** The pending terminal claim matching a just-adopted job, removed from the list. */
+  #takeClaim(uuid: string, name: string, disk: XmlDisk): TerminalClaim | undefined {
+    const now = this.#now();
+    const i = this.#claims.findIndex((c) =>
+      now - c.at < CLAIM_TTL_MS && (c.domain === uuid || c.domain === name) &&
+      (c.path === disk.target || c.path === disk.chain[0]?.path)
+    );
+    return i < 0 ? undefined : this.#claims.splice(i, 1)[0];
+  }
+
+  /** QEMU created a job on `domain` (by name): adopt it now unless it is already tracked. */
+  #jobCreated(domain: string, target: string | null): void {
+    const uuid = this.#uuidByName.get(domain);
+    if (uuid && target) {
+      const t = this.#current.get(key(uuid, target));
+      if (t && (t.starting || isActivePhase(t.job.phase))) return; // ours, or already known
+    }
+    void this.resync(uuid).catch(() => undefined);
   }
 
   /** Moves the disk's current job (if finished or about to be replaced) into its history. */

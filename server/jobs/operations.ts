@@ -69,6 +69,8 @@ export interface JobOperationsOptions {
   lstat?: (path: string) => Promise<Deno.FileInfo>;
   /** Reads reused destinations' headers; default: `qemu-img` on PATH. */
   qemuImg?: QemuImgRunner;
+  /** Who is asking (the signed-in user), recorded as the job's `startedBy`; null: unknown. */
+  startedBy?: () => string | null;
 }
 
 /** A plan whose destination passed its checks, and the last check to repeat before running. */
@@ -245,13 +247,10 @@ export class JobOperations {
         expected,
         planned?.[0]?.path === expected ? planned : null,
       );
-      return this.#monitor.finishJob(
-        ref.uuid,
-        ref.target,
-        "pivoted",
-        warnings.join(" ") || undefined,
-      ) ??
-        this.#missingJob(ref);
+      this.#monitor.finishJob(ref.uuid, ref.target, "pivoted", warnings.join(" ") || undefined);
+      // The answer names the files that left the chain (read once the pivot is done).
+      await this.#monitor.settled(ref.uuid, ref.target);
+      return this.#monitor.getJob(ref.uuid, ref.target) ?? this.#missingJob(ref);
     });
   }
 
@@ -344,6 +343,7 @@ export class JobOperations {
         bandwidthBytes: bandwidthOf(planned.argv),
         source: ctx.disk.chain[0].path,
         chain: ctx.disk.chain.map((l) => l.path),
+        startedBy: this.#options.startedBy?.() ?? undefined,
         ...(planned.dest !== undefined ? { dest: planned.dest } : {}),
         ...(planned.base !== undefined ? { base: planned.base } : {}),
         ...(planned.top !== undefined ? { top: planned.top } : {}),

@@ -236,3 +236,17 @@ export function listPersistentArgs(): string[] {
 export function eventLoopArgs(): string[] {
   return ["event", "--all", "--loop", "--timestamp"];
 }
+
+/**
+ * `qemu-monitor-event --loop --timestamp --event JOB_STATUS_CHANGE`: QEMU's job state changes,
+ * the only event sent when a block job is created (libvirt's own `block-job` events start at
+ * ready or the end).
+ */
+export function qemuJobEventArgs(): string[] {
+  return ["qemu-monitor-event", "--loop", "--timestamp", "--event", "JOB_STATUS_CHANGE"];
+}
+
+/** `list --all --uuid`: UUIDs of every domain, running or not. */
+export function listAllUuidArgs(): string[] {
+  return ["list", "--all", "--uuid"];
+}
