@@ -115,7 +115,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
-  app.route("/ui", jobsUi(deps));
+  app.route(
+    "/ui",
+    jobsUi({
+      ...deps,
+      auditAction: security
+        ? (c, e) => {
+          const caller = callerOf(c as Context<AppEnv>);
+          security.audit.record({
+            ...caller,
+            action: `${caller.action} (${e.action})`,
+            result: e.result,
+            message: e.message.slice(0, 2000),
+          });
+          (c as Context<AppEnv>).set("auditedVirsh", true);
+        }
+        : undefined,
+    }),
+  );
   const terminal: TerminalDeps = {
     runner: deps.runner,
     roleOf: (c) => (c as Context<AppEnv>).var.user?.role ?? null,
@@ -123,8 +140,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     subscribeEvents: (listener) => deps.monitor.onEventLine(listener),
     copyPolicy: (dest, { reuseExternal }) => copyDestinationProblem(dest, { reuseExternal, roots }),
     allowedOrigins: security ? () => [...security.allowedHosts] : undefined,
-    audit: security
-      ? (e) => {
+    audit: (e) => {
+      // A line that starts a job: every page learns of it at once, labelled with its author.
+      if (e.action === "terminal" && e.argv && e.result === "ok") {
+        deps.monitor.noteTerminalLine(e.argv, e.user);
+      }
+      if (!security) return;
+      {
         const c = currentContext();
         security.audit.record({
           user: e.user,
@@ -137,11 +159,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           domain: domainOfArgv(e.argv),
         });
       }
-      : undefined,
+    },
   };
   app.route("/api/v1", terminalApi(terminal));
   app.route("/ui/terminal", terminalUi(terminal));
-  app.route("/", pageRoutes({ inventory: deps.inventory, uri, storageRoots: roots ?? [] }));
+  app.route(
+    "/",
+    pageRoutes({
+      inventory: deps.inventory,
+      uri,
+      storageRoots: roots ?? [],
+      monitor: deps.monitor,
+      history: deps.history,
+    }),
+  );
 
   app.notFound((c) => {
     const message = `No route ${c.req.method} ${c.req.path}`;

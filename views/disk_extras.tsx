@@ -1,14 +1,16 @@
 /**
- * What sits under a disk's chain: its job card (live or last finished) and the start forms.
- * Pure.
+ * What sits under a disk's chain: its job slot (the live or last finished job, or the last one
+ * the history remembers, and the recent jobs) and the start forms. Pure.
  *
  * @module
  */
 import type { Disk, Domain } from "../server/inventory/model.ts";
-import { isActivePhase } from "../server/jobs/model.ts";
+import type { JobRecord } from "../server/jobs/history.ts";
+import { isActivePhase, type Job } from "../server/jobs/model.ts";
 import type { DiskExtras } from "./dashboard.tsx";
 import { JobCard } from "./job.tsx";
 import { StartJobForms } from "./job_forms.tsx";
+import { RecentJobs, StoredOutcome } from "./job_history.tsx";
 
 /** Options of {@link diskExtras}. */
 export interface DiskExtrasOptions {
@@ -22,6 +24,53 @@ export interface DiskExtrasOptions {
   ran?: (domain: Domain, disk: Disk) => string | null;
   /** An error to show on the disk's job card. */
   notice?: (domain: Domain, disk: Disk) => string | null;
+  /** The disk's recent finished jobs, newest first (from the job history). */
+  history?: (uuid: string, target: string) => JobRecord[];
+}
+
+/** Element id of a disk's job slot (replaced out of band by the change feed). */
+export function jobSlotId(uuid: string, target: string): string {
+  return `jobslot-${uuid}-${target}`;
+}
+
+/** Props of {@link JobSlot}. */
+export interface JobSlotProps {
+  uuid: string;
+  target: string;
+  job: Job | null;
+  history: readonly JobRecord[];
+  canControl: boolean;
+  notice?: string | null;
+  /** The command a Start just ran, shown on the new job card. */
+  ran?: string | null;
+  /** Render with `hx-swap-oob` (in a change-feed answer). */
+  oob?: boolean;
+}
+
+/** The disk's job card (or its last stored outcome) and its recent jobs. */
+export function JobSlot(props: JobSlotProps) {
+  const { job, history } = props;
+  return (
+    <div
+      class="job-slot"
+      id={jobSlotId(props.uuid, props.target)}
+      {...(props.oob ? { "hx-swap-oob": "true" } : {})}
+    >
+      {job
+        ? (
+          <JobCard
+            job={job}
+            notice={props.notice ?? null}
+            ran={props.ran ?? null}
+            canControl={props.canControl}
+          />
+        )
+        : history[0]
+        ? <StoredOutcome record={history[0]} canControl={props.canControl} />
+        : null}
+      <RecentJobs records={history} />
+    </div>
+  );
 }
 
 /** Builds the {@link DiskExtras} renderer for pages and disk fragments. */
@@ -31,16 +80,15 @@ export function diskExtras(options: DiskExtrasOptions): DiskExtras {
     const active = job !== null && isActivePhase(job.phase);
     return (
       <div class="disk-extras">
-        {job
-          ? (
-            <JobCard
-              job={job}
-              notice={options.notice?.(domain, disk) ?? null}
-              ran={options.ran?.(domain, disk) ?? null}
-              canControl={options.canControl}
-            />
-          )
-          : null}
+        <JobSlot
+          uuid={domain.uuid}
+          target={disk.target}
+          job={job}
+          history={options.history?.(domain.uuid, disk.target) ?? []}
+          canControl={options.canControl}
+          notice={options.notice?.(domain, disk) ?? null}
+          ran={options.ran?.(domain, disk) ?? null}
+        />
         {!active && options.canControl
           ? (
             <StartJobForms

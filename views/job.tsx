@@ -13,6 +13,7 @@ import {
   formatPercent,
   formatRate,
 } from "../server/inventory/format.ts";
+import { LeftChain } from "./cleanup.tsx";
 
 /** Element id of a disk's job fragment. */
 export function jobElementId(uuid: string, target: string): string {
@@ -143,6 +144,17 @@ export function JobCard(
         : null}
       {notice ? <p class="error-message job-notice" role="alert">{notice}</p> : null}
       {active && canControl ? <JobControls job={job} /> : null}
+      {!active && job.leftChain
+        ? (
+          <LeftChain
+            uuid={uuid}
+            target={target}
+            files={job.leftChain}
+            cleaned={job.cleaned}
+            canControl={canControl}
+          />
+        )
+        : null}
     </div>
   );
 }
@@ -196,6 +208,7 @@ export function JobStatus({ job }: JobStatusProps) {
             </span>
           )
           : null}
+        <span class="job-by muted">started by {job.startedBy}</span>
       </div>
       {figures.bar === null ? null : (
         <progress

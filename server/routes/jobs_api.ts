@@ -22,6 +22,7 @@ import {
   pivotBody,
   pullBody,
 } from "./job_inputs.ts";
+import { type JobHistory, jobHistoryQuerySchema } from "../jobs/history.ts";
 
 /** What the job routes need. */
 export interface JobRouteDeps {
@@ -30,6 +31,8 @@ export interface JobRouteDeps {
   operations: JobOperations;
   /** For the short-lived list of a domain's disks (404 for an unknown target on reads). */
   runner: VirshRunner;
+  /** Finished jobs in the database; null without one (then `GET /jobs` lists none). */
+  history?: JobHistory | null;
 }
 
 /** Validates `:target`. */
@@ -80,6 +83,13 @@ export function jobsApi(deps: JobRouteDeps): Hono {
     deps.inventory.invalidate();
     return c.json({ job }, status);
   };
+
+  // Finished jobs from the database: no virsh call.
+  app.get("/jobs", (c) => {
+    const r = jobHistoryQuerySchema.safeParse(c.req.query());
+    if (!r.success) throw invalidInput(r.error, "query");
+    return c.json({ jobs: deps.history?.list(r.data) ?? [] });
+  });
 
   const base = "/domains/:name/disks/:target";
   app.get(`${base}/job`, async (c) => {

@@ -24,6 +24,13 @@ import { DiskRow } from "../../views/dashboard.tsx";
 import { diskExtras } from "../../views/disk_extras.tsx";
 import { diskElementId, JobCard, JobStatus } from "../../views/job.tsx";
 import { formErrorId, PlanPreview } from "../../views/job_forms.tsx";
+import type { JobHistory } from "../jobs/history.ts";
+import type { VirshRunner } from "../virsh/runner.ts";
+import { JobFeed } from "../../views/job_feed.tsx";
+import { JobSlot } from "../../views/disk_extras.tsx";
+import { checkCleanup, deleteFiles } from "../jobs/cleanup.ts";
+import { CleanupConfirm, CleanupResult } from "../../views/cleanup.tsx";
+import { isActivePhase } from "../jobs/model.ts";
 
 /** What the browser job routes need. */
 export interface JobUiDeps {
@@ -31,12 +38,26 @@ export interface JobUiDeps {
   monitor: JobMonitor;
   operations: JobOperations;
   storageRoots: readonly string[] | null;
-  /** Watched during a Start, to show the exact command that ran. */
+  /** Watched during a Start, to show the exact command that ran; reads every domain's XML
+   * before a clean-up deletes anything. */
   runner: VirshRunner;
+  /** Finished jobs in the database; null without one. */
+  history?: JobHistory | null;
+  /**
+   * Audits a file a clean-up deleted or refused (a deletion is not a virsh call, so the runner's
+   * audit hook does not see it); absent in open mode without security.
+   */
+  auditAction?: (
+    c: Context,
+    entry: { action: string; result: "ok" | "refused" | "failed"; message: string },
+  ) => void;
 }
 
 /** Start subcommands, by form. */
 const START_SUBCOMMAND = { copy: "blockcopy", pull: "blockpull", commit: "blockcommit" } as const;
+
+/** How many finished jobs a disk lists under its card. */
+const RECENT_JOBS = 5;
 
 const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as const;
 type StartOp = keyof typeof START_FORMS;
@@ -90,13 +111,113 @@ export function jobsUi(deps: JobUiDeps): Hono {
       copyDest: canControlOf(c)
         ? await copyDestLookup([domain], deps.storageRoots ?? [])
         : undefined,
+      history: recent,
       notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
       ran: (_d: Domain, k: Disk) => (k.target === r.target ? ran : null),
     });
     return c.html(<DiskRow domain={domain} disk={disk} extras={extras} />, status as 200);
   };
 
+  const recent = (uuid: string, target: string) =>
+    deps.history?.recent(uuid, target, RECENT_JOBS) ?? [];
+
   const base = "/domains/:uuid/disks/:target";
+
+  // The shared change feed: from memory (monitor and database), never a virsh call.
+  app.get("/jobs/feed", (c) => {
+    const raw = c.req.query("since") ?? "";
+    const since = /^[0-9]{1,15}$/.test(raw) ? Number(raw) : null;
+    if (since === null) {
+      // Still a feed element, so the page keeps polling from now on.
+      return c.html(<JobFeed generation={deps.monitor.generation} />, 400);
+    }
+    const changes = deps.monitor.changesSince(since);
+    const canControl = canControlOf(c);
+    return c.html(
+      <JobFeed generation={changes.generation}>
+        {changes.disks.map((d) => (
+          <JobSlot
+            uuid={d.uuid}
+            target={d.target}
+            job={deps.monitor.getJob(d.uuid, d.target)}
+            history={recent(d.uuid, d.target)}
+            canControl={canControl}
+            oob
+          />
+        ))}
+      </JobFeed>,
+    );
+  });
+
+  /** Files that left the disk's chain in its last finished job, not yet deleted. */
+  const leftFiles = (r: DiskRef) => {
+    const job = deps.monitor.getJob(r.uuid, r.target);
+    if (job && !isActivePhase(job.phase) && job.leftChain) {
+      return {
+        files: job.leftChain.filter((f) => !(job.cleaned ?? []).includes(f)),
+        historyId: null,
+      };
+    }
+    const stored = job ? undefined : recent(r.uuid, r.target)[0];
+    if (!stored) return { files: [], historyId: null };
+    return {
+      files: stored.leftChain.filter((f) => !stored.cleaned.includes(f)),
+      historyId: stored.id,
+    };
+  };
+
+  app.get(`${base}/cleanup`, async (c) => {
+    const r = ref(c);
+    if (c.req.query("cancel") !== undefined) return c.html("");
+    if (!canControlOf(c)) {
+      throw new HttpError(403, "forbidden", "Cleaning up needs the operator role");
+    }
+    const { files } = leftFiles(r);
+    try {
+      const verdicts = await checkCleanup(files, { runner: deps.runner, roots: deps.storageRoots });
+      return c.html(<CleanupConfirm uuid={r.uuid} target={r.target} verdicts={verdicts} />);
+    } catch (e) {
+      return c.html(<p class="error-message" role="alert">{toHttpError(e).message}</p>);
+    }
+  });
+
+  app.post(`${base}/cleanup`, async (c) => {
+    const r = ref(c);
+    if (!canControlOf(c)) {
+      throw new HttpError(403, "forbidden", "Cleaning up needs the operator role");
+    }
+    const body = await c.req.parseBody({ all: true });
+    const posted = [body.file ?? []].flat().filter((v): v is string => typeof v === "string");
+    const { files, historyId } = leftFiles(r);
+    // Only files the operator confirmed *and* the job left behind; everything is checked again.
+    const wanted = files.filter((f) => posted.includes(f));
+    let verdicts;
+    try {
+      verdicts = await checkCleanup(wanted, { runner: deps.runner, roots: deps.storageRoots });
+    } catch (e) {
+      const err = toHttpError(e);
+      noteFailure(c, err.message);
+      return c.html(<p class="error-message" role="alert">{err.message}</p>, err.status);
+    }
+    const results = await deleteFiles(verdicts);
+    for (const res of results) {
+      deps.auditAction?.(c, {
+        action: "job.cleanup",
+        result: res.deleted
+          ? "ok"
+          : verdicts.find((v) => v.path === res.path)?.deletable
+          ? "failed"
+          : "refused",
+        message: res.deleted ? `deleted ${res.path}` : `kept ${res.path}: ${res.reason}`,
+      });
+    }
+    const deleted = results.filter((x) => x.deleted).map((x) => x.path);
+    if (deleted.length > 0) {
+      if (historyId !== null) deps.history?.addCleaned(historyId, deleted);
+      else deps.monitor.noteCleaned(r.uuid, r.target, deleted);
+    }
+    return c.html(<CleanupResult results={results} />);
+  });
 
   app.get(`${base}/job/status`, (c) => {
     const r = ref(c);

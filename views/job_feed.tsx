@@ -1,0 +1,40 @@
+/**
+ * The page's shared change feed: one element per page that polls `/ui/jobs/feed?since=N` (htmx
+ * load polling) and is answered from the monitor's memory with the job slots of disks whose job
+ * started, changed or ended since generation N, swapped out of band. Pure.
+ *
+ * @module
+ */
+import type { Child } from "hono/jsx";
+
+/** URL of the feed after `generation`. */
+export function feedUrl(generation: number): string {
+  return `/ui/jobs/feed?since=${generation}`;
+}
+
+/** Props of {@link JobFeed}. */
+export interface JobFeedProps {
+  /** The monitor generation the page (or the last answer) reflects. */
+  generation: number;
+  /** Out-of-band job slots sent along with the next poller. */
+  children?: Child;
+}
+
+/** The poller (and, in a feed answer, the changed slots after it). */
+export function JobFeed({ generation, children }: JobFeedProps) {
+  return (
+    <>
+      <div
+        id="job-feed"
+        class="job-feed"
+        data-generation={String(generation)}
+        hx-get={feedUrl(generation)}
+        hx-trigger="load delay:1s"
+        hx-swap="outerHTML"
+        hidden
+      >
+      </div>
+      {children}
+    </>
+  );
+}

@@ -1,0 +1,84 @@
+/**
+ * A disk's recent jobs (from the job history in the database), and the outcome card of the last
+ * one when the monitor no longer remembers it (after a restart). Pure.
+ *
+ * @module
+ */
+import type { JobRecord } from "../server/jobs/history.ts";
+import { formatBytes } from "../server/inventory/format.ts";
+import { LeftChain } from "./cleanup.tsx";
+
+/** Props of {@link RecentJobs}. */
+export interface RecentJobsProps {
+  records: readonly JobRecord[];
+}
+
+/** The last jobs of a disk, newest first; nothing when there are none. */
+export function RecentJobs({ records }: RecentJobsProps) {
+  if (records.length === 0) return null;
+  return (
+    <details class="recent-jobs">
+      <summary>Recent jobs ({records.length})</summary>
+      <table class="recent-jobs-table">
+        <thead>
+          <tr>
+            <th>job</th>
+            <th>outcome</th>
+            <th>started by</th>
+            <th>started</th>
+            <th>ended</th>
+            <th>done</th>
+            <th>limit</th>
+          </tr>
+        </thead>
+        <tbody>
+          {records.map((r) => (
+            <tr data-phase={r.phase} data-history-id={String(r.id)}>
+              <td>{r.type}</td>
+              <td title={r.outcome}>{r.phase}</td>
+              <td>{r.startedBy}</td>
+              <td>
+                <time datetime={r.startedAt}>{r.startedAt.slice(0, 19).replace("T", " ")}</time>
+              </td>
+              <td>
+                <time datetime={r.finishedAt}>{r.finishedAt.slice(0, 19).replace("T", " ")}</time>
+              </td>
+              <td>{formatBytes(r.cur)} of {formatBytes(r.end)}</td>
+              <td>{r.bandwidthBytes > 0 ? `${formatBytes(r.bandwidthBytes)}/s` : "none"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  );
+}
+
+/** Props of {@link StoredOutcome}. */
+export interface StoredOutcomeProps {
+  record: JobRecord;
+  canControl: boolean;
+}
+
+/** The last finished job of a disk as the database remembers it (the monitor restarted). */
+export function StoredOutcome({ record, canControl }: StoredOutcomeProps) {
+  return (
+    <div class={`job job-${record.phase} job-stored`} data-phase={record.phase}>
+      <div class="job-status" data-phase={record.phase}>
+        <div class="job-head">
+          <strong class="job-type">{record.type}</strong>
+          <span class={`badge badge-job badge-${record.phase}`}>{record.phase}</span>
+          <span class="job-by muted">started by {record.startedBy}</span>
+        </div>
+        <p class="job-outcome">{record.outcome}</p>
+        {record.message ? <p class="job-message">{record.message}</p> : null}
+        <LeftChain
+          uuid={record.uuid}
+          target={record.target}
+          files={record.leftChain}
+          cleaned={record.cleaned}
+          canControl={canControl}
+        />
+      </div>
+    </div>
+  );
+}
