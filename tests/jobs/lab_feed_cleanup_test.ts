@@ -1,0 +1,253 @@
+/**
+ * On real lab VMs: a job started with plain virsh (and its end) reaches the page's change feed
+ * within 2 s while feed requests start no virsh process; after a pull the outcome names the two
+ * layers that left the chain, and a confirmed clean-up deletes them — except a base another
+ * defined domain still builds on, which is refused with a sentence and kept.
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { tryGetContext } from "hono/context-storage";
+import { createApp } from "../../server/app.tsx";
+import { createSecurity, createServices } from "../../server/services.ts";
+import { IN_MEMORY, openDatabase } from "../../server/db.ts";
+import { allowedHosts } from "../../server/security/host.ts";
+import { SpawnRunner } from "../../server/virsh/runner.ts";
+import { createLabDomain, LAB_URI, type LabDomain, labVirsh, qemuImg } from "../lab/lab.ts";
+import { waitPhase } from "./lab_harness.ts";
+
+const HOST = "127.0.0.1:8080";
+
+/** The real app with security in open mode (so clean-ups are audited) over a lab domain. */
+async function labApp(dom: LabDomain) {
+  const db = openDatabase(IN_MEMORY);
+  const runner = new SpawnRunner({ uri: LAB_URI });
+  // Calls made while serving a request carry its context: count those of feed requests.
+  let feedCalls = 0;
+  runner.onCall(() => {
+    if (tryGetContext()?.req.path === "/ui/jobs/feed") feedCalls++;
+  });
+  const services = createServices(runner, {
+    db,
+    storageRoots: [dom.dir],
+    inventoryCacheMs: 0,
+    // No periodic resync: whatever is seen within 2 s came from the QEMU job event.
+    monitor: { intervalMs: 250, resyncIntervalMs: 0 },
+  });
+  const security = createSecurity({
+    db,
+    allowedHosts: allowedHosts({
+      listenHost: "127.0.0.1",
+      port: 8080,
+      machineHostname: "hv",
+      interfaceAddresses: [],
+    }),
+    listenHost: "127.0.0.1",
+    secureCookie: false,
+    clientAddress: () => "192.0.2.9",
+  });
+  await services.monitor.start();
+  const app = createApp({ ...services, security });
+  let csrf = "";
+  const request = async (path: string, init: { method?: string; form?: URLSearchParams } = {}) => {
+    if (init.form && !csrf) {
+      // Open mode has a CSRF token too: the page hands it to htmx, as in a browser.
+      const page = await (await app.request(`http://${HOST}/`, { headers: { host: HOST } })).text();
+      csrf = /X-CSRF-Token&quot;:&quot;([^&]+)&quot;/.exec(page)![1];
+    }
+    return await app.request(`http://${HOST}${path}`, {
+      method: init.method ?? "GET",
+      headers: {
+        host: HOST,
+        ...(init.form
+          ? {
+            origin: `http://${HOST}`,
+            "content-type": "application/x-www-form-urlencoded",
+            "x-csrf-token": csrf,
+          }
+          : {}),
+      },
+      body: init.form?.toString(),
+    });
+  };
+  return {
+    services,
+    security,
+    request,
+    feedCalls: () => feedCalls,
+    async [Symbol.asyncDispose]() {
+      await services.monitor.stop();
+      db.close();
+    },
+  };
+}
+
+/** Polls the feed from `since` until `match` is in an answer; returns the elapsed ms. */
+async function untilOnFeed(
+  w: Awaited<ReturnType<typeof labApp>>,
+  since: number,
+  match: (html: string) => boolean,
+  limitMs: number,
+): Promise<{ ms: number; html: string; requests: number }> {
+  const t0 = performance.now();
+  let requests = 0;
+  while (performance.now() - t0 < limitMs) {
+    const html = await (await w.request(`/ui/jobs/feed?since=${since}`)).text();
+    requests++;
+    if (match(html)) return { ms: performance.now() - t0, html, requests };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not on the feed within ${limitMs} ms`);
+}
+
+function generationOf(html: string): number {
+  return Number(/data-generation="(\d+)"/.exec(html)![1]);
+}
+
+Deno.test("a copy started and aborted with plain virsh reaches the feed within 2 s; feed requests run no virsh", async () => {
+  await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 2, sizeMiB: 64 }] });
+  await using w = await labApp(dom);
+  const slot = `id="jobslot-${dom.uuid}-vda"`;
+  const since = generationOf(await (await w.request("/ui/jobs/feed?since=0")).text());
+
+  const started = await labVirsh(
+    "blockcopy",
+    "--domain",
+    dom.uuid,
+    "--path",
+    "vda",
+    "--dest",
+    `${dom.dir}/vda/plain-copy.qcow2`,
+    "--format",
+    "qcow2",
+    "--bandwidth",
+    "1048576",
+    "--bytes",
+  );
+  assertEquals(started.code, 0, started.stderr);
+  const seen = await untilOnFeed(
+    w,
+    since,
+    (h) => h.includes(slot) && h.includes('data-phase="running"'),
+    2000,
+  );
+  assertStringIncludes(seen.html, "started by outside blockboard");
+  console.log(
+    `plain-virsh copy on the feed after ${seen.ms.toFixed(0)} ms (${seen.requests} feed requests)`,
+  );
+
+  const after = generationOf(seen.html);
+  const aborted = await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vda", "--abort");
+  assertEquals(aborted.code, 0, aborted.stderr);
+  const ended = await untilOnFeed(
+    w,
+    after,
+    (h) => h.includes(slot) && h.includes('data-phase="canceled"'),
+    2000,
+  );
+  console.log(`its end on the feed after ${ended.ms.toFixed(0)} ms`);
+  assertEquals(w.feedCalls(), 0, "virsh calls made by feed requests");
+});
+
+Deno.test("pull of a 3-layer chain: the outcome lists the 2 left layers; a confirmed clean-up deletes them (audited)", async () => {
+  await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 3, sizeMiB: 64 }] });
+  await using w = await labApp(dom);
+  const [top, mid, base] = dom.disks[0].chain;
+  const ref = { uuid: dom.uuid, target: "vda" };
+  await w.services.operations.startPull(ref, {});
+  const done = await waitPhase(w.services.monitor, ref, ["completed", "failed", "unknown"]);
+  assertEquals(done.phase, "completed");
+  await w.services.monitor.settled(dom.uuid, "vda");
+  assertEquals(w.services.monitor.getJob(dom.uuid, "vda")!.leftChain, [mid, base]);
+
+  const page = await (await w.request(`/domains/${encodeURIComponent(dom.name)}`)).text();
+  assertStringIncludes(page, "2 files left the chain and are still on disk");
+  assertStringIncludes(page, `<li data-path="${mid}">`);
+  assertStringIncludes(page, `<li data-path="${base}">`);
+  assert(!page.includes(`<li data-path="${top}">`));
+  assertStringIncludes(page, 'data-action="cleanup"');
+
+  const ui = `/ui/domains/${dom.uuid}/disks/vda/cleanup`;
+  const confirm = await (await w.request(ui)).text();
+  assertStringIncludes(confirm, `data-path="${mid}" data-deletable="true"`);
+  assertStringIncludes(confirm, `data-path="${base}" data-deletable="true"`);
+  assertStringIncludes(confirm, "Delete 2 files");
+  // Nothing is deleted by looking.
+  await Deno.stat(mid);
+
+  const form = new URLSearchParams([["file", mid], ["file", base], ["file", top]]);
+  const res = await w.request(ui, { method: "POST", form });
+  assertEquals(res.status, 200);
+  const result = await res.text();
+  assertStringIncludes(result, `data-path="${mid}" data-deleted="true"`);
+  assertStringIncludes(result, `data-path="${base}" data-deleted="true"`);
+  assert(!result.includes(top), "the active layer was never a candidate");
+  for (const f of [mid, base]) {
+    assertEquals(await Deno.stat(f).then(() => "exists", () => "gone"), "gone", f);
+  }
+  await Deno.stat(top);
+  const audit = w.security.audit.query().entries.filter((e) => e.action.endsWith("(job.cleanup)"));
+  assertEquals(audit.map((e) => [e.result, e.message]).sort(), [
+    ["ok", `deleted ${base}`],
+    ["ok", `deleted ${mid}`],
+  ]);
+  assertEquals(w.services.history!.recent(dom.uuid, "vda")[0].cleaned.sort(), [base, mid].sort());
+});
+
+Deno.test("clean-up refuses a base another defined domain builds on, with a sentence, and keeps it", async () => {
+  await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 3, sizeMiB: 64 }] });
+  // A defined, shut-off domain whose own top layer now backs onto dom's base: its XML names only
+  // its top, so the sharing is visible only in the image header.
+  await using other = await createLabDomain({
+    persistent: true,
+    running: false,
+    disks: [{ target: "vda", layers: 2, sizeMiB: 64 }],
+  });
+  const [, mid, base] = dom.disks[0].chain;
+  const rebase = await qemuImg(
+    "rebase",
+    "-u",
+    "-f",
+    "qcow2",
+    "-b",
+    base,
+    "-F",
+    "qcow2",
+    other.disks[0].chain[0],
+  );
+  assertEquals(rebase.code, 0, rebase.stderr);
+  await using w = await labApp(dom);
+  const ref = { uuid: dom.uuid, target: "vda" };
+  await w.services.operations.startPull(ref, {});
+  assertEquals(
+    (await waitPhase(w.services.monitor, ref, ["completed", "failed", "unknown"])).phase,
+    "completed",
+  );
+  await w.services.monitor.settled(dom.uuid, "vda");
+
+  const ui = `/ui/domains/${dom.uuid}/disks/vda/cleanup`;
+  const confirm = await (await w.request(ui)).text();
+  assertStringIncludes(confirm, `data-path="${base}" data-deletable="false"`);
+  assertStringIncludes(
+    confirm,
+    `kept: it is still used by domain ${other.name}, disk vda (backing chain)`,
+  );
+  assertStringIncludes(confirm, "Delete 1 file");
+
+  // Even when posted anyway, the base is checked again and kept.
+  const res = await w.request(ui, {
+    method: "POST",
+    form: new URLSearchParams([["file", mid], ["file", base]]),
+  });
+  const result = await res.text();
+  assertStringIncludes(result, `data-path="${mid}" data-deleted="true"`);
+  assertStringIncludes(result, `data-path="${base}" data-deleted="false"`);
+  assertStringIncludes(result, `still used by domain ${other.name}`);
+  await Deno.stat(base);
+  const refused = w.security.audit.query().entries.filter((e) =>
+    e.action.endsWith("(job.cleanup)") && e.result === "refused"
+  );
+  assertEquals(refused.length, 1);
+  assertStringIncludes(
+    refused[0].message,
+    `kept ${base}: it is still used by domain ${other.name}`,
+  );
+});
