@@ -107,6 +107,8 @@ Deno.test("a copy started and aborted with plain virsh reaches the feed within 2
   await using w = await labApp(dom);
   const slot = `id="jobslot-${dom.uuid}-vda"`;
   const since = generationOf(await (await w.request("/ui/jobs/feed?since=0")).text());
+  // `virsh qemu-monitor-event` prints nothing until the first event: give it a second to subscribe.
+  await new Promise((r) => setTimeout(r, 1000));
 
   const started = await labVirsh(
     "blockcopy",

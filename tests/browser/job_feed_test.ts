@@ -1,0 +1,98 @@
+/**
+ * Chromium on an open domain page (open mode): a copy started with plain virsh, and one started
+ * from the web terminal, appear on the page by themselves (the shared change feed), without a
+ * reload, each saying who started it.
+ */
+import { assert, assertEquals } from "@std/assert";
+import { createApp } from "../../server/app.tsx";
+import { createServices } from "../../server/services.ts";
+import { OPEN_MODE_USER } from "../../server/auth/users.ts";
+import { SpawnRunner } from "../../server/virsh/runner.ts";
+import { createLabDomain, LAB_URI, labVirsh } from "../lab/lab.ts";
+import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
+
+Deno.test("Chromium: copies started with plain virsh and from the terminal appear on the open page without reload", async () => {
+  await using dom = await createLabDomain({
+    disks: [
+      { target: "vda", layers: 2, sizeMiB: 64 },
+      { target: "vdb", layers: 2, sizeMiB: 64 },
+    ],
+  });
+  const runner = new SpawnRunner({ uri: LAB_URI });
+  const services = createServices(runner, {
+    inventoryCacheMs: 0,
+    storageRoots: [dom.dir],
+    monitor: { resyncIntervalMs: 0 }, // only the QEMU job event and the terminal hook
+  });
+  await services.monitor.start();
+  await using server = serveOnLoopback(createApp(services).fetch);
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+        problems.push(m.text());
+      }
+    });
+    page.on("pageerror", (e) => problems.push(String(e)));
+    await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+    // A mark that a reload would wipe.
+    await page.evaluate("document.body.setAttribute('data-test-mark', 'kept')");
+    // The feed has polled once (its element was replaced), and `virsh qemu-monitor-event`, which
+    // prints nothing until the first event, has had a second to subscribe.
+    await page.evaluate("window.bbFirstFeed = document.getElementById('job-feed')");
+    await page.waitForFunction("document.getElementById('job-feed') !== window.bbFirstFeed", null, {
+      timeout: 5_000,
+    });
+    const slot = (target: string) => page.locator(`#jobslot-${dom.uuid}-${target}`);
+    assertEquals(await slot("vda").locator(".job-status").count(), 0);
+
+    // 1. Plain virsh, outside blockboard.
+    const t0 = performance.now();
+    const copy = await labVirsh(
+      "blockcopy",
+      "--domain",
+      dom.uuid,
+      "--path",
+      "vda",
+      "--dest",
+      `${dom.dir}/vda/plain.qcow2`,
+      "--format",
+      "qcow2",
+      "--bandwidth",
+      "1048576",
+      "--bytes",
+    );
+    assertEquals(copy.code, 0, copy.stderr);
+    await slot("vda").locator(".job-status").waitFor({ timeout: 5_000 });
+    const shownAfter = performance.now() - t0;
+    console.log(`virsh-started copy on the page after ${shownAfter.toFixed(0)} ms`);
+    assert(shownAfter < 2_000, `shown after ${shownAfter} ms`);
+    assert((await slot("vda").innerText()).includes("started by outside blockboard"));
+
+    // 2. From the web terminal on the same page.
+    await page.locator(".term-summary").click();
+    const input = page.locator("#terminal-input");
+    await input.fill(
+      `blockcopy --domain ${dom.name} --path vdb --dest ${dom.dir}/vdb/term.qcow2 --format qcow2 --bandwidth 1048576 --bytes`,
+    );
+    await input.press("Enter");
+    await slot("vdb").locator(".job-status").waitFor({ timeout: 5_000 });
+    assert(
+      (await slot("vdb").innerText()).includes(`started by terminal (${OPEN_MODE_USER})`),
+      await slot("vdb").innerText(),
+    );
+
+    // 3. Its end (aborted with plain virsh) shows too.
+    await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vda", "--abort");
+    await slot("vda").locator('.job[data-phase="canceled"]').waitFor({ timeout: 5_000 });
+
+    assertEquals(await page.locator("body").getAttribute("data-test-mark"), "kept");
+    assertEquals(problems, []);
+    await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vdb", "--abort");
+  } finally {
+    await browser.close();
+    await services.monitor.stop();
+  }
+});
