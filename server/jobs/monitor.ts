@@ -269,8 +269,10 @@ export class JobMonitor {
     const disks: { uuid: string; target: string }[] = [];
     for (const [k, gen] of this.#changedAt) {
       if (!all && gen <= since) continue;
-      const t = this.#current.get(k);
-      if (t) disks.push({ uuid: t.job.uuid, target: t.job.target });
+      if (all && !this.#current.has(k)) continue;
+      // A discarded start leaves no job: its slot is still sent, to be drawn empty again.
+      const [uuid, target] = k.split("/");
+      disks.push({ uuid, target });
     }
     return { generation: this.#generation, disks };
   }

@@ -20,6 +20,7 @@ Deno.test("db: a file database uses WAL, is migrated once and refuses newer sche
       "audit",
       "audit_retention",
       "audit_retention_never",
+      "job_history",
       "login_failures",
       "sessions",
       "tokens",
