@@ -1,15 +1,14 @@
 /**
- * Chromium on an open domain page (open mode): a copy started with plain virsh, and one started
- * from the web terminal, appear on the page by themselves (the shared change feed), without a
- * reload, each saying who started it.
+ * Chromium on an open domain page, signed in as an operator (security on): a copy started with
+ * plain virsh, and one started from the web terminal, appear on the page by themselves (the
+ * shared change feed), without a reload, each saying who started it.
  */
 import { assert, assertEquals } from "@std/assert";
-import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
-import { OPEN_MODE_USER } from "../../server/auth/users.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labVirsh } from "../lab/lab.ts";
-import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
+import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: copies started with plain virsh and from the terminal appear on the open page without reload", async () => {
   await using dom = await createLabDomain({
@@ -25,7 +24,8 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal appea
     monitor: { resyncIntervalMs: 0 }, // only the QEMU job event and the terminal hook
   });
   await services.monitor.start();
-  await using server = serveOnLoopback(createApp(services).fetch);
+  await using server = await serveSecureApp(services);
+  const operator = TEST_USERS.operator;
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -36,15 +36,18 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal appea
       }
     });
     page.on("pageerror", (e) => problems.push(String(e)));
-    await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+    await logIn(page, server.url, operator, `/domains/${encodeURIComponent(dom.name)}`);
     // A mark that a reload would wipe.
     await page.evaluate("document.body.setAttribute('data-test-mark', 'kept')");
     // The feed has polled once (its element was replaced), and `virsh qemu-monitor-event`, which
     // prints nothing until the first event, has had a second to subscribe.
     await page.evaluate("window.bbFirstFeed = document.getElementById('job-feed')");
-    await page.waitForFunction("document.getElementById('job-feed') !== window.bbFirstFeed", null, {
-      timeout: 5_000,
-    });
+    await waitFor(
+      "the feed to poll once",
+      async () =>
+        await page.evaluate("document.getElementById('job-feed') !== window.bbFirstFeed") === true,
+      { timeoutMs: 5_000, intervalMs: 100 },
+    );
     const slot = (target: string) => page.locator(`#jobslot-${dom.uuid}-${target}`);
     assertEquals(await slot("vda").locator(".job-status").count(), 0);
 
@@ -80,7 +83,7 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal appea
     await input.press("Enter");
     await slot("vdb").locator(".job-status").waitFor({ timeout: 5_000 });
     assert(
-      (await slot("vdb").innerText()).includes(`started by terminal (${OPEN_MODE_USER})`),
+      (await slot("vdb").innerText()).includes(`started by terminal (${operator.name})`),
       await slot("vdb").innerText(),
     );
 
