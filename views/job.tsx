@@ -208,7 +208,7 @@ export function JobStatus({ job }: JobStatusProps) {
             </span>
           )
           : null}
-        <span class="job-by muted">started by {job.startedBy}</span>
+        {job.startedBy ? <span class="job-by muted">started by {job.startedBy}</span> : null}
       </div>
       {figures.bar === null ? null : (
         <progress

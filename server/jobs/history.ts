@@ -8,7 +8,7 @@
 import { z } from "zod";
 import type { Database } from "../db.ts";
 import { domainNameSchema } from "../virsh/values.ts";
-import type { Job, JobPhase, JobType } from "./model.ts";
+import { type Job, type JobPhase, type JobType, STARTED_OUTSIDE } from "./model.ts";
 
 /** One finished job as stored and as `GET /api/v1/jobs` returns it. */
 export interface JobRecord {
@@ -91,7 +91,7 @@ export class JobHistory {
       job.domain,
       job.target,
       job.type,
-      job.startedBy,
+      job.startedBy ?? STARTED_OUTSIDE,
       Date.parse(job.startedAt),
       Date.parse(job.finishedAt ?? job.updatedAt),
       job.phase,

@@ -94,9 +94,10 @@ export interface Job {
   outcome: string | null;
   /**
    * Who started it: a user name (form, API), `terminal (NAME)` for a line typed in the web
-   * terminal, or `outside blockboard` (plain virsh, another tool, or before a restart).
+   * terminal, or `outside blockboard` (plain virsh, another tool, or before a restart). Always set
+   * by the monitor; optional so that jobs built elsewhere (tests, fixtures) need not name it.
    */
-  startedBy: string;
+  startedBy?: string;
   /**
    * Files that were in the disk's chain when the job started and are not any more (after a
    * pivot, commit or pull), still on the host's disk; absent until known.
