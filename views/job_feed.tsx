@@ -1,6 +1,7 @@
 /**
- * The page's shared change feed: one element per page that polls `/ui/jobs/feed?since=N` (htmx
- * load polling) and is answered from the monitor's memory with the job slots of disks whose job
+ * The page's shared change feed: one element per page that polls `/ui/jobs/feed?since=N` every
+ * 500 ms (htmx load polling, so requests never stack; twice a second leaves room inside the 2 s
+ * promise) and is answered from the monitor's memory with the job slots of disks whose job
  * started, changed or ended since generation N, swapped out of band. Pure.
  *
  * @module
@@ -29,7 +30,7 @@ export function JobFeed({ generation, children }: JobFeedProps) {
         class="job-feed"
         data-generation={String(generation)}
         hx-get={feedUrl(generation)}
-        hx-trigger="load delay:1s"
+        hx-trigger="load delay:500ms"
         hx-swap="outerHTML"
         hidden
       >
