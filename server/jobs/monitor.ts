@@ -171,7 +171,11 @@ export class JobMonitor {
   readonly #lineListeners = new Set<(line: string) => void>();
   readonly #store: JobStore | null;
   readonly #startWatcher: JobStartWatcher | null;
-  /** Bumped on every job start, phase change, end and settled chain. */
+  /**
+   * Bumped when a job starts, ends, has its chain settled or is cleaned up. Not at ready: the job
+   * card on the page polls itself and redraws its controls; a feed swap then would only race the
+   * operator's click on Pivot.
+   */
   #generation = 0;
   readonly #changedAt = new Map<string, number>();
   #claims: TerminalClaim[] = [];
@@ -260,7 +264,7 @@ export class JobMonitor {
   }
 
   /**
-   * Disks whose job started, changed phase, ended or had its chain settled after `since` (all
+   * Disks whose job started, ended, had its chain settled or was cleaned up after `since` (all
    * disks with a job when `since` is ahead of this monitor, e.g. a page older than a restart).
    * Memory only: the page's change feed costs no virsh call.
    */
@@ -829,7 +833,6 @@ export class JobMonitor {
   }
 
   #markReady(t: Tracked): void {
-    if (t.job.phase !== "ready") this.#bump(key(t.job.uuid, t.job.target));
     t.job.phase = "ready";
     t.wasReady = true;
     t.job.readyAt ??= new Date(this.#now()).toISOString();
