@@ -25,7 +25,6 @@ import { diskExtras } from "../../views/disk_extras.tsx";
 import { diskElementId, JobCard, JobStatus } from "../../views/job.tsx";
 import { formErrorId, PlanPreview } from "../../views/job_forms.tsx";
 import type { JobHistory } from "../jobs/history.ts";
-import type { VirshRunner } from "../virsh/runner.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { JobSlot } from "../../views/disk_extras.tsx";
 import { checkCleanup, deleteFiles } from "../jobs/cleanup.ts";
