@@ -36,6 +36,7 @@ import {
   domainOfArgv,
   domainOfPath,
 } from "./audit/domain.ts";
+import { bodyLimits } from "./http/body_limit.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -75,16 +76,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use(auditRefusals(security, nameOf));
     // Inside the audit (it sees the status) and outside the guards (it sees their refusals).
     app.use(htmlErrorPages({ uri }));
-    app.use(
-      ...(securityMiddleware({
-        allowedHosts: security.allowedHosts,
-        sessions: security.sessions,
-        tokens: security.tokens,
-        openMode: security.openMode,
-        secureCookie: security.secureCookie,
-        clientAddress: security.clientAddress,
-      }) as unknown as MiddlewareHandler<AppEnv>[]),
-    );
+    const [headers, ...guards] = securityMiddleware({
+      allowedHosts: security.allowedHosts,
+      sessions: security.sessions,
+      tokens: security.tokens,
+      openMode: security.openMode,
+      secureCookie: security.secureCookie,
+      clientAddress: security.clientAddress,
+    }) as unknown as MiddlewareHandler<AppEnv>[];
+    // Body caps right inside the security headers (so a 413 carries them), before the CSRF
+    // check or any route parses a body.
+    app.use(headers, bodyLimits(), ...guards);
     deps.runner.onCall((record) => {
       // Terminal lines are audited by the terminal itself, with the line as typed.
       if (record.origin === "terminal") return;
@@ -93,7 +95,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       if (recordVirshCall(security.audit, record, caller) && c) c.set("auditedVirsh", true);
     });
   } else {
-    app.use(openLoopback());
+    app.use(bodyLimits(), openLoopback());
   }
   // Role gates: reading needs viewer; changing anything needs operator; the audit log operator.
   app.use(async (c, next) => {

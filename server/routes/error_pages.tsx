@@ -19,6 +19,7 @@ const TITLES: Readonly<Record<number, string>> = {
   403: "Forbidden",
   404: "Not found",
   409: "Conflict",
+  413: "Request too large",
   421: "Wrong host name",
   429: "Too many requests",
   502: "libvirt refused",
