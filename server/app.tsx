@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return await requireRole(needed)(c as never, next);
   });
 
-  app.route("/", healthRoutes(deps.runner));
+  app.route("/", healthRoutes(uri, deps.monitor.libvirt));
   app.route("/static", staticRoutes());
   if (security) {
     app.route("/", authRoutes({ security, uri }));

@@ -41,6 +41,7 @@ import { leftChain } from "./cleanup.ts";
 import { JobStartWatcher } from "./job_starts.ts";
 import { pushSample, type Sample, windowStats } from "./rate.ts";
 import { decideVanished } from "./resolve.ts";
+import { LibvirtReachability } from "./libvirt_seen.ts";
 
 /** Options of {@link JobMonitor}. */
 export interface JobMonitorOptions {
@@ -189,6 +190,8 @@ export class JobMonitor {
   #listenerLoop: Promise<void> | null = null;
   #listenerState: ListenerState = "off";
   #wake: (() => void) | null = null;
+  /** Whether libvirt answered the monitor's own calls, for `/healthz` (never runs virsh). */
+  readonly libvirt: LibvirtReachability;
   /** When the state was last rebuilt from libvirt (ms), or null. */
   #lastResyncAt: number | null = null;
 
@@ -210,6 +213,7 @@ export class JobMonitor {
         onCreated: (domain, target) => this.#jobCreated(domain, target),
       })
       : null;
+    this.libvirt = new LibvirtReachability(this.#now);
   }
 
   // ---------------------------------------------------------------- life cycle
@@ -781,14 +785,16 @@ export class JobMonitor {
           signal: abort.signal,
           onStdout: (chunk) => {
             this.#listenerState = "listening";
+            this.libvirt.seen();
             buffer += chunk;
             const lines = buffer.split("\n");
             buffer = lines.pop() ?? "";
             for (const line of lines) this.handleEventLine(line);
           },
         });
-      } catch {
+      } catch (e) {
         // libvirtd went away (`client socket is closed`) or is not up yet: retry below.
+        if (!this.#stopped) this.libvirt.failed(e);
       }
       if (this.#stopped) break;
       this.#listenerState = "reconnecting";
@@ -810,7 +816,15 @@ export class JobMonitor {
   // ---------------------------------------------------------------- helpers
 
   async #runningDomains(): Promise<{ uuid: string; name: string }[]> {
-    const list = parseListUuidName((await this.#runner.run(listActiveArgs())).stdout);
+    let stdout: string;
+    try {
+      stdout = (await this.#runner.run(listActiveArgs())).stdout;
+      this.libvirt.seen();
+    } catch (e) {
+      this.libvirt.failed(e);
+      throw e;
+    }
+    const list = parseListUuidName(stdout);
     for (const d of list) this.#rememberName(d.uuid, d.name);
     return list;
   }

@@ -1,27 +1,36 @@
 /**
- * `GET /healthz`: the server is up; whether libvirt answers is reported, not fatal.
+ * `GET /healthz`: the server is up; whether libvirt answers is reported, not fatal. The answer
+ * comes from what the job monitor last saw (its 10 s resync and its `virsh event` listener), so
+ * a probe, which anyone may send without signing in, never starts a process.
  *
  * @module
  */
 import { Hono } from "hono";
-import type { VirshRunner } from "../virsh/runner.ts";
+import type { LibvirtSeen } from "../jobs/libvirt_seen.ts";
+
+/** Where the health probe reads libvirt's state from (the monitor's `libvirt`). */
+export interface HealthSource {
+  snapshot(): LibvirtSeen;
+}
 
 /** Routes for health checks. */
-export function healthRoutes(runner: VirshRunner): Hono {
+export function healthRoutes(uri: string, libvirt: HealthSource): Hono {
   const app = new Hono();
-  app.get("/healthz", async (c) => {
-    let reachable = true;
-    let message: string | undefined;
-    try {
-      await runner.run(["uri"], { timeoutMs: 5_000 });
-    } catch (e) {
-      reachable = false;
-      message = (e as Error).message;
-    }
-    return c.json({
-      status: "ok",
-      libvirt: { uri: runner.uri, reachable, ...(message ? { message } : {}) },
-    });
+  app.get("/healthz", (c) => {
+    const seen = libvirt.snapshot();
+    return c.json(
+      {
+        status: "ok",
+        libvirt: {
+          uri,
+          reachable: seen.reachable,
+          lastSeenAt: seen.lastSeenAt,
+          ...(seen.message ? { message: seen.message } : {}),
+        },
+      },
+      200,
+      { "cache-control": "no-store" },
+    );
   });
   return app;
 }
