@@ -2,7 +2,9 @@
  * Starts blockboard: `deno task start [--host ADDR] [--port N] [--connect URI] ...` (see USAGE).
  *
  * Opens the database, decides whether it may listen (open mode only on loopback without
- * credentials), fixes the storage roots, and serves the app with every guard in place.
+ * credentials), fixes the storage roots, and serves the app with every guard in place behind the
+ * front door (deadlines and connection caps). SIGTERM/SIGINT finish requests in flight, stop the
+ * `virsh event` listener and every virsh process, close the database and exit 0.
  *
  * @module
  */
@@ -15,6 +17,10 @@ import { ENV_TOKEN_VARIABLE } from "./server/auth/tokens.ts";
 import { allowedHosts } from "./server/security/host.ts";
 import { decideListen } from "./server/security/listen.ts";
 import { describeStorageRoots, discoverStorageRoots } from "./server/security/storage_roots.ts";
+import { raiseFileLimit } from "./server/http/fd_limit.ts";
+import { FrontDoor, totalForDescriptorLimit } from "./server/http/front_door.ts";
+import { serveUpstream } from "./server/http/upstream.ts";
+import { listenFailure, onShutdownSignal, SHUTDOWN_GRACE_MS } from "./server/http/lifecycle.ts";
 
 if (import.meta.main) {
   let parsed;
@@ -95,15 +101,49 @@ if (import.meta.main) {
       );
     }
   };
-  if (config.tls) {
-    Deno.serve({
+  const { limit, problem } = await raiseFileLimit();
+  if (problem) console.error(`blockboard: ${problem}`);
+  let tls: { cert: string; key: string } | undefined;
+  try {
+    tls = config.tls
+      ? {
+        cert: Deno.readTextFileSync(config.tls.certFile),
+        key: Deno.readTextFileSync(config.tls.keyFile),
+      }
+      : undefined;
+  } catch (e) {
+    console.error(`blockboard: cannot read the TLS certificate or key: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+  const upstream = await serveUpstream(app.fetch);
+  let door: FrontDoor;
+  try {
+    door = new FrontDoor({
       hostname: config.host,
       port: config.port,
-      cert: Deno.readTextFileSync(config.tls.certFile),
-      key: Deno.readTextFileSync(config.tls.keyFile),
+      tls,
+      upstreamPath: upstream.path,
+      limits: {
+        perClient: config.clientConnections,
+        total: totalForDescriptorLimit(limit?.soft ?? 1024),
+      },
       onListen,
-    }, app.fetch);
-  } else {
-    Deno.serve({ hostname: config.host, port: config.port, onListen }, app.fetch);
+    });
+  } catch (e) {
+    console.error(`blockboard: ${listenFailure(config.host, config.port, e)}`);
+    await upstream.shutdown(0);
+    await services.monitor.stop();
+    db.close();
+    Deno.exit(2);
   }
+  onShutdownSignal(async (signal) => {
+    console.log(`blockboard: ${signal}: finishing requests in flight, then exiting`);
+    await door.stopAccepting();
+    await upstream.shutdown(SHUTDOWN_GRACE_MS);
+    door.closeAll();
+    await services.monitor.stop();
+    await runner.close();
+    db.close();
+    await door.close();
+  });
 }

@@ -21,6 +21,8 @@ export interface Config {
   virshTimeoutMs: number;
   /** Largest number of virsh processes running at once. */
   virshMaxConcurrent: number;
+  /** Open connections one client address may hold (the front door refuses more). */
+  clientConnections: number;
   /** Directory holding the database (users, sessions, tokens, audit log). */
   dataDir: string;
   /** Extra `Host` values to accept (`name` or `name:port`), on top of the defaults. */
@@ -43,6 +45,8 @@ Options (each has an environment variable; the flag wins):
   --connect URI        libvirt connection URI         LIBVIRT_DEFAULT_URI (default qemu:///system)
   --virsh-timeout MS   deadline per virsh call        BLOCKBOARD_VIRSH_TIMEOUT_MS (default 30000)
   --virsh-max N        virsh processes at once        BLOCKBOARD_VIRSH_MAX (default 8)
+  --client-connections N  open connections per client address
+                                                      BLOCKBOARD_CLIENT_CONNECTIONS (default 32)
   --data-dir DIR       users, sessions, audit log     BLOCKBOARD_DATA_DIR (default ${DEFAULT_DATA_DIR})
   --allowed-host NAME  extra Host name[:port] to serve; repeatable
                                                       BLOCKBOARD_ALLOWED_HOSTS (comma-separated)
@@ -111,6 +115,7 @@ export function parseConfig(
         connect: { type: "string" },
         "virsh-timeout": { type: "string" },
         "virsh-max": { type: "string" },
+        "client-connections": { type: "string" },
         "data-dir": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
         "storage-root": { type: "string", multiple: true },
@@ -168,6 +173,11 @@ export function parseConfig(
         "--virsh-max/BLOCKBOARD_VIRSH_MAX",
         positiveInt(256),
         pick("virsh-max", "BLOCKBOARD_VIRSH_MAX", "8"),
+      ),
+      clientConnections: field(
+        "--client-connections/BLOCKBOARD_CLIENT_CONNECTIONS",
+        positiveInt(100_000),
+        pick("client-connections", "BLOCKBOARD_CLIENT_CONNECTIONS", "32"),
       ),
       dataDir: field(
         "--data-dir/BLOCKBOARD_DATA_DIR",
