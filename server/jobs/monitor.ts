@@ -489,7 +489,8 @@ export class JobMonitor {
     const { uuid, target } = t.job;
     let info: BlockJobInfo | null;
     try {
-      const out = await this.#runner.run(blockJobInfoArgs(uuid, target));
+      // The sampler's own slots: progress keeps moving while pages and streams are busy.
+      const out = await this.#runner.run(blockJobInfoArgs(uuid, target), { lane: "sampler" });
       info = parseBlockJobInfo(out.stdout);
     } catch (e) {
       if (!this.#stillActive(t)) return;

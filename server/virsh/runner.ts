@@ -1,6 +1,12 @@
 /**
  * The one place blockboard starts processes: virsh, with an argv array (never a shell), `-c URI`
- * always, `LC_ALL=C`, a deadline that kills, and a cap on how many run at once.
+ * always, `LC_ALL=C`, a deadline that kills, and caps on how many run at once.
+ *
+ * Calls run in lanes so that one kind cannot starve another: `short` calls (pages, the API,
+ * resyncs, terminal lines that end by themselves) share `maxConcurrent` slots; `long` ones
+ * (the `virsh event` listener, `--wait` streams that may run for minutes) have slots of their own
+ * and never take a short one; `sampler` calls (the job monitor's once-a-second `blockjob --info`)
+ * have reserved slots and borrow free short ones, so progress keeps moving when pages are busy.
  *
  * @module
  */
@@ -30,11 +36,19 @@ export interface RunOptions {
   /** Return a non-zero exit as output instead of throwing (the terminal wants it). */
   allowFailure?: boolean;
   /**
+   * Which slots the call takes (see the module doc). Default: `long` for a call without a deadline
+   * (`timeoutMs: 0`), else `short`.
+   */
+  lane?: RunLane;
+  /**
    * Who asked, copied into the call record: `terminal` for lines an operator typed (the terminal
    * audits and shows those itself, so the audit hook and the action echo skip them).
    */
   origin?: "terminal";
 }
+
+/** Slot pools of {@link SpawnRunner}; see the module doc. */
+export type RunLane = "short" | "long" | "sampler";
 
 /** A record of one virsh call, for the audit log and the terminal's echo of dashboard actions. */
 export interface VirshCallRecord {
@@ -72,8 +86,17 @@ export interface SpawnRunnerOptions {
   binary?: string;
   /** Default deadline per call. */
   timeoutMs?: number;
-  /** How many virsh processes may run at once. */
+  /** How many short virsh calls may run at once (default 8). */
   maxConcurrent?: number;
+  /** How many long-running calls (event listener, `--wait` streams) may run at once (default 16). */
+  maxLong?: number;
+  /** Slots reserved for the job sampler, on top of the short ones (default 2). */
+  samplerReserved?: number;
+}
+
+/** The lane a call runs in. Pure. */
+export function laneOf(options: RunOptions): RunLane {
+  return options.lane ?? (options.timeoutMs === 0 ? "long" : "short");
 }
 
 /** A counting semaphore: waiters queue in order. */
@@ -83,9 +106,18 @@ class Semaphore {
   constructor(n: number) {
     this.#free = n;
   }
+  /** A slot if one is free now, else null (never queues). */
+  tryAcquire(): (() => void) | null {
+    if (this.#free === 0) return null;
+    this.#free--;
+    return this.#releaser();
+  }
   async acquire(): Promise<() => void> {
     if (this.#free > 0) this.#free--;
     else await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    return this.#releaser();
+  }
+  #releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;
@@ -103,6 +135,11 @@ export class SpawnRunner implements VirshRunner {
   readonly #binary: string;
   readonly #timeoutMs: number;
   readonly #slots: Semaphore;
+  readonly #longSlots: Semaphore;
+  readonly #samplerSlots: Semaphore;
+  /** Process groups running now, killed by {@link close}. */
+  readonly #running = new Set<() => void>();
+  #closed = false;
   readonly #listeners = new Set<(record: VirshCallRecord) => void>();
   /** How many processes this runner has started (tests assert on it). */
   spawned = 0;
@@ -112,6 +149,23 @@ export class SpawnRunner implements VirshRunner {
     this.#binary = options.binary ?? "virsh";
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#slots = new Semaphore(options.maxConcurrent ?? 8);
+    this.#longSlots = new Semaphore(options.maxLong ?? 16);
+    this.#samplerSlots = new Semaphore(options.samplerReserved ?? 2);
+  }
+
+  /** Kills every virsh process group still running and refuses new calls (shutdown). */
+  close(): Promise<void> {
+    this.#closed = true;
+    for (const kill of [...this.#running]) kill();
+    return Promise.resolve();
+  }
+
+  /** A slot of the call's lane; a sampler call takes a free short slot when its own are busy. */
+  #acquire(lane: RunLane): Promise<() => void> {
+    if (lane === "long") return this.#longSlots.acquire();
+    if (lane === "short") return this.#slots.acquire();
+    const slot = this.#samplerSlots.tryAcquire() ?? this.#slots.tryAcquire();
+    return slot ? Promise.resolve(slot) : this.#samplerSlots.acquire();
   }
 
   onCall(listener: (record: VirshCallRecord) => void): () => void {
@@ -131,7 +185,12 @@ export class SpawnRunner implements VirshRunner {
       });
     }
     const argv = ["-c", this.uri, ...args];
-    const release = await this.#slots.acquire();
+    if (this.#closed) throw shuttingDown(argv);
+    const release = await this.#acquire(laneOf(options));
+    if (this.#closed) {
+      release();
+      throw shuttingDown(argv);
+    }
     const startedAt = new Date();
     let record: VirshCallRecord | undefined;
     try {
@@ -223,6 +282,7 @@ export class SpawnRunner implements VirshRunner {
       : undefined;
     const onAbort = () => kill();
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    this.#running.add(kill);
     try {
       const [stdout, stderr, status] = await Promise.all([
         collect(child.stdout, options.onStdout),
@@ -240,10 +300,21 @@ export class SpawnRunner implements VirshRunner {
       }
       return { argv, stdout, stderr, code: status.code };
     } finally {
+      this.#running.delete(kill);
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
     }
   }
+}
+
+function shuttingDown(argv: string[]): VirshError {
+  return new VirshError({
+    argv,
+    code: null,
+    stderr: "",
+    kind: "failed",
+    message: "blockboard is shutting down",
+  });
 }
 
 async function collect(

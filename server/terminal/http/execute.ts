@@ -113,6 +113,8 @@ export async function runToEnd(
       allowFailure: true,
       timeoutMs,
       origin: "terminal",
+      // A `--wait` line may run for minutes: it must not hold a slot of the short calls.
+      lane: checked.streaming ? "long" : "short",
     });
     audit(deps, caller, line, {
       action: "terminal",
@@ -197,6 +199,7 @@ async function followStream(
       allowFailure: true,
       origin: "terminal",
       timeoutMs,
+      lane: "long",
       signal: session.controller.signal,
       onStdout: (c) => stdout.push(c),
       onStderr: (c) => stderr.push(c),
