@@ -9,6 +9,8 @@ import { toHttpError } from "../../http_errors.ts";
 import { apiError } from "../../security/respond.ts";
 import { TerminalRefusal } from "../refusal.ts";
 import type { TerminalDeps } from "./deps.ts";
+import { registryOf, type StreamSession, TooManyStreams } from "./sessions.ts";
+import { displayCommandLine } from "../../virsh/display.ts";
 import {
   API_STREAM_TIMEOUT_MS,
   audit,
@@ -55,6 +57,26 @@ export function terminalApi(deps: TerminalDeps): Hono {
     if (checked instanceof TerminalRefusal) {
       return apiError(c, checked.status, refusalCode(checked), checked.reason);
     }
+    // A `--wait` line holds a stream slot (shared with the panel) for as long as it runs.
+    let session: StreamSession | null = null;
+    if (checked.streaming) {
+      try {
+        session = registryOf(deps).create(
+          caller.user,
+          displayCommandLine(deps.runner.uri, checked.argv),
+        );
+      } catch (e) {
+        if (!(e instanceof TooManyStreams)) throw e;
+        audit(deps, caller, line, {
+          action: "terminal",
+          argv: null,
+          result: "refused",
+          message: e.message,
+        });
+        return apiError(c, 429, "too_many_streams", `${e.message}.`);
+      }
+    }
+    let code: number | null = null;
     try {
       const out = await runToEnd(
         deps,
@@ -63,10 +85,13 @@ export function terminalApi(deps: TerminalDeps): Hono {
         checked,
         checked.streaming ? API_STREAM_TIMEOUT_MS : FINISHED_TIMEOUT_MS,
       );
+      code = out.code;
       return c.json({ exitCode: out.code, stdout: out.stdout, stderr: out.stderr });
     } catch (e) {
       const err = toHttpError(e);
       return apiError(c, err.status, err.code, err.message);
+    } finally {
+      session?.publish({ type: "exit", code, stopped: false, message: `exit ${code}` });
     }
   });
   return app;

@@ -24,6 +24,10 @@ export interface NumberedMessage {
 
 /** How many messages a session keeps for replay (older ones are dropped, progress folds). */
 export const SESSION_BUFFER = 2000;
+/** Longest text of one message; virsh output lines beyond it are cut (memory per session). */
+export const MESSAGE_TEXT_MAX = 4096;
+/** Finished sessions kept for late pages, at most (the oldest go first). */
+export const DONE_SESSIONS_KEPT = 64;
 
 /** One streaming command. */
 export class StreamSession {
@@ -55,6 +59,9 @@ export class StreamSession {
   /** Appends a message and tells the listeners. A progress right after a progress of the same stream replaces it in the buffer. */
   publish(message: StreamMessage): void {
     if (this.done) return;
+    if ("text" in message && message.text.length > MESSAGE_TEXT_MAX) {
+      message = { ...message, text: `${message.text.slice(0, MESSAGE_TEXT_MAX)}…` };
+    }
     const numbered = { seq: ++this.#seq, message };
     const last = this.#messages.at(-1)?.message;
     if (
@@ -96,7 +103,7 @@ export class StreamSession {
 export interface SessionLimits {
   /** Running streams per user (default 2). */
   perUser?: number;
-  /** Running streams in all (default 16). */
+  /** Running streams in all (default 8). */
   total?: number;
   /** How long a finished session stays for a late or reconnecting page (default 5 min). */
   keepDoneMs?: number;
@@ -110,7 +117,10 @@ export class TooManyStreams extends Error {
   }
 }
 
-/** The running and recently finished streams. */
+/**
+ * The running and recently finished streams. One registry serves the panel and the JSON API
+ * (see {@link registryOf}), so the per-user and total caps hold whichever way a line arrives.
+ */
 export class SessionRegistry {
   #sessions = new Map<string, StreamSession>();
   readonly #perUser: number;
@@ -119,7 +129,7 @@ export class SessionRegistry {
 
   constructor(limits: SessionLimits = {}) {
     this.#perUser = limits.perUser ?? 2;
-    this.#total = limits.total ?? 16;
+    this.#total = limits.total ?? 8;
     this.#keepDoneMs = limits.keepDoneMs ?? 5 * 60_000;
   }
 
@@ -156,8 +166,36 @@ export class SessionRegistry {
 
   #sweep(): void {
     const now = Date.now();
+    const done: [string, StreamSession][] = [];
     for (const [id, s] of this.#sessions) {
-      if (s.endedAt !== null && now - s.endedAt > this.#keepDoneMs) this.#sessions.delete(id);
+      if (s.endedAt === null) continue;
+      if (now - s.endedAt > this.#keepDoneMs) this.#sessions.delete(id);
+      else done.push([id, s]);
+    }
+    // Many short streams in a row must not pile up buffers for the whole keep period.
+    done.sort((a, b) => a[1].endedAt! - b[1].endedAt!);
+    for (const [id] of done.slice(0, Math.max(0, done.length - DONE_SESSIONS_KEPT))) {
+      this.#sessions.delete(id);
     }
   }
+
+  /** Sessions held in memory, running or finished (tests). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+}
+
+const registries = new WeakMap<object, SessionRegistry>();
+
+/**
+ * The registry shared by everything built from the same terminal deps (the app passes one deps
+ * object to the API and the panel); `limits` apply when it is created.
+ */
+export function registryOf(deps: object, limits?: SessionLimits): SessionRegistry {
+  let registry = registries.get(deps);
+  if (!registry) {
+    registry = new SessionRegistry(limits);
+    registries.set(deps, registry);
+  }
+  return registry;
 }

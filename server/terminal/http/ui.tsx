@@ -18,12 +18,16 @@ import { ActionEchoes, FailedRun, RefusedLine, RunResult, StreamStart } from "./
 import { LineHistory } from "./history.ts";
 import { streamOriginRefusal } from "./origin.ts";
 import { displayCommandLine } from "../../virsh/display.ts";
-import { type SessionLimits, SessionRegistry, TooManyStreams } from "./sessions.ts";
+import { registryOf, type SessionLimits, TooManyStreams } from "./sessions.ts";
+import { type StreamCaps, StreamCounter } from "./stream_caps.ts";
 import { serveSse, type SseMessage } from "./sse.ts";
 
 /** Extra knobs of {@link terminalUi} (tests shorten them). */
 export interface TerminalUiOptions {
+  /** Caps of `--wait` streams (shared with the JSON API). */
   sessions?: SessionLimits;
+  /** Caps of live event-log streams. */
+  eventStreams?: StreamCaps;
   /** Deadline of a streamed command (default {@link UI_STREAM_TIMEOUT_MS}). */
   streamTimeoutMs?: number;
 }
@@ -38,7 +42,8 @@ function unauthorized(c: Context): Response {
 /** Routes mounted at `/ui/terminal`. */
 export function terminalUi(deps: TerminalDeps, options: TerminalUiOptions = {}): Hono {
   const app = new Hono();
-  const registry = new SessionRegistry(options.sessions);
+  const registry = registryOf(deps, options.sessions);
+  const eventStreams = new StreamCounter(options.eventStreams);
   const history = new LineHistory();
   const events = new EventLog();
   deps.subscribeEvents?.((line) => events.push(line));
@@ -141,7 +146,10 @@ export function terminalUi(deps: TerminalDeps, options: TerminalUiOptions = {}):
   app.get("/events", (c) => {
     const refusal = streamOriginRefusal(c, deps);
     if (refusal) return c.text(refusal, 403);
-    if (callerOf(deps, c).role === null) return unauthorized(c);
+    const caller = callerOf(deps, c);
+    if (caller.role === null) return unauthorized(c);
+    const release = eventStreams.tryOpen(caller.user);
+    if (typeof release === "string") return c.text(release, 429);
     const isReconnect = c.req.header("last-event-id") !== undefined;
     return serveSse(c, {
       backlog: (lastId) =>
@@ -151,8 +159,16 @@ export function terminalUi(deps: TerminalDeps, options: TerminalUiOptions = {}):
           event: isReconnect ? "line" : "backlog",
           data: JSON.stringify(e),
         })),
-      subscribe: (push) =>
-        events.subscribe((e) => push({ id: e.seq, event: "line", data: JSON.stringify(e) })),
+      subscribe: (push) => {
+        const unsubscribe = events.subscribe((e) =>
+          push({ id: e.seq, event: "line", data: JSON.stringify(e) })
+        );
+        // Called once the stream ends (page gone, shutdown): the slot is free again.
+        return () => {
+          unsubscribe();
+          release();
+        };
+      },
     });
   });
 
