@@ -69,6 +69,10 @@ if (import.meta.main) {
     Deno.exit(1);
   }
 
+  // Signals are hooked before any virsh runs or any connection is accepted: a signal during
+  // start-up still stops what started, and Deno sets up its signal handling (which needs a
+  // descriptor) now, not lazily in the middle of a descriptor flood, where it panics (2.9.6).
+  const shutdown = onShutdownSignal();
   const runner = new SpawnRunner({
     uri: config.connect,
     timeoutMs: config.virshTimeoutMs,
@@ -83,6 +87,11 @@ if (import.meta.main) {
     storageRoots = found.roots;
   }
   const services = createServices(runner, { storageRoots, db });
+  shutdown.set(async () => {
+    await services.monitor.stop();
+    await runner.close();
+    db.close();
+  });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
@@ -136,7 +145,7 @@ if (import.meta.main) {
     db.close();
     Deno.exit(2);
   }
-  onShutdownSignal(async (signal) => {
+  shutdown.set(async (signal) => {
     console.log(`blockboard: ${signal}: finishing requests in flight, then exiting`);
     await door.stopAccepting();
     await upstream.shutdown(SHUTDOWN_GRACE_MS);

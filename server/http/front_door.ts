@@ -3,8 +3,9 @@
  * (Deno 2.9.6) has no header or idle deadline (a connection that sends half a head stays open
  * for ever) and its accept loop dies on EMFILE, taking the process with it.
  *
- * It accepts raw TCP or TLS connections, refuses a client over its connection cap (and everyone
- * over the total cap, sized from the descriptor limit) with a short 503, gives each request head
+ * It accepts raw TCP or TLS connections, refuses a client over its connection cap with a short
+ * 503; at the total cap (sized from the descriptor limit) the oldest connection that never sent a
+ * complete head makes room, else the newcomer gets the 503. It gives each request head
  * {@link FrontDoorLimits.headerTimeoutMs} to arrive and each body
  * {@link FrontDoorLimits.bodyTimeoutMs}, closes kept-alive connections idle for
  * {@link FrontDoorLimits.idleTimeoutMs}, and pipes each request to the real HTTP server on a Unix
@@ -57,6 +58,8 @@ export interface FrontDoorStats {
   accepted: number;
   refusedPerClient: number;
   refusedTotal: number;
+  /** Connections that never sent a complete head, closed to admit a new one at the total cap. */
+  evicted: number;
   /** Closed because a head, body, idle or write deadline passed. */
   timedOut: number;
   /** Requests refused because their framing was not accepted. */
@@ -139,6 +142,7 @@ export class FrontDoor {
     accepted: 0,
     refusedPerClient: 0,
     refusedTotal: 0,
+    evicted: 0,
     timedOut: 0,
     badRequests: 0,
     acceptErrors: 0,
@@ -231,11 +235,14 @@ export class FrontDoor {
   #admit(conn: Deno.Conn): void {
     const peer = (conn.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
     const fromPeer = this.#perPeer.get(peer) ?? 0;
-    if (fromPeer >= this.limits.perClient || this.stats.open >= this.limits.total) {
-      const perClient = fromPeer >= this.limits.perClient;
-      if (perClient) this.stats.refusedPerClient++;
-      else this.stats.refusedTotal++;
-      this.#refuse(conn, perClient ? REFUSED_PER_CLIENT : REFUSED_TOTAL);
+    if (fromPeer >= this.limits.perClient) {
+      this.stats.refusedPerClient++;
+      this.#refuse(conn, REFUSED_PER_CLIENT);
+      return;
+    }
+    if (this.stats.open >= this.limits.total && !this.#evictOne()) {
+      this.stats.refusedTotal++;
+      this.#refuse(conn, REFUSED_TOTAL);
       return;
     }
     this.stats.accepted++;
@@ -253,6 +260,22 @@ export class FrontDoor {
     };
     this.#slots.add(slot);
     void this.#serve(slot).catch(() => {}).finally(() => this.#close(slot));
+  }
+
+  /**
+   * At the total cap, a new client displaces the oldest connection that never completed a
+   * request head (what a slow-loris flood from many addresses holds), so the cap cannot be
+   * filled by idle connections at the expense of clients that talk. False when none is left.
+   */
+  #evictOne(): boolean {
+    for (const slot of this.#slots) {
+      if (slot.upstream === null) {
+        this.stats.evicted++;
+        this.#close(slot);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Best effort: a plain-text client gets the 503 (it fits the socket buffer); then close. */

@@ -24,17 +24,24 @@ export function listenFailure(host: string, port: number, e: unknown): string {
   return `cannot listen on ${where}: ${(e as Error)?.message ?? e}.`;
 }
 
+/** The shutdown work registered so far; {@link set} replaces it as more of the server starts. */
+export interface ShutdownHook {
+  set(shutdown: (signal: string) => Promise<void>): void;
+}
+
 /**
- * Runs `shutdown` once on the first SIGTERM or SIGINT, then exits 0 (1 if it threw). A second
- * signal while it runs exits at once.
+ * Hooks SIGTERM and SIGINT now. On the first one, runs the work last {@link ShutdownHook.set}
+ * (nothing yet: exit at once) and exits 0 (1 if it threw); a second signal while it runs exits
+ * at once.
  */
-export function onShutdownSignal(shutdown: (signal: string) => Promise<void>): void {
+export function onShutdownSignal(): ShutdownHook {
+  let work: (signal: string) => Promise<void> = () => Promise.resolve();
   let running = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => {
       if (running) Deno.exit(1);
       running = true;
-      shutdown(signal).then(
+      work(signal).then(
         () => Deno.exit(0),
         (e) => {
           console.error(`blockboard: shutdown failed: ${(e as Error)?.message ?? e}`);
@@ -43,4 +50,5 @@ export function onShutdownSignal(shutdown: (signal: string) => Promise<void>): v
       );
     });
   }
+  return { set: (shutdown) => work = shutdown };
 }

@@ -111,3 +111,12 @@ export function getFrom(
     socket.on("error", done);
   });
 }
+
+/** An idle connection from `localAddress` that sends nothing; `destroy()` it at the end. */
+export function holdFrom(localAddress: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port, localAddress });
+    socket.on("connect", () => resolve(socket));
+    socket.on("error", reject);
+  });
+}

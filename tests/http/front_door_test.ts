@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { echoDoor, getFrom, raw, readAll } from "./front_door_support.ts";
+import { echoDoor, getFrom, holdFrom, raw, readAll } from "./front_door_support.ts";
 
 Deno.test("the app gets the real client address; a client-sent peer header is dropped", async () => {
   const d = await echoDoor();
@@ -101,6 +101,24 @@ Deno.test("one client over its connection cap is refused; other clients are serv
     assertEquals(other.status, 200);
     assertEquals(d.door.stats.refusedPerClient, 1);
     for (const c of held) c.close();
+  } finally {
+    await d.close();
+  }
+});
+
+Deno.test("at the total cap, idle connections from many addresses make room for a new client", async () => {
+  const d = await echoDoor({ total: 20, perClient: 5 });
+  try {
+    // Four addresses hold the 20 connections without ever sending a head.
+    const held = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => holdFrom(`127.0.0.${10 + (i % 4)}`, d.port)),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assertEquals(d.door.stats.open, 20);
+    const res = await getFrom("127.0.0.2", d.port, "/");
+    assertEquals(res.status, 200);
+    assertEquals(d.door.stats.evicted, 1);
+    for (const s of held) s.destroy();
   } finally {
     await d.close();
   }
