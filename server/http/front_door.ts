@@ -152,7 +152,8 @@ export class FrontDoor {
   readonly addr: { hostname: string; port: number };
   readonly #listener: Deno.Listener;
   readonly #upstreamPath: string;
-  readonly #perPeer = new Map<string, number>();
+  /** Open connections by client address, oldest first. */
+  readonly #perPeer = new Map<string, Set<Slot>>();
   readonly #slots = new Set<Slot>();
   readonly #log: (message: string) => void;
   readonly #sweeper: ReturnType<typeof setInterval>;
@@ -234,7 +235,7 @@ export class FrontDoor {
 
   #admit(conn: Deno.Conn): void {
     const peer = (conn.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
-    const fromPeer = this.#perPeer.get(peer) ?? 0;
+    const fromPeer = this.#perPeer.get(peer)?.size ?? 0;
     if (fromPeer >= this.limits.perClient) {
       this.stats.refusedPerClient++;
       this.#refuse(conn, REFUSED_PER_CLIENT);
@@ -247,7 +248,6 @@ export class FrontDoor {
     }
     this.stats.accepted++;
     this.stats.open++;
-    this.#perPeer.set(peer, fromPeer + 1);
     const slot: Slot = {
       conn,
       peer,
@@ -259,20 +259,32 @@ export class FrontDoor {
       headStarted: false,
     };
     this.#slots.add(slot);
+    const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
+    mine.add(slot);
+    this.#perPeer.set(peer, mine);
     void this.#serve(slot).catch(() => {}).finally(() => this.#close(slot));
   }
 
   /**
    * At the total cap, a new client displaces the oldest connection that never completed a
-   * request head (what a slow-loris flood from many addresses holds), so the cap cannot be
-   * filled by idle connections at the expense of clients that talk. False when none is left.
+   * request head, taken from the address holding the most connections (what a slow-loris flood
+   * from many addresses holds), so idle connections cannot fill the cap at the expense of
+   * clients that talk, and a client with few connections is the last to lose one. False when no
+   * connection is waiting for its first head.
    */
   #evictOne(): boolean {
-    for (const slot of this.#slots) {
-      if (slot.upstream === null) {
-        this.stats.evicted++;
-        this.#close(slot);
-        return true;
+    let biggest: Set<Slot> | undefined;
+    for (const slots of this.#perPeer.values()) {
+      if (!biggest || slots.size > biggest.size) biggest = slots;
+    }
+    // The biggest holder first; any address if all of its connections are talking.
+    for (const slots of [biggest ?? new Set<Slot>(), this.#slots]) {
+      for (const slot of slots) {
+        if (slot.upstream === null) {
+          this.stats.evicted++;
+          this.#close(slot);
+          return true;
+        }
       }
     }
     return false;
@@ -305,9 +317,9 @@ export class FrontDoor {
     slot.closed = true;
     this.#slots.delete(slot);
     this.stats.open--;
-    const n = (this.#perPeer.get(slot.peer) ?? 1) - 1;
-    if (n <= 0) this.#perPeer.delete(slot.peer);
-    else this.#perPeer.set(slot.peer, n);
+    const mine = this.#perPeer.get(slot.peer);
+    mine?.delete(slot);
+    if (mine?.size === 0) this.#perPeer.delete(slot.peer);
     for (const c of [slot.conn, slot.upstream]) {
       try {
         c?.close();

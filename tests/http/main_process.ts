@@ -32,10 +32,18 @@ export interface MainProcess {
  * once it prints that it listens (or exits).
  */
 export async function startMain(
-  options: { port?: number; prefix?: string[]; env?: Record<string, string>; wait?: boolean } = {},
+  options: {
+    port?: number;
+    prefix?: string[];
+    env?: Record<string, string>;
+    wait?: boolean;
+    /** Runs with the data directory before the server starts (e.g. to add a user). */
+    setup?: (dataDir: string) => Promise<void>;
+  } = {},
 ): Promise<MainProcess> {
   const port = options.port ?? freePort();
   const dataDir = await Deno.makeTempDir({ prefix: "bb-main-" });
+  await options.setup?.(dataDir);
   const prefix = options.prefix ?? [];
   const argv = [...prefix, Deno.execPath(), "run", "--allow-all", MAIN];
   const child = new Deno.Command(argv[0], {
