@@ -90,6 +90,7 @@ if (import.meta.main) {
   shutdown.set(async () => {
     await services.monitor.stop();
     await runner.close();
+    security.audit.close();
     db.close();
   });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.
@@ -142,6 +143,8 @@ if (import.meta.main) {
     console.error(`blockboard: ${listenFailure(config.host, config.port, e)}`);
     await upstream.shutdown(0);
     await services.monitor.stop();
+    await runner.close();
+    security.audit.close();
     db.close();
     Deno.exit(2);
   }
@@ -152,6 +155,8 @@ if (import.meta.main) {
     door.closeAll();
     await services.monitor.stop();
     await runner.close();
+    // After the last request: writes the refusals still buffered.
+    security.audit.close();
     db.close();
     await door.close();
   });

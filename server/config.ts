@@ -45,8 +45,7 @@ Options (each has an environment variable; the flag wins):
   --connect URI        libvirt connection URI         LIBVIRT_DEFAULT_URI (default qemu:///system)
   --virsh-timeout MS   deadline per virsh call        BLOCKBOARD_VIRSH_TIMEOUT_MS (default 30000)
   --virsh-max N        virsh processes at once        BLOCKBOARD_VIRSH_MAX (default 8)
-  --client-connections N  open connections per client address
-                                                      BLOCKBOARD_CLIENT_CONNECTIONS (default 32)
+  --client-conns N     connections per client address BLOCKBOARD_CLIENT_CONNS (default 32)
   --data-dir DIR       users, sessions, audit log     BLOCKBOARD_DATA_DIR (default ${DEFAULT_DATA_DIR})
   --allowed-host NAME  extra Host name[:port] to serve; repeatable
                                                       BLOCKBOARD_ALLOWED_HOSTS (comma-separated)
@@ -115,7 +114,7 @@ export function parseConfig(
         connect: { type: "string" },
         "virsh-timeout": { type: "string" },
         "virsh-max": { type: "string" },
-        "client-connections": { type: "string" },
+        "client-conns": { type: "string" },
         "data-dir": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
         "storage-root": { type: "string", multiple: true },
@@ -175,9 +174,9 @@ export function parseConfig(
         pick("virsh-max", "BLOCKBOARD_VIRSH_MAX", "8"),
       ),
       clientConnections: field(
-        "--client-connections/BLOCKBOARD_CLIENT_CONNECTIONS",
+        "--client-conns/BLOCKBOARD_CLIENT_CONNS",
         positiveInt(100_000),
-        pick("client-connections", "BLOCKBOARD_CLIENT_CONNECTIONS", "32"),
+        pick("client-conns", "BLOCKBOARD_CLIENT_CONNS", "32"),
       ),
       dataDir: field(
         "--data-dir/BLOCKBOARD_DATA_DIR",

@@ -19,6 +19,8 @@ export interface MainProcess {
   child: Deno.ChildProcess;
   pid: number;
   port: number;
+  /** Its data directory (removed by {@link cleanup}). */
+  dataDir: string;
   /** Everything printed so far (stdout and stderr). */
   output(): string;
   /** Resolves with the exit status. */
@@ -78,6 +80,7 @@ export async function startMain(
     child,
     pid: child.pid,
     port,
+    dataDir,
     output: () => text,
     status,
     async cleanup() {

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { alive, childrenOf, startMain } from "./main_process.ts";
 import { getFrom } from "./front_door_support.ts";
+import { DatabaseSync } from "node:sqlite";
 
 Deno.test("SIGTERM: blockboard finishes, stops its virsh event listener and exits 0", async () => {
   const main = await startMain();
@@ -15,9 +16,21 @@ Deno.test("SIGTERM: blockboard finishes, stops its virsh event listener and exit
     assert(listeners.length > 0, `no virsh event child found:\n${main.output()}`);
     const health = await getFrom("127.0.0.1", main.port, "/healthz");
     assertEquals(health.status, 200);
+    // A refused cross-site post: its audit row is buffered until shutdown writes it.
+    const refused = await fetch(`http://127.0.0.1:${main.port}/api/v1/domains/x/disks/vda/pull`, {
+      method: "POST",
+      headers: { origin: "http://evil.example", "content-type": "application/json" },
+      body: "{}",
+    });
+    assertEquals(refused.status, 403);
+    await refused.body?.cancel();
     main.child.kill("SIGTERM");
     const status = await main.status;
     assertEquals(status.code, 0, main.output());
+    const db = new DatabaseSync(`${main.dataDir}/blockboard.db`, { readOnly: true });
+    const rows = db.prepare("SELECT count(*) AS n FROM audit WHERE result = 'refused'").get();
+    db.close();
+    assertEquals(rows?.n, 1, "the buffered refusal was written at shutdown");
     await new Promise((r) => setTimeout(r, 200));
     for (const pid of listeners) {
       assert(!alive(pid), `virsh event (pid ${pid}) outlived blockboard`);
@@ -48,7 +61,7 @@ Deno.test("a port already in use: one sentence naming the address, exit 2", asyn
 Deno.test("600 idle connections from one address against 512 descriptors: others are still served", async () => {
   const main = await startMain({
     prefix: ["prlimit", "--nofile=512:512"],
-    env: { BLOCKBOARD_CLIENT_CONNECTIONS: "16" },
+    env: { BLOCKBOARD_CLIENT_CONNS: "16" },
   });
   const conns: Deno.Conn[] = [];
   try {
