@@ -127,8 +127,17 @@ interface Slot {
   /** Like `deadline`, for a write to the client in progress; 0 for none. */
   writeDeadline: number;
   closed: boolean;
-  /** Opened with the first complete head. */
-  upstream: Deno.UnixConn | null;
+  /**
+   * Opened with the first complete head (to the HTTP server); for a TLS client's public slot,
+   * the raw pipe to the internal TLS listener.
+   */
+  upstream: Deno.Conn | null;
+  /** A complete request head came (evicting it would cut a client that talks). */
+  talked: boolean;
+  /** Counted in the caps (public connections; not the TLS side of a relay). */
+  counted: boolean;
+  /** The other half of a TLS relay: closing one closes both. */
+  linked: Slot | null;
   /** A request was forwarded and no byte of its answer came back yet (no idle deadline). */
   waiting: boolean;
   /** A later request's head has begun (its header deadline runs). */
@@ -151,6 +160,18 @@ export class FrontDoor {
   /** The address actually bound (port 0 resolves here). */
   readonly addr: { hostname: string; port: number };
   readonly #listener: Deno.Listener;
+  /**
+   * Under TLS, the internal listener that terminates it. The public socket is plain TCP and
+   * relayed here, because closing a `Deno.TlsConn` whose handshake has not finished does not
+   * close its socket (Deno 2.9.6): a client that never finishes the handshake would keep the
+   * descriptor. Closing our plain relay ends that handshake for real.
+   */
+  readonly #tlsInner: Deno.TlsListener | null;
+  /** Public slots waiting for their relay to be accepted, by the relay's local port. */
+  readonly #relays = new Map<number, Slot>();
+  readonly #relayWaiters = new Map<number, (slot: Slot) => void>();
+  /** TLS sides of relays. */
+  readonly #inner = new Set<Slot>();
   readonly #upstreamPath: string;
   /** Open connections by client address, oldest first. */
   readonly #perPeer = new Map<string, Set<Slot>>();
@@ -160,6 +181,7 @@ export class FrontDoor {
   readonly #tls: boolean;
   #closing = false;
   #loop: Promise<void>;
+  #innerLoop: Promise<void> = Promise.resolve();
   #lastAcceptLog = 0;
 
   /**
@@ -171,19 +193,23 @@ export class FrontDoor {
     this.#upstreamPath = options.upstreamPath;
     this.#log = options.log ?? ((m) => console.error(m));
     this.#tls = options.tls !== undefined;
-    this.#listener = options.tls
+    this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
+    this.#tlsInner = options.tls
       ? Deno.listenTls({
-        hostname: options.hostname,
-        port: options.port,
+        hostname: "127.0.0.1",
+        port: 0,
         cert: options.tls.cert,
         key: options.tls.key,
         alpnProtocols: ["http/1.1"],
       })
-      : Deno.listen({ hostname: options.hostname, port: options.port });
+      : null;
     const local = this.#listener.addr as Deno.NetAddr;
     this.addr = { hostname: local.hostname, port: local.port };
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
-    this.#loop = this.#acceptLoop();
+    this.#loop = this.#acceptLoop(this.#listener, (conn) => this.#admit(conn));
+    if (this.#tlsInner) {
+      this.#innerLoop = this.#acceptLoop(this.#tlsInner, (conn) => void this.#admitInner(conn));
+    }
     options.onListen?.(this.addr);
   }
 
@@ -191,15 +217,18 @@ export class FrontDoor {
   async stopAccepting(): Promise<void> {
     if (this.#closing) return await this.#loop;
     this.#closing = true;
-    try {
-      this.#listener.close();
-    } catch { /* already closed */ }
+    for (const l of [this.#listener, this.#tlsInner]) {
+      try {
+        l?.close();
+      } catch { /* already closed */ }
+    }
     await this.#loop;
+    await this.#innerLoop;
   }
 
   /** Closes every open connection. */
   closeAll(): void {
-    for (const slot of [...this.#slots]) this.#close(slot);
+    for (const slot of [...this.#slots, ...this.#inner]) this.#close(slot);
   }
 
   /** Stops accepting, closes everything and the sweeper. */
@@ -209,11 +238,11 @@ export class FrontDoor {
     clearInterval(this.#sweeper);
   }
 
-  async #acceptLoop(): Promise<void> {
+  async #acceptLoop(listener: Deno.Listener, admit: (conn: Deno.Conn) => void): Promise<void> {
     while (!this.#closing) {
       let conn: Deno.Conn;
       try {
-        conn = await this.#listener.accept();
+        conn = await listener.accept();
       } catch (e) {
         if (this.#closing) break;
         // EMFILE/ENFILE and the like: the pending connection stays queued in the kernel; pause so
@@ -229,7 +258,7 @@ export class FrontDoor {
         await new Promise((r) => setTimeout(r, ACCEPT_PAUSE_MS));
         continue;
       }
-      this.#admit(conn);
+      admit(conn);
     }
   }
 
@@ -248,7 +277,17 @@ export class FrontDoor {
     }
     this.stats.accepted++;
     this.stats.open++;
-    const slot: Slot = {
+    const slot = this.#newSlot(conn, peer, true);
+    this.#slots.add(slot);
+    const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
+    mine.add(slot);
+    this.#perPeer.set(peer, mine);
+    const work = this.#tlsInner ? this.#relay(slot, this.#tlsInner) : this.#serve(slot);
+    void work.catch(() => {}).finally(() => this.#close(slot));
+  }
+
+  #newSlot(conn: Deno.Conn, peer: string, counted: boolean): Slot {
+    return {
       conn,
       peer,
       deadline: Date.now() + this.limits.headerTimeoutMs,
@@ -257,7 +296,80 @@ export class FrontDoor {
       upstream: null,
       waiting: false,
       headStarted: false,
+      talked: false,
+      counted,
+      linked: null,
     };
+  }
+
+  /** TLS: pipes the public connection's raw bytes to the internal TLS listener and back. */
+  async #relay(slot: Slot, inner: Deno.TlsListener): Promise<void> {
+    const port = (inner.addr as Deno.NetAddr).port;
+    const pipe = await Deno.connect({ hostname: "127.0.0.1", port });
+    slot.upstream = pipe;
+    if (slot.closed) return pipe.close();
+    const local = (pipe.localAddr as Deno.NetAddr).port;
+    const waiter = this.#relayWaiters.get(local);
+    if (waiter) waiter(slot);
+    else this.#relays.set(local, slot);
+    const copy = async (from: Deno.Conn, to: Deno.Conn) => {
+      const buf = new Uint8Array(READ_BUFFER);
+      try {
+        while (!slot.closed) {
+          const n = await from.read(buf);
+          if (n === null) break;
+          let off = 0;
+          while (off < n) off += await to.write(buf.subarray(off, n));
+        }
+      } catch { /* either side went away */ }
+    };
+    // Either direction ending ends the relay (and, through `linked`, its TLS side).
+    await Promise.race([copy(slot.conn, pipe), copy(pipe, slot.conn)]);
+  }
+
+  /**
+   * A connection on the internal TLS listener: from one of our relays (found by its port; it
+   * takes over the deadlines and serves HTTP with the public client's address) or, for a local
+   * user who connected to it directly, an ordinary counted client.
+   */
+  async #admitInner(conn: Deno.Conn): Promise<void> {
+    const port = (conn.remoteAddr as Deno.NetAddr).port;
+    let outer = this.#relays.get(port);
+    if (!outer) {
+      // The relay's connect() may resolve just after this accept: wait for it briefly.
+      outer = await new Promise<Slot | undefined>((resolve) => {
+        const timer = setTimeout(() => {
+          this.#relayWaiters.delete(port);
+          resolve(undefined);
+        }, 1000);
+        this.#relayWaiters.set(port, (slot) => {
+          clearTimeout(timer);
+          this.#relayWaiters.delete(port);
+          resolve(slot);
+        });
+      });
+    }
+    this.#relays.delete(port);
+    if (!outer) return this.#admitDirect(conn);
+    const slot = this.#newSlot(conn, outer.peer, false);
+    slot.linked = outer;
+    outer.linked = slot;
+    if (outer.closed) return this.#close(slot);
+    outer.deadline = 0; // the TLS side keeps the deadlines from here
+    this.#inner.add(slot);
+    void this.#serve(slot).catch(() => {}).finally(() => this.#close(slot));
+  }
+
+  /** A direct connection to the internal TLS listener, capped like any client. */
+  #admitDirect(conn: Deno.Conn): void {
+    const peer = (conn.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
+    if ((this.#perPeer.get(peer)?.size ?? 0) >= this.limits.perClient) {
+      this.stats.refusedPerClient++;
+      return this.#refuse(conn, REFUSED_PER_CLIENT);
+    }
+    this.stats.accepted++;
+    this.stats.open++;
+    const slot = this.#newSlot(conn, peer, true);
     this.#slots.add(slot);
     const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
     mine.add(slot);
@@ -280,7 +392,7 @@ export class FrontDoor {
     // The biggest holder first; any address if all of its connections are talking.
     for (const slots of [biggest ?? new Set<Slot>(), this.#slots]) {
       for (const slot of slots) {
-        if (slot.upstream === null) {
+        if (!slot.talked) {
           this.stats.evicted++;
           this.#close(slot);
           return true;
@@ -315,21 +427,27 @@ export class FrontDoor {
   #close(slot: Slot): void {
     if (slot.closed) return;
     slot.closed = true;
-    this.#slots.delete(slot);
-    this.stats.open--;
-    const mine = this.#perPeer.get(slot.peer);
-    mine?.delete(slot);
-    if (mine?.size === 0) this.#perPeer.delete(slot.peer);
+    if (slot.counted) {
+      this.#slots.delete(slot);
+      this.stats.open--;
+      const mine = this.#perPeer.get(slot.peer);
+      mine?.delete(slot);
+      if (mine?.size === 0) this.#perPeer.delete(slot.peer);
+    } else {
+      this.#inner.delete(slot);
+    }
     for (const c of [slot.conn, slot.upstream]) {
       try {
         c?.close();
       } catch { /* already closed */ }
     }
+    // A TLS side whose handshake never finished keeps its socket until the relay closes.
+    if (slot.linked) this.#close(slot.linked);
   }
 
   #sweep(): void {
     const now = Date.now();
-    for (const slot of this.#slots) {
+    for (const slot of [...this.#slots, ...this.#inner]) {
       if (
         (slot.deadline !== 0 && now > slot.deadline) ||
         (slot.writeDeadline !== 0 && now > slot.writeDeadline)
@@ -404,6 +522,8 @@ export class FrontDoor {
         } else {
           pending = pending.slice(end);
           firstRequest = false;
+          slot.talked = true;
+          if (slot.linked) slot.linked.talked = true;
           slot.headStarted = false;
           closeAfter = head.close;
           await forward(head.bytes);
