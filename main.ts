@@ -135,7 +135,7 @@ if (import.meta.main) {
       upstreamPath: upstream.path,
       limits: {
         perClient: config.clientConnections,
-        total: totalForDescriptorLimit(limit?.soft ?? 1024),
+        total: totalForDescriptorLimit(limit?.soft ?? 1024, tls !== undefined),
       },
       onListen,
     });

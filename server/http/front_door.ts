@@ -47,10 +47,16 @@ export const DEFAULT_LIMITS: FrontDoorLimits = {
 
 /** Descriptors one proxied connection holds: the client's, ours to upstream, upstream's own. */
 export const FDS_PER_CONNECTION = 3;
+/** Under TLS two more: the relay's both ends. */
+export const FDS_PER_TLS_CONNECTION = 5;
 
-/** Total connection cap for a descriptor limit, keeping `reserve` for virsh pipes, files, DB. */
-export function totalForDescriptorLimit(limit: number, reserve = 256): number {
-  return Math.max(16, Math.floor((limit - reserve) / FDS_PER_CONNECTION));
+/**
+ * Total connection cap for a descriptor limit, keeping `reserve` for virsh pipes, files and the
+ * database.
+ */
+export function totalForDescriptorLimit(limit: number, tls = false, reserve = 256): number {
+  const per = tls ? FDS_PER_TLS_CONNECTION : FDS_PER_CONNECTION;
+  return Math.max(16, Math.floor((limit - reserve) / per));
 }
 
 /** Counters, for the flood benchmark, tests and the log. */

@@ -9,6 +9,7 @@ Deno.test("parses /proc limits and sizes the connection cap from them", () => {
   assertEquals(parseFileLimit(text), { soft: 1024, hard: 524288 });
   assertEquals(parseFileLimit("nothing"), null);
   assertEquals(totalForDescriptorLimit(1024), 256);
+  assertEquals(totalForDescriptorLimit(1024, true), 153);
   assert(totalForDescriptorLimit(100) >= 16);
 });
 
