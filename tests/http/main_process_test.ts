@@ -16,6 +16,9 @@ Deno.test("SIGTERM: blockboard finishes, stops its virsh event listener and exit
     assert(listeners.length > 0, `no virsh event child found:\n${main.output()}`);
     const health = await getFrom("127.0.0.1", main.port, "/healthz");
     assertEquals(health.status, 200);
+    // Every long-running virsh it started (the event listener, the job-start watcher).
+    const virshChildren = childrenOf(main.pid, "virsh");
+    assert(virshChildren.length >= listeners.length, `virsh children: ${virshChildren}`);
     // A refused cross-site post: its audit row is buffered until shutdown writes it.
     const refused = await fetch(`http://127.0.0.1:${main.port}/api/v1/domains/x/disks/vda/pull`, {
       method: "POST",
@@ -32,8 +35,8 @@ Deno.test("SIGTERM: blockboard finishes, stops its virsh event listener and exit
     db.close();
     assertEquals(rows?.n, 1, "the buffered refusal was written at shutdown");
     await new Promise((r) => setTimeout(r, 200));
-    for (const pid of listeners) {
-      assert(!alive(pid), `virsh event (pid ${pid}) outlived blockboard`);
+    for (const pid of [...listeners, ...virshChildren]) {
+      assert(!alive(pid), `virsh (pid ${pid}) outlived blockboard`);
     }
   } finally {
     await main.cleanup();
