@@ -3,7 +3,7 @@
  * (Deno 2.9.6) has no header or idle deadline (a connection that sends half a head stays open
  * for ever) and its accept loop dies on EMFILE, taking the process with it.
  *
- * It accepts raw TCP or TLS connections, refuses a client over its connection cap with a short
+ * It accepts TCP connections (TLS ones too), refuses a client over its connection cap with a short
  * 503; at the total cap (sized from the descriptor limit) the oldest connection that never sent a
  * complete head makes room, else the newcomer gets the 503. It gives each request head
  * {@link FrontDoorLimits.headerTimeoutMs} to arrive and each body
@@ -12,7 +12,8 @@
  * socket with the client address in {@link PEER_HEADER} (any copy the client sent is dropped).
  * The upstream socket is opened only once a complete head arrived, so an idle or half-open
  * connection costs one descriptor and a small buffer. Accept errors (EMFILE) pause the loop
- * briefly; they never end it.
+ * briefly; they never end it. Under TLS the public socket stays plain TCP and is relayed to an
+ * internal TLS listener (see `#tlsInner`), whose side then does all of the above.
  *
  * @module
  */
