@@ -570,8 +570,10 @@ export class FrontDoor {
       }
       const n = await slot.conn.read(buf);
       if (n === null) {
-        // The client half-closed: let an answer in flight finish, then close.
-        if (slot.upstream) await pump;
+        // The client closed its side. If its answer has not begun, it may be a half-close that
+        // still reads (`printf ... | nc`): let the answer come. Otherwise close at once, so that
+        // a stream it was reading (SSE) is cancelled now rather than at its next heartbeat.
+        if (slot.waiting) await pump;
         return;
       }
       const merged = new Uint8Array(pending.length + n);

@@ -123,3 +123,30 @@ Deno.test("at the total cap, idle connections from many addresses make room for 
     await d.close();
   }
 });
+
+Deno.test("a client that goes away mid-stream cancels the stream at once", async () => {
+  let cancelled = false;
+  const d = await echoDoor({}, () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode("data: hello\n\n"));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      }),
+      { headers: { "content-type": "text/event-stream" } },
+    ));
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: d.port });
+    await conn.write(new TextEncoder().encode("GET /events HTTP/1.1\r\nHost: h\r\n\r\n"));
+    await conn.read(new Uint8Array(4096)); // the head and the first event
+    conn.close();
+    const deadline = Date.now() + 2000;
+    while (!cancelled && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert(cancelled, "the app's stream was not cancelled");
+  } finally {
+    await d.close();
+  }
+});
