@@ -13,69 +13,29 @@
  * The upstream socket is opened only once a complete head arrived, so an idle or half-open
  * connection costs one descriptor and a small buffer. Accept errors (EMFILE) pause the loop
  * briefly; they never end it. Under TLS the public socket stays plain TCP and is relayed to an
- * internal TLS listener (see `#tlsInner`), whose side then does all of the above.
+ * internal TLS listener (see `#tlsInner`), whose side then does all of the above. This file
+ * admits, caps, evicts, relays and sweeps; one connection's requests are handled in
+ * `connection.ts`, the numbers live in `limits.ts`.
  *
  * @module
  */
-import { PEER_HEADER } from "../security/client.ts";
-import { ChunkedTracker, FramingError, headEnd, rewriteHead } from "./framing.ts";
+import {
+  closingResponse,
+  type ConnectionHost,
+  READ_BUFFER,
+  serveHttp,
+  type Slot,
+} from "./connection.ts";
+import { DEFAULT_LIMITS, type FrontDoorLimits, type FrontDoorStats } from "./limits.ts";
 
-/** Deadlines and caps of the front door. */
-export interface FrontDoorLimits {
-  /** Time for a request head to arrive completely (from accept, or from its first byte). */
-  headerTimeoutMs: number;
-  /** Time for a request body to arrive completely once its head did. */
-  bodyTimeoutMs: number;
-  /** A kept-alive connection with nothing in flight is closed after this long. */
-  idleTimeoutMs: number;
-  /** A write to a client that does not read is abandoned (and the connection closed) after this. */
-  writeTimeoutMs: number;
-  /** Open connections per client address. */
-  perClient: number;
-  /** Open connections in all. */
-  total: number;
-}
-
-/** Defaults (the total is replaced by one sized from the descriptor limit in `main.ts`). */
-export const DEFAULT_LIMITS: FrontDoorLimits = {
-  headerTimeoutMs: 10_000,
-  bodyTimeoutMs: 30_000,
-  idleTimeoutMs: 30_000,
-  writeTimeoutMs: 30_000,
-  perClient: 32,
-  total: 4096,
-};
-
-/** Descriptors one proxied connection holds: the client's, ours to upstream, upstream's own. */
-export const FDS_PER_CONNECTION = 3;
-/** Under TLS two more: the relay's both ends. */
-export const FDS_PER_TLS_CONNECTION = 5;
-
-/**
- * Total connection cap for a descriptor limit, keeping `reserve` for virsh pipes, files and the
- * database.
- */
-export function totalForDescriptorLimit(limit: number, tls = false, reserve = 256): number {
-  const per = tls ? FDS_PER_TLS_CONNECTION : FDS_PER_CONNECTION;
-  return Math.max(16, Math.floor((limit - reserve) / per));
-}
-
-/** Counters, for the flood benchmark, tests and the log. */
-export interface FrontDoorStats {
-  accepted: number;
-  refusedPerClient: number;
-  refusedTotal: number;
-  /** Connections that never sent a complete head, closed to admit a new one at the total cap. */
-  evicted: number;
-  /** Closed because a head, body, idle or write deadline passed. */
-  timedOut: number;
-  /** Requests refused because their framing was not accepted. */
-  badRequests: number;
-  /** accept() failures (EMFILE, ENFILE, ...), each followed by a short pause. */
-  acceptErrors: number;
-  /** Connections open now. */
-  open: number;
-}
+export {
+  DEFAULT_LIMITS,
+  FDS_PER_CONNECTION,
+  FDS_PER_TLS_CONNECTION,
+  type FrontDoorLimits,
+  type FrontDoorStats,
+  totalForDescriptorLimit,
+} from "./limits.ts";
 
 /** Options of {@link FrontDoor}. */
 export interface FrontDoorOptions {
@@ -92,20 +52,8 @@ export interface FrontDoorOptions {
   log?: (message: string) => void;
 }
 
-const READ_BUFFER = 8 * 1024;
 const SWEEP_MS = 250;
 const ACCEPT_PAUSE_MS = 100;
-const encoder = new TextEncoder();
-
-/** A short complete response, then the connection is closed. */
-function closingResponse(status: number, reason: string, code: string, message: string) {
-  const body = JSON.stringify({ error: { code, message } });
-  return encoder.encode(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${encoder.encode(body).length}\r\nconnection: close\r\n` +
-      `cache-control: no-store\r\n\r\n${body}`,
-  );
-}
 
 const REFUSED_PER_CLIENT = closingResponse(
   503,
@@ -119,40 +67,9 @@ const REFUSED_TOTAL = closingResponse(
   "too_many_connections",
   "The server has too many open connections; retry in a few seconds.",
 );
-const REASONS: Record<number, string> = {
-  400: "Bad Request",
-  431: "Request Header Fields Too Large",
-  501: "Not Implemented",
-};
-
-/** One client connection's state; the sweeper closes it when `deadline` passes. */
-interface Slot {
-  conn: Deno.Conn;
-  peer: string;
-  /** Milliseconds since the epoch, or 0 for none (a request is being answered). */
-  deadline: number;
-  /** Like `deadline`, for a write to the client in progress; 0 for none. */
-  writeDeadline: number;
-  closed: boolean;
-  /**
-   * Opened with the first complete head (to the HTTP server); for a TLS client's public slot,
-   * the raw pipe to the internal TLS listener.
-   */
-  upstream: Deno.Conn | null;
-  /** A complete request head came (evicting it would cut a client that talks). */
-  talked: boolean;
-  /** Counted in the caps (public connections; not the TLS side of a relay). */
-  counted: boolean;
-  /** The other half of a TLS relay: closing one closes both. */
-  linked: Slot | null;
-  /** A request was forwarded and no byte of its answer came back yet (no idle deadline). */
-  waiting: boolean;
-  /** A later request's head has begun (its header deadline runs). */
-  headStarted: boolean;
-}
 
 /** See the module doc. */
-export class FrontDoor {
+export class FrontDoor implements ConnectionHost {
   readonly limits: FrontDoorLimits;
   readonly stats: FrontDoorStats = {
     accepted: 0,
@@ -179,7 +96,8 @@ export class FrontDoor {
   readonly #relayWaiters = new Map<number, (slot: Slot) => void>();
   /** TLS sides of relays. */
   readonly #inner = new Set<Slot>();
-  readonly #upstreamPath: string;
+  /** Unix socket of the HTTP server behind the door. */
+  readonly upstreamPath: string;
   /** Open connections by client address, oldest first. */
   readonly #perPeer = new Map<string, Set<Slot>>();
   readonly #slots = new Set<Slot>();
@@ -197,7 +115,7 @@ export class FrontDoor {
    */
   constructor(options: FrontDoorOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.#upstreamPath = options.upstreamPath;
+    this.upstreamPath = options.upstreamPath;
     this.#log = options.log ?? ((m) => console.error(m));
     this.#tls = options.tls !== undefined;
     this.#listener = Deno.listen({ hostname: options.hostname, port: options.port });
@@ -235,7 +153,7 @@ export class FrontDoor {
 
   /** Closes every open connection. */
   closeAll(): void {
-    for (const slot of [...this.#slots, ...this.#inner]) this.#close(slot);
+    for (const slot of [...this.#slots, ...this.#inner]) this.closeConnection(slot);
   }
 
   /** Stops accepting, closes everything and the sweeper. */
@@ -289,8 +207,8 @@ export class FrontDoor {
     const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
     mine.add(slot);
     this.#perPeer.set(peer, mine);
-    const work = this.#tlsInner ? this.#relay(slot, this.#tlsInner) : this.#serve(slot);
-    void work.catch(() => {}).finally(() => this.#close(slot));
+    const work = this.#tlsInner ? this.#relay(slot, this.#tlsInner) : serveHttp(this, slot);
+    void work.catch(() => {}).finally(() => this.closeConnection(slot));
   }
 
   #newSlot(conn: Deno.Conn, peer: string, counted: boolean): Slot {
@@ -361,10 +279,10 @@ export class FrontDoor {
     const slot = this.#newSlot(conn, outer.peer, false);
     slot.linked = outer;
     outer.linked = slot;
-    if (outer.closed) return this.#close(slot);
+    if (outer.closed) return this.closeConnection(slot);
     outer.deadline = 0; // the TLS side keeps the deadlines from here
     this.#inner.add(slot);
-    void this.#serve(slot).catch(() => {}).finally(() => this.#close(slot));
+    void serveHttp(this, slot).catch(() => {}).finally(() => this.closeConnection(slot));
   }
 
   /** A direct connection to the internal TLS listener, capped like any client. */
@@ -381,7 +299,7 @@ export class FrontDoor {
     const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
     mine.add(slot);
     this.#perPeer.set(peer, mine);
-    void this.#serve(slot).catch(() => {}).finally(() => this.#close(slot));
+    void serveHttp(this, slot).catch(() => {}).finally(() => this.closeConnection(slot));
   }
 
   /**
@@ -401,7 +319,7 @@ export class FrontDoor {
       for (const slot of slots) {
         if (!slot.talked) {
           this.stats.evicted++;
-          this.#close(slot);
+          this.closeConnection(slot);
           return true;
         }
       }
@@ -431,7 +349,8 @@ export class FrontDoor {
     });
   }
 
-  #close(slot: Slot): void {
+  /** Closes one connection (and its TLS other half) and updates the counts. */
+  closeConnection(slot: Slot): void {
     if (slot.closed) return;
     slot.closed = true;
     if (slot.counted) {
@@ -449,7 +368,7 @@ export class FrontDoor {
       } catch { /* already closed */ }
     }
     // A TLS side whose handshake never finished keeps its socket until the relay closes.
-    if (slot.linked) this.#close(slot.linked);
+    if (slot.linked) this.closeConnection(slot.linked);
   }
 
   #sweep(): void {
@@ -460,153 +379,8 @@ export class FrontDoor {
         (slot.writeDeadline !== 0 && now > slot.writeDeadline)
       ) {
         this.stats.timedOut++;
-        this.#close(slot);
+        this.closeConnection(slot);
       }
     }
-  }
-
-  /** Writes to the client under the write deadline (a client that stops reading is closed). */
-  async #toClient(slot: Slot, bytes: Uint8Array): Promise<void> {
-    slot.writeDeadline = Date.now() + this.limits.writeTimeoutMs;
-    try {
-      let off = 0;
-      while (off < bytes.length) off += await slot.conn.write(bytes.subarray(off));
-    } finally {
-      slot.writeDeadline = 0;
-    }
-  }
-
-  async #serve(slot: Slot): Promise<void> {
-    const buf = new Uint8Array(READ_BUFFER);
-    let pending = new Uint8Array(0); // bytes read but not yet forwarded
-    let mode: "head" | "length" | "chunked" = "head";
-    let remaining = 0;
-    let chunked = new ChunkedTracker();
-    let closeAfter = false;
-    let firstRequest = true;
-    let pump: Promise<void> = Promise.resolve();
-    const isIdle = () => mode === "head" && pending.length === 0;
-
-    const forward = async (bytes: Uint8Array) => {
-      if (!slot.upstream) {
-        slot.upstream = await Deno.connect({ transport: "unix", path: this.#upstreamPath });
-        if (slot.closed) slot.upstream.close();
-        pump = this.#pump(slot, isIdle);
-      }
-      let off = 0;
-      while (off < bytes.length) off += await slot.upstream.write(bytes.subarray(off));
-    };
-    const bodyDone = () => {
-      mode = "head";
-      slot.waiting = true;
-      slot.deadline = 0;
-    };
-
-    while (!slot.closed) {
-      if (mode === "head" && closeAfter) {
-        // The client said this was its last request: let the answer finish (the server closes).
-        slot.deadline = 0;
-        await pump;
-        return;
-      }
-      if (mode === "head" && pending.length > 0) {
-        let end: number;
-        let head;
-        try {
-          end = headEnd(pending);
-          head = end === -1 ? null : rewriteHead(pending.subarray(0, end), PEER_HEADER, slot.peer);
-        } catch (e) {
-          if (!(e instanceof FramingError)) throw e;
-          await this.#badRequest(slot, e);
-          return;
-        }
-        if (!head) {
-          // Part of a head: from its first byte it must complete within the header deadline.
-          if (!firstRequest && !slot.headStarted) {
-            slot.headStarted = true;
-            slot.deadline = Date.now() + this.limits.headerTimeoutMs;
-          }
-        } else {
-          pending = pending.slice(end);
-          firstRequest = false;
-          slot.talked = true;
-          if (slot.linked) slot.linked.talked = true;
-          slot.headStarted = false;
-          closeAfter = head.close;
-          await forward(head.bytes);
-          if (head.body.kind === "length") {
-            mode = "length";
-            remaining = head.body.length;
-            slot.deadline = Date.now() + this.limits.bodyTimeoutMs;
-          } else if (head.body.kind === "chunked") {
-            mode = "chunked";
-            chunked = new ChunkedTracker();
-            slot.deadline = Date.now() + this.limits.bodyTimeoutMs;
-          } else {
-            bodyDone();
-          }
-          continue;
-        }
-      } else if (mode === "length" && pending.length > 0) {
-        const n = Math.min(remaining, pending.length);
-        await forward(pending.subarray(0, n));
-        pending = pending.slice(n);
-        remaining -= n;
-        if (remaining === 0) bodyDone();
-        continue;
-      } else if (mode === "chunked" && pending.length > 0) {
-        let fed;
-        try {
-          fed = chunked.feed(pending);
-        } catch (e) {
-          if (!(e instanceof FramingError)) throw e;
-          this.stats.badRequests++;
-          return; // mid-body: no clean answer is possible, only closing
-        }
-        await forward(pending.subarray(0, fed.used));
-        pending = pending.slice(fed.used);
-        if (fed.done) bodyDone();
-        continue;
-      }
-      const n = await slot.conn.read(buf);
-      if (n === null) {
-        // The client closed its side. If its answer has not begun, it may be a half-close that
-        // still reads (`printf ... | nc`): let the answer come. Otherwise close at once, so that
-        // a stream it was reading (SSE) is cancelled now rather than at its next heartbeat.
-        if (slot.waiting) await pump;
-        return;
-      }
-      const merged = new Uint8Array(pending.length + n);
-      merged.set(pending);
-      merged.set(buf.subarray(0, n), pending.length);
-      pending = merged;
-    }
-  }
-
-  /** Answers a request the door will not frame, unless one was forwarded already; closes. */
-  async #badRequest(slot: Slot, e: FramingError): Promise<void> {
-    this.stats.badRequests++;
-    if (slot.upstream) return; // an answer may be mid-way on this connection: just close
-    const code = e.status === 431 ? "head_too_large" : "bad_request";
-    await this.#toClient(
-      slot,
-      closingResponse(e.status, REASONS[e.status] ?? "Bad Request", code, e.message),
-    ).catch(() => {});
-  }
-
-  /** Upstream → client; once nothing is in flight, each byte back restarts the idle deadline. */
-  async #pump(slot: Slot, isIdle: () => boolean): Promise<void> {
-    const up = slot.upstream!;
-    const buf = new Uint8Array(READ_BUFFER);
-    try {
-      while (!slot.closed) {
-        const n = await up.read(buf);
-        if (n === null) break;
-        slot.waiting = false;
-        await this.#toClient(slot, buf.subarray(0, n));
-        if (isIdle() && !slot.waiting) slot.deadline = Date.now() + this.limits.idleTimeoutMs;
-      }
-    } catch { /* either side went away */ }
-    this.#close(slot);
   }
 }
