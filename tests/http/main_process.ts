@@ -84,10 +84,17 @@ export async function startMain(
     output: () => text,
     status,
     async cleanup() {
+      // SIGTERM first (it removes its socket directory), SIGKILL if it does not end in 10 s.
       try {
-        child.kill("SIGKILL");
+        child.kill("SIGTERM");
       } catch { /* already gone */ }
+      const timer = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, 10_000);
       await status;
+      clearTimeout(timer);
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     },
   };
