@@ -69,6 +69,19 @@ if (import.meta.main) {
     Deno.exit(1);
   }
 
+  let tls: { cert: string; key: string } | undefined;
+  try {
+    tls = config.tls
+      ? {
+        cert: Deno.readTextFileSync(config.tls.certFile),
+        key: Deno.readTextFileSync(config.tls.keyFile),
+      }
+      : undefined;
+  } catch (e) {
+    console.error(`blockboard: cannot read the TLS certificate or key: ${(e as Error).message}`);
+    Deno.exit(2);
+  }
+
   // Signals are hooked before any virsh runs or any connection is accepted: a signal during
   // start-up still stops what started, and Deno sets up its signal handling (which needs a
   // descriptor) now, not lazily in the middle of a descriptor flood, where it panics (2.9.6).
@@ -113,18 +126,6 @@ if (import.meta.main) {
   };
   const { limit, problem } = await raiseFileLimit();
   if (problem) console.error(`blockboard: ${problem}`);
-  let tls: { cert: string; key: string } | undefined;
-  try {
-    tls = config.tls
-      ? {
-        cert: Deno.readTextFileSync(config.tls.certFile),
-        key: Deno.readTextFileSync(config.tls.keyFile),
-      }
-      : undefined;
-  } catch (e) {
-    console.error(`blockboard: cannot read the TLS certificate or key: ${(e as Error).message}`);
-    Deno.exit(2);
-  }
   const upstream = await serveUpstream(app.fetch);
   let door: FrontDoor;
   try {
