@@ -21,6 +21,8 @@ export interface Config {
   virshTimeoutMs: number;
   /** Largest number of virsh processes running at once. */
   virshMaxConcurrent: number;
+  /** Long-lived virsh sessions answering short calls; 0 spawns one virsh per call. */
+  virshSessions: number;
   /** Open connections one client address may hold (the front door refuses more). */
   clientConnections: number;
   /** Directory holding the database (users, sessions, tokens, audit log). */
@@ -45,6 +47,8 @@ Options (each has an environment variable; the flag wins):
   --connect URI        libvirt connection URI         LIBVIRT_DEFAULT_URI (default qemu:///system)
   --virsh-timeout MS   deadline per virsh call        BLOCKBOARD_VIRSH_TIMEOUT_MS (default 30000)
   --virsh-max N        virsh processes at once        BLOCKBOARD_VIRSH_MAX (default 8)
+  --virsh-sessions N   long-lived virsh sessions for short calls, 0 = one virsh per call
+                                                      BLOCKBOARD_VIRSH_SESSIONS (default 2)
   --client-conns N     connections per client address BLOCKBOARD_CLIENT_CONNS (default 32)
   --data-dir DIR       users, sessions, audit log     BLOCKBOARD_DATA_DIR (default ${DEFAULT_DATA_DIR})
   --allowed-host NAME  extra Host name[:port] to serve; repeatable
@@ -114,6 +118,7 @@ export function parseConfig(
         connect: { type: "string" },
         "virsh-timeout": { type: "string" },
         "virsh-max": { type: "string" },
+        "virsh-sessions": { type: "string" },
         "client-conns": { type: "string" },
         "data-dir": { type: "string" },
         "allowed-host": { type: "string", multiple: true },
@@ -172,6 +177,11 @@ export function parseConfig(
         "--virsh-max/BLOCKBOARD_VIRSH_MAX",
         positiveInt(256),
         pick("virsh-max", "BLOCKBOARD_VIRSH_MAX", "8"),
+      ),
+      virshSessions: field(
+        "--virsh-sessions/BLOCKBOARD_VIRSH_SESSIONS",
+        z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0).max(64),
+        pick("virsh-sessions", "BLOCKBOARD_VIRSH_SESSIONS", "2"),
       ),
       clientConnections: field(
         "--client-conns/BLOCKBOARD_CLIENT_CONNS",

@@ -4,9 +4,9 @@
  *
  * Interactive virsh (stdin a pipe) echoes `virsh # LINE` before each command's output on stdout,
  * writes errors to stderr with nothing on stdout to tie them to a command, and never stops on a
- * failure. So every command is followed by two markers of our own: `echo MARK` (stdout) and
+ * failure. So every command is preceded by `echo START` and followed by `echo END` (stdout) and
  * `cd /nonexistent-blockboard/MARK` (a local command that fails on stderr and calls no libvirt
- * API). The marker holds a random token per process, so no domain name or XML can forge it.
+ * API). The markers hold a random token per process, so no domain name or XML can forge them.
  *
  * @module
  */
@@ -17,7 +17,9 @@ const MISSING_DIR = "/nonexistent-blockboard";
 
 /** The markers of command number `seq` in a session with token `token`. */
 export interface FrameMarkers {
-  /** Printed on stdout by `echo`. */
+  /** Printed on stdout by `echo` before the command. */
+  start: string;
+  /** Printed on stdout by `echo` after the command. */
   stdout: string;
   /** Named in `cd`'s error on stderr. */
   stderr: string;
@@ -25,12 +27,18 @@ export interface FrameMarkers {
 
 /** Markers of one command: unique per token and sequence number. */
 export function frameMarkers(token: string, seq: number): FrameMarkers {
-  return { stdout: `bb-${token}-o${seq}`, stderr: `bb-${token}-e${seq}` };
+  return {
+    start: `bb-${token}-s${seq}`,
+    stdout: `bb-${token}-o${seq}`,
+    stderr: `bb-${token}-e${seq}`,
+  };
 }
 
-/** What to write to virsh's stdin for one command: the command, then both markers. */
+/** What to write to virsh's stdin for one command: a start marker, the command, end markers. */
 export function framedInput(args: readonly string[], markers: FrameMarkers): string {
-  return `${virshCommandLine(args)}\necho ${markers.stdout}\ncd ${MISSING_DIR}/${markers.stderr}\n`;
+  return `echo ${markers.start}\n${
+    virshCommandLine(args)
+  }\necho ${markers.stdout}\ncd ${MISSING_DIR}/${markers.stderr}\n`;
 }
 
 /** A command's share of one stream, and what is left of the buffer after it. */
@@ -40,16 +48,25 @@ export interface Taken {
 }
 
 /**
- * Takes one command's stdout from the buffer, or null while its marker has not arrived. What
- * precedes the echo of the command line (banner, previous markers' prompts) is dropped.
+ * Takes one command's stdout from the buffer, or null while its end marker has not arrived.
+ *
+ * virsh echoes each input line after its prompt, and readline mangles that echo of a long line
+ * (it inserts carriage returns where an 80-column screen would wrap), so the echo is never
+ * matched: the command's output starts after the first line break that follows the start
+ * marker's output and the next prompt. A quoted command line never holds a line break.
  */
-export function takeStdout(buffer: string, line: string, marker: string): Taken | null {
-  const end = buffer.indexOf(`virsh # echo ${marker}\n${marker}`);
+export function takeStdout(buffer: string, markers: FrameMarkers): Taken | null {
+  const endText = `virsh # echo ${markers.stdout}\n${markers.stdout}`;
+  const end = buffer.indexOf(endText);
   if (end < 0) return null;
-  const echoed = `virsh # ${line}\n`;
-  const start = buffer.indexOf(echoed);
-  const text = start >= 0 && start < end ? buffer.slice(start + echoed.length, end) : "";
-  let restAt = end + `virsh # echo ${marker}\n${marker}`.length;
+  const startText = `echo ${markers.start}\n${markers.start}\n`;
+  const started = buffer.indexOf(startText);
+  let text = "";
+  if (started >= 0 && started < end) {
+    const echoEnd = buffer.indexOf("\n", started + startText.length);
+    if (echoEnd >= 0 && echoEnd < end) text = buffer.slice(echoEnd + 1, end);
+  }
+  let restAt = end + endText.length;
   if (buffer[restAt] === "\n") restAt++;
   return { text, rest: buffer.slice(restAt) };
 }

@@ -4,21 +4,30 @@
  * `--wait`, calls with a progress callback or an abort signal) to a process-per-call runner.
  *
  * Starting virsh costs 40–100 ms and a libvirt connection per call; a command inside a running
- * session costs about 1 ms (see `deno task bench:session`).
+ * session costs about 1 ms (see `deno task bench:session`). The lanes of {@link SpawnRunner}
+ * keep their meaning: short calls share `size` sessions, the job sampler has a session of its
+ * own (so page loads never delay progress), long calls are spawned in their own lane.
  *
  * @module
  */
-import type { RunOptions, VirshCallRecord, VirshOutput, VirshRunner } from "./runner.ts";
+import { laneOf, type RunOptions, type VirshCallRecord, type VirshOutput } from "./runner.ts";
+import type { VirshRunner } from "./runner.ts";
 import { VirshSession } from "./session.ts";
 import { classifyLibvirtMessage, cleanLibvirtMessage, VirshError } from "./errors.ts";
 import { mutatingSubcommand } from "./display.ts";
 import { UnquotableArgumentError } from "./quote.ts";
 
+/** The process-per-call runner a pool hands long calls to. */
+export interface ClosableRunner extends VirshRunner {
+  /** Kills whatever still runs (shutdown). */
+  close(): Promise<void>;
+}
+
 /** Options of {@link SessionPoolRunner}. */
 export interface SessionPoolOptions {
   /** Runs what a session cannot: streams, `--wait`, aborts. Its URI is the pool's. */
-  spawn: VirshRunner;
-  /** How many virsh sessions run at most (default 2). */
+  spawn: ClosableRunner;
+  /** How many virsh sessions serve short calls (default 2); the sampler has one more. */
   size?: number;
   /** Path or name of the virsh binary. */
   binary?: string;
@@ -27,36 +36,94 @@ export interface SessionPoolOptions {
 }
 
 /** Subcommands that never end by themselves or wait for a job: always spawned. */
-const LONG_RUNNING = new Set(["event", "console", "domdisplay"]);
+const LONG_RUNNING = new Set(["event", "qemu-monitor-event", "console"]);
 
-/** True when a call must run in a process of its own rather than inside a session. */
+/** True when a call must run in a process of its own rather than inside a session. Pure. */
 export function needsOwnProcess(args: readonly string[], options: RunOptions): boolean {
-  return LONG_RUNNING.has(args[0]) || args.includes("--wait") || !!options.signal ||
-    !!options.onStdout || !!options.onStderr;
+  return laneOf(options) === "long" || LONG_RUNNING.has(args[0]) || args.includes("--wait") ||
+    !!options.signal || !!options.onStdout || !!options.onStderr;
+}
+
+/** A fixed number of sessions handed out one caller at a time, restarted when one dies. */
+class SessionSet {
+  readonly #all: VirshSession[] = [];
+  readonly #idle: VirshSession[] = [];
+  readonly #waiters: ((session: VirshSession) => void)[] = [];
+  /** Sessions started so far. */
+  started = 0;
+
+  constructor(
+    readonly size: number,
+    readonly start: () => VirshSession,
+  ) {}
+
+  async acquire(): Promise<VirshSession> {
+    while (this.#idle.length > 0) {
+      const s = this.#idle.pop()!;
+      if (s.alive) return s;
+      this.#forget(s);
+    }
+    if (this.#all.length < this.size) {
+      const s = this.start();
+      this.started++;
+      this.#all.push(s);
+      s.exited.then(() => this.#forget(s));
+      return s;
+    }
+    return await new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(session: VirshSession): void {
+    if (!session.alive) {
+      this.#forget(session);
+      // The next waiter gets a fresh session in place of the dead one.
+      const next = this.#waiters.shift();
+      if (next) this.acquire().then(next);
+      return;
+    }
+    const next = this.#waiters.shift();
+    if (next) next(session);
+    else this.#idle.push(session);
+  }
+
+  close(): void {
+    for (const s of this.#all) s.close();
+    this.#all.length = 0;
+    this.#idle.length = 0;
+  }
+
+  #forget(session: VirshSession): void {
+    const i = this.#all.indexOf(session);
+    if (i >= 0) this.#all.splice(i, 1);
+    const j = this.#idle.indexOf(session);
+    if (j >= 0) this.#idle.splice(j, 1);
+  }
 }
 
 /** See the module documentation. */
-export class SessionPoolRunner implements VirshRunner {
+export class SessionPoolRunner implements ClosableRunner {
   readonly uri: string;
-  readonly #spawn: VirshRunner;
-  readonly #size: number;
-  readonly #binary?: string;
+  readonly #spawn: ClosableRunner;
   readonly #timeoutMs: number;
-  readonly #sessions: VirshSession[] = [];
-  readonly #idle: VirshSession[] = [];
-  readonly #waiters: ((session: VirshSession) => void)[] = [];
+  readonly #short: SessionSet;
+  readonly #sampler: SessionSet;
   readonly #listeners = new Set<(record: VirshCallRecord) => void>();
-  /** How many session processes were started (tests and benchmarks read it). */
-  started = 0;
+  readonly #unsubscribe: () => void;
   #closed = false;
 
   constructor(options: SessionPoolOptions) {
     this.uri = options.spawn.uri;
     this.#spawn = options.spawn;
-    this.#size = Math.max(1, options.size ?? 2);
-    this.#binary = options.binary;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    options.spawn.onCall((record) => this.#emit(record));
+    const start = () => new VirshSession({ uri: this.uri, binary: options.binary });
+    this.#short = new SessionSet(Math.max(1, options.size ?? 2), start);
+    this.#sampler = new SessionSet(1, start);
+    this.#unsubscribe = options.spawn.onCall((record) => this.#emit(record));
+  }
+
+  /** How many session processes were started (tests and benchmarks read it). */
+  get started(): number {
+    return this.#short.started + this.#sampler.started;
   }
 
   onCall(listener: (record: VirshCallRecord) => void): () => void {
@@ -114,57 +181,23 @@ export class SessionPoolRunner implements VirshRunner {
     }
   }
 
+  /** Kills every session and everything the spawning runner still runs (shutdown). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#short.close();
+    this.#sampler.close();
+    this.#unsubscribe();
+    await this.#spawn.close();
+  }
+
   async #runInSession(args: readonly string[], options: RunOptions): Promise<VirshOutput> {
-    const session = await this.#acquire();
+    const set = laneOf(options) === "sampler" ? this.#sampler : this.#short;
+    const session = await set.acquire();
     try {
       return await session.run(args, options.timeoutMs ?? this.#timeoutMs);
     } finally {
-      this.#release(session);
+      set.release(session);
     }
-  }
-
-  /** Kills every session; later calls are spawned. */
-  close(): void {
-    this.#closed = true;
-    for (const s of this.#sessions) s.close();
-    this.#sessions.length = 0;
-    this.#idle.length = 0;
-  }
-
-  async #acquire(): Promise<VirshSession> {
-    while (this.#idle.length > 0) {
-      const s = this.#idle.pop()!;
-      if (s.alive) return s;
-      this.#forget(s);
-    }
-    if (this.#sessions.length < this.#size) {
-      const s = new VirshSession({ uri: this.uri, binary: this.#binary });
-      this.started++;
-      this.#sessions.push(s);
-      s.exited.then(() => this.#forget(s));
-      return s;
-    }
-    return await new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  #release(session: VirshSession): void {
-    if (!session.alive) {
-      this.#forget(session);
-      // A waiter gets a fresh session in place of the dead one.
-      const next = this.#waiters.shift();
-      if (next) this.#acquire().then(next);
-      return;
-    }
-    const next = this.#waiters.shift();
-    if (next) next(session);
-    else this.#idle.push(session);
-  }
-
-  #forget(session: VirshSession): void {
-    const i = this.#sessions.indexOf(session);
-    if (i >= 0) this.#sessions.splice(i, 1);
-    const j = this.#idle.indexOf(session);
-    if (j >= 0) this.#idle.splice(j, 1);
   }
 
   #emit(record: VirshCallRecord): void {

@@ -12,7 +12,6 @@ import {
   takeStdout,
   withoutReconnectNotice,
 } from "./frame.ts";
-import { virshCommandLine } from "./quote.ts";
 import { classifyLibvirtMessage, cleanLibvirtMessage, VirshError } from "./errors.ts";
 import type { VirshOutput } from "./runner.ts";
 
@@ -24,7 +23,6 @@ export interface VirshSessionOptions {
 }
 
 interface Pending {
-  line: string;
   seq: number;
   stdout: string | null;
   stderr: string | null;
@@ -101,9 +99,8 @@ export class VirshSession {
     const seq = ++this.#seq;
     const markers = frameMarkers(this.#token, seq);
     const input = framedInput(args, markers);
-    const line = virshCommandLine(args);
     const answer = new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
-      this.#pending = { line, seq, stdout: null, stderr: null, resolve, reject };
+      this.#pending = { seq, stdout: null, stderr: null, resolve, reject };
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -166,7 +163,7 @@ export class VirshSession {
     if (!p) return;
     const markers = frameMarkers(this.#token, p.seq);
     if (p.stdout === null) {
-      const taken = takeStdout(this.#stdoutBuffer, p.line, markers.stdout);
+      const taken = takeStdout(this.#stdoutBuffer, markers);
       if (taken) {
         p.stdout = taken.text;
         this.#stdoutBuffer = taken.rest;

@@ -45,5 +45,5 @@ if (import.meta.main) {
       }x`,
     );
   }
-  pool.close();
+  await pool.close();
 }

@@ -98,3 +98,20 @@ Deno.test("security options: bad values are refused with the flag's name", () =>
   assertThrows(() => parseConfig(["--tls-cert", "/c.pem"], {}), ConfigError, "together");
   assertThrows(() => parseConfig(["--data-dir", ""], {}), ConfigError, "--data-dir");
 });
+
+Deno.test("virsh sessions: 2 by default, 0 means one virsh per call, bad values named", () => {
+  const byDefault = parseConfig([], {});
+  const off = parseConfig(["--virsh-sessions", "0"], {});
+  const fromEnv = parseConfig([], { BLOCKBOARD_VIRSH_SESSIONS: "4" });
+  if (byDefault.help || off.help || fromEnv.help) throw new Error("unexpected help");
+  assertEquals(
+    [byDefault.config.virshSessions, off.config.virshSessions, fromEnv.config.virshSessions],
+    [2, 0, 4],
+  );
+  assertThrows(
+    () => parseConfig(["--virsh-sessions=-1"], {}),
+    ConfigError,
+    "--virsh-sessions/BLOCKBOARD_VIRSH_SESSIONS",
+  );
+  assertThrows(() => parseConfig([], { BLOCKBOARD_VIRSH_SESSIONS: "65" }), ConfigError);
+});
