@@ -21,12 +21,14 @@
  *
  * @module
  */
+import { changesSomething } from "../virsh/display.ts";
 import {
   GLOBAL_OPTIONS,
   REFUSED_SUBCOMMANDS,
+  roleFor,
   SUBCOMMANDS,
   type SubcommandSpec,
-} from "./commands.ts";
+} from "./subcommands.ts";
 import { TerminalRefusal } from "./refusal.ts";
 import { applyRules, type CopyPolicy, type GivenOption, GivenOptions } from "./rules.ts";
 
@@ -193,18 +195,15 @@ export function checkCommand(
   const subcommand = words[0];
   const spec = findSpec(subcommand);
   const isOperator = role === "operator" || role === "admin";
-  if (spec.role === "operator" && !isOperator) {
+  if (roleFor(subcommand) === "operator" && !isOperator) {
     throw new TerminalRefusal("role", `${subcommand} requires the operator role`, 403);
   }
   const given = parseOptions(subcommand, spec, words.slice(1));
   const opts = new GivenOptions(given);
-  const outcome = applyRules(
-    subcommand,
-    opts,
-    { role: spec.role, mutating: spec.mutating },
-    options.copyPolicy,
-  );
-  if (outcome.role === "operator" && !isOperator) {
+  applyRules(subcommand, opts, options.copyPolicy);
+  const names = given.map((o) => o.name);
+  const requiredRole = roleFor(subcommand, names);
+  if (requiredRole === "operator" && !isOperator) {
     const controls = given.filter((o) => o.name !== "domain" && o.name !== "path")
       .map((o) => `--${o.name}`);
     throw new TerminalRefusal(
@@ -220,9 +219,9 @@ export function checkCommand(
     subcommand,
     args,
     argv: [subcommand, ...args],
-    mutating: outcome.mutating,
+    mutating: changesSomething(subcommand, names),
     streaming: (spec.waitOptions ?? []).some((o) => opts.has(o)),
-    requiredRole: outcome.role,
+    requiredRole,
   };
   if (spec.options.domain === "value" && opts.has("domain")) checked.domain = opts.value("domain");
   if (opts.has("path")) checked.disk = opts.value("path");

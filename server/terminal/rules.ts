@@ -1,10 +1,10 @@
 /**
  * Rules that depend on which options a line combines: the format rule and copy policy of
- * blockcopy, blockjob's read-only vs. controlling forms, disk-only snapshots.
+ * blockcopy, blockjob's report and control forms never mixed, disk-only snapshots.
  *
  * @module
  */
-import type { CommandRole } from "./commands.ts";
+import { BLOCKJOB_CONTROL_OPTIONS } from "../virsh/display.ts";
 import { TerminalRefusal } from "./refusal.ts";
 
 /**
@@ -44,12 +44,6 @@ export class GivenOptions {
   }
 }
 
-/** What the rules decided about a line that passed them. */
-export interface RuleOutcome {
-  role: CommandRole;
-  mutating: boolean;
-}
-
 function checkFormat(format: string, what: string): void {
   if (!ALLOWED_FORMATS.includes(format)) {
     throw new TerminalRefusal(
@@ -85,12 +79,10 @@ function blockcopy(opts: GivenOptions, copyPolicy?: CopyPolicy): void {
   if (refused) throw new TerminalRefusal("policy", `destination refused: ${refused}`);
 }
 
-/** blockjob controls a job when given any of these; otherwise it only reports. */
-const BLOCKJOB_CONTROL = ["abort", "async", "pivot", "bandwidth"];
-
-function blockjob(opts: GivenOptions): RuleOutcome {
-  const control = BLOCKJOB_CONTROL.filter((o) => opts.has(o));
-  if (control.length === 0) return { role: "viewer", mutating: false };
+/** blockjob either reports (`--info`, `--raw`) or controls a job, never both at once. */
+function blockjob(opts: GivenOptions): void {
+  const control = BLOCKJOB_CONTROL_OPTIONS.filter((o) => opts.has(o));
+  if (control.length === 0) return;
   const query = ["info", "raw"].filter((o) => opts.has(o));
   if (query.length) {
     throw new TerminalRefusal(
@@ -98,7 +90,6 @@ function blockjob(opts: GivenOptions): RuleOutcome {
       `--${query[0]} (report) cannot be combined with --${control[0]} (control)`,
     );
   }
-  return { role: "operator", mutating: true };
 }
 
 /**
@@ -167,24 +158,19 @@ function snapshotCreateAs(opts: GivenOptions, copyPolicy?: CopyPolicy): void {
 }
 
 /**
- * Applies the subcommand's combination rules. Returns the role and mutation the line needs
- * (defaults come from the spec); throws {@link TerminalRefusal} (400) when a rule fails.
+ * Applies the subcommand's combination rules; throws {@link TerminalRefusal} (400) when one
+ * fails. (The role a line needs is `roleFor` in subcommands.ts.)
  */
-export function applyRules(
-  subcommand: string,
-  opts: GivenOptions,
-  defaults: RuleOutcome,
-  copyPolicy?: CopyPolicy,
-): RuleOutcome {
+export function applyRules(subcommand: string, opts: GivenOptions, copyPolicy?: CopyPolicy): void {
   switch (subcommand) {
     case "blockcopy":
       blockcopy(opts, copyPolicy);
       break;
     case "blockjob":
-      return blockjob(opts);
+      blockjob(opts);
+      break;
     case "snapshot-create-as":
       snapshotCreateAs(opts, copyPolicy);
       break;
   }
-  return defaults;
 }

@@ -19,29 +19,48 @@ export function displayCommandLine(uri: string, args: readonly string[]): string
   return ["virsh", ...full].map(quoteWord).join(" ");
 }
 
-/** Subcommands that change a disk or its chain whatever their options. */
-const MUTATING_SUBCOMMANDS = new Set([
+/**
+ * Subcommands that change a disk or its chain whatever their options. The one list: the audit
+ * hook, the action echo, the session's retry and the terminal's allowlist all read it.
+ */
+export const MUTATING_SUBCOMMANDS: ReadonlySet<string> = new Set([
   "blockcopy",
   "blockpull",
   "blockcommit",
   "snapshot-create-as",
 ]);
 
-/** `blockjob` options that change a job (without them it only reads `--info`). */
-const MUTATING_BLOCKJOB_OPTIONS = ["--abort", "--pivot", "--bandwidth"];
+/**
+ * `blockjob` options (names without `--`) that control a job; without any of them blockjob only
+ * reports (`--info`). `--async` alone aborts the job (virsh: "implies --abort").
+ */
+export const BLOCKJOB_CONTROL_OPTIONS: readonly string[] = ["abort", "async", "pivot", "bandwidth"];
+
+/**
+ * The one rule for "does this call change something": a {@link MUTATING_SUBCOMMANDS} entry, or
+ * `blockjob` with a {@link BLOCKJOB_CONTROL_OPTIONS} option. `options` are option names without
+ * `--`. Pure.
+ */
+export function changesSomething(subcommand: string, options: Iterable<string>): boolean {
+  if (MUTATING_SUBCOMMANDS.has(subcommand)) return true;
+  if (subcommand !== "blockjob") return false;
+  for (const name of options) if (BLOCKJOB_CONTROL_OPTIONS.includes(name)) return true;
+  return false;
+}
 
 /**
  * The subcommand of a call that changes something on the host (`blockjob --pivot` →
- * `blockjob`), or null for a read. `args` may start with `-c URI` (a runner record's argv). The
- * audit log records these calls and the terminal echoes them. Pure.
+ * `blockjob`), or null for a read ({@link changesSomething}). `args` may start with `-c URI` (a
+ * runner record's argv). Every `--word` counts as an option, values too, so a value that looks
+ * like a control option errs on the side of "changes" (audited, never retried). The audit log
+ * records these calls and the terminal echoes them. Pure.
  */
 export function mutatingSubcommand(args: readonly string[]): string | null {
   const rest = args[0] === "-c" ? args.slice(2) : args;
   const sub = rest[0];
   if (sub === undefined) return null;
-  if (MUTATING_SUBCOMMANDS.has(sub)) return sub;
-  const changesJob = rest.some((a) =>
-    MUTATING_BLOCKJOB_OPTIONS.some((o) => a === o || a.startsWith(`${o}=`))
+  const options = rest.slice(1).filter((a) => a.startsWith("--")).map((a) =>
+    a.slice(2).split("=")[0]
   );
-  return sub === "blockjob" && changesJob ? sub : null;
+  return changesSomething(sub, options) ? sub : null;
 }

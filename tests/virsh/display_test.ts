@@ -1,5 +1,9 @@
 import { assertEquals } from "@std/assert";
-import { displayCommandLine, mutatingSubcommand } from "../../server/virsh/display.ts";
+import {
+  changesSomething,
+  displayCommandLine,
+  mutatingSubcommand,
+} from "../../server/virsh/display.ts";
 
 Deno.test("displayCommandLine quotes for a POSIX shell and adds -c URI once", () => {
   assertEquals(
@@ -31,6 +35,7 @@ Deno.test("only calls that change a job or a chain count as mutating (audited, e
     ["blockjob", "--domain", "x", "--path", "vda", "--abort"],
     ["blockjob", "--domain", "x", "--path", "vda", "--pivot"],
     ["blockjob", "--domain", "x", "--path", "vda", "--bandwidth", "5"],
+    ["blockjob", "--domain", "x", "--path", "vda", "--async"], // --async implies --abort
     ["-c", "qemu:///system", "blockjob", "--domain", "x", "--path", "vda", "--abort"],
   ];
   const quiet = [
@@ -49,4 +54,16 @@ Deno.test("mutatingSubcommand names the subcommand, including --bandwidth=N", ()
   assertEquals(mutatingSubcommand(["blockjob", "--domain", "x", "--bandwidth=5"]), "blockjob");
   assertEquals(mutatingSubcommand(["-c", "u", "blockcopy", "--domain", "x"]), "blockcopy");
   assertEquals(mutatingSubcommand([]), null);
+});
+
+Deno.test("one rule: the terminal's allowlist and the audit hook agree on what changes something", () => {
+  for (const sub of ["blockcopy", "blockpull", "blockcommit", "snapshot-create-as"]) {
+    assertEquals(changesSomething(sub, []), true, sub);
+  }
+  for (const o of ["abort", "async", "pivot", "bandwidth"]) {
+    assertEquals(changesSomething("blockjob", ["domain", "path", o]), true, o);
+    assertEquals(mutatingSubcommand(["blockjob", "--domain", "x", `--${o}`]), "blockjob", o);
+  }
+  assertEquals(changesSomething("blockjob", ["domain", "path", "info", "raw", "bytes"]), false);
+  assertEquals(changesSomething("dumpxml", ["domain", "inactive"]), false);
 });

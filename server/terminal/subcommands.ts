@@ -1,12 +1,18 @@
 /**
  * The terminal's allowlist as data: which virsh subcommands may run, with which options, which
- * bare words fill which option, and the subcommands refused with a reason of their own.
+ * bare words fill which option, and the subcommands refused with a reason of their own. (Not to
+ * be confused with `server/virsh/commands.ts`, the argv builders blockboard itself runs.)
  *
  * Option lists were taken from `virsh help CMD` (libvirt 9.0) and cut down to what blockboard's
- * users need; everything not listed here is refused.
+ * users need; everything not listed here is refused. Which subcommands change something, and so
+ * need the operator role, is not written here: it is the one rule of `server/virsh/display.ts`.
+ *
+ * Over 300 lines on purpose: it is one table, one entry per subcommand, read top to bottom when
+ * reviewing what the terminal allows; splitting it would scatter that review.
  *
  * @module
  */
+import { changesSomething } from "../virsh/display.ts";
 
 /**
  * How an option takes its value:
@@ -21,12 +27,16 @@ export type OptionKind = "flag" | "value" | "list";
 /** The least role a command needs (admin is operator plus user management; same here). */
 export type CommandRole = "viewer" | "operator";
 
+/**
+ * The least role for a subcommand given the options on the line: operator for a call that changes
+ * something ({@link changesSomething}), viewer otherwise. Pure.
+ */
+export function roleFor(subcommand: string, options: Iterable<string> = []): CommandRole {
+  return changesSomething(subcommand, options) ? "operator" : "viewer";
+}
+
 /** One allowlisted subcommand. */
 export interface SubcommandSpec {
-  /** Least role for the command in its read-only form (blockjob raises it per options). */
-  role: CommandRole;
-  /** Whether the command changes anything (blockjob decides per options). */
-  mutating: boolean;
   /** The only options accepted, by name without `--`. */
   options: Readonly<Record<string, OptionKind>>;
   /**
@@ -43,8 +53,6 @@ const DOMAIN_ONLY = { domain: "value" } as const;
 
 const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
   list: {
-    role: "viewer",
-    mutating: false,
     positionals: [],
     options: Object.fromEntries(
       [
@@ -73,28 +81,20 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
       ].map((o) => [o, "flag"]),
     ),
   },
-  dominfo: { role: "viewer", mutating: false, positionals: ["domain"], options: DOMAIN_ONLY },
+  dominfo: { positionals: ["domain"], options: DOMAIN_ONLY },
   domstate: {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain"],
     options: { domain: "value", reason: "flag" },
   },
   domblklist: {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain"],
     options: { domain: "value", inactive: "flag", details: "flag" },
   },
   domblkinfo: {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain", "device"],
     options: { domain: "value", device: "value", human: "flag", all: "flag" },
   },
   domstats: {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain"],
     options: {
       domain: "list",
@@ -129,8 +129,6 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
   },
   // --security-info is left out on purpose: it prints secrets (VNC passwords, keys).
   dumpxml: {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain"],
     options: {
       domain: "value",
@@ -142,8 +140,6 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
     },
   },
   "snapshot-list": {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain"],
     options: {
       domain: "value",
@@ -171,14 +167,10 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
     },
   },
   "snapshot-info": {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain", "snapshotname"],
     options: { domain: "value", snapshotname: "value", current: "flag" },
   },
   "pool-list": {
-    role: "viewer",
-    mutating: false,
     positionals: [],
     options: {
       type: "value",
@@ -190,29 +182,23 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
     },
   },
   "vol-list": {
-    role: "viewer",
-    mutating: false,
     positionals: ["pool"],
     options: { pool: "value", details: "flag" },
   },
-  nodeinfo: { role: "viewer", mutating: false, positionals: [], options: {} },
-  version: { role: "viewer", mutating: false, positionals: [], options: { daemon: "flag" } },
+  nodeinfo: { positionals: [], options: {} },
+  version: { positionals: [], options: { daemon: "flag" } },
   // Any topic is fine, including refused commands: help only prints text.
   help: {
-    role: "viewer",
-    mutating: false,
     positionals: ["command"],
     options: { command: "value" },
   },
-  domuuid: { role: "viewer", mutating: false, positionals: ["domain"], options: DOMAIN_ONLY },
-  domname: { role: "viewer", mutating: false, positionals: ["domain"], options: DOMAIN_ONLY },
-  domid: { role: "viewer", mutating: false, positionals: ["domain"], options: DOMAIN_ONLY },
-  uri: { role: "viewer", mutating: false, positionals: [], options: {} },
-  hostname: { role: "viewer", mutating: false, positionals: [], options: {} },
-  // Read-only unless --abort/--async/--pivot/--bandwidth: see the blockjob rule in rules.ts.
+  domuuid: { positionals: ["domain"], options: DOMAIN_ONLY },
+  domname: { positionals: ["domain"], options: DOMAIN_ONLY },
+  domid: { positionals: ["domain"], options: DOMAIN_ONLY },
+  uri: { positionals: [], options: {} },
+  hostname: { positionals: [], options: {} },
+  // Read-only unless --abort/--async/--pivot/--bandwidth (BLOCKJOB_CONTROL_OPTIONS, display.ts).
   blockjob: {
-    role: "viewer",
-    mutating: false,
     positionals: ["domain", "path"],
     options: {
       domain: "value",
@@ -231,8 +217,6 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
 const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
   // Left out: --xml (reads a host file), --blockdev, --synchronous-writes, --print-xml.
   blockcopy: {
-    role: "operator",
-    mutating: true,
     positionals: ["domain", "path", "dest"],
     waitOptions: ["wait", "pivot", "finish", "timeout"],
     options: {
@@ -257,8 +241,6 @@ const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
     },
   },
   blockpull: {
-    role: "operator",
-    mutating: true,
     positionals: ["domain", "path"],
     waitOptions: ["wait"],
     options: {
@@ -276,8 +258,6 @@ const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
   },
   // Left out: --delete (removes image files from the host).
   blockcommit: {
-    role: "operator",
-    mutating: true,
     positionals: ["domain", "path"],
     waitOptions: ["wait", "pivot", "keep-overlay", "timeout"],
     options: {
@@ -302,8 +282,6 @@ const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
   // existing file with a guessed format), --memspec, --halt, --live, --print-xml, --validate.
   // --quiesce is allowed: it only asks the guest agent to freeze file systems meanwhile.
   "snapshot-create-as": {
-    role: "operator",
-    mutating: true,
     positionals: ["domain", "name"],
     options: {
       domain: "value",
