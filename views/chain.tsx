@@ -4,7 +4,7 @@
  * @module
  */
 import type { Layer } from "../server/inventory/model.ts";
-import { formatBytes } from "../server/inventory/format.ts";
+import { formatBytes } from "./format.ts";
 
 /** The last path component, for display; the full path stays in the title. */
 export function baseName(path: string): string {

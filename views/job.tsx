@@ -7,12 +7,7 @@
  */
 import type { Child } from "hono/jsx";
 import { isActivePhase, isMirrorType, type Job } from "../server/jobs/model.ts";
-import {
-  formatBytes,
-  formatDuration,
-  formatPercent,
-  formatRate,
-} from "../server/inventory/format.ts";
+import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 
 /** Element id of a disk's job fragment. */

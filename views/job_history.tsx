@@ -5,7 +5,7 @@
  * @module
  */
 import type { JobRecord } from "../server/jobs/history.ts";
-import { formatBytes } from "../server/inventory/format.ts";
+import { formatBytes } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 
 /** Props of {@link RecentJobs}. */

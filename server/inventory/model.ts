@@ -17,6 +17,28 @@ export type DomainState =
   | "pmsuspended"
   | "no state";
 
+/** virDomainState numbers (domstats `state.state`) as names. Pure. */
+export function domainStateName(state: number | null): DomainState {
+  switch (state) {
+    case 1:
+      return "running";
+    case 2:
+      return "blocked";
+    case 3:
+      return "paused";
+    case 4:
+      return "shutdown";
+    case 5:
+      return "shut off";
+    case 6:
+      return "crashed";
+    case 7:
+      return "pmsuspended";
+    default:
+      return "no state";
+  }
+}
+
 /** One layer of a backing chain; `chain[0]` is the active (top) layer. */
 export interface Layer {
   /** libvirt's `index` attribute (names the layer as `vda[N]`); null when the domain is off. */

@@ -10,9 +10,8 @@ import { parseListUuidName, parseUuidList } from "../virsh/parse/list.ts";
 import type { ListedDomain } from "../virsh/parse/list.ts";
 import { type BlockStat, type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
 import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
-import type { Disk, Domain, Layer } from "./model.ts";
+import { type Disk, type Domain, domainStateName, type Layer } from "./model.ts";
 import type { Job } from "../jobs/model.ts";
-import { domainStateName } from "./format.ts";
 
 /** Looks up the job on a disk; supplied by the job monitor. */
 export type JobLookup = (uuid: string, target: string) => Job | null;

@@ -1,11 +1,6 @@
 /** Every formatter a person reads, table-tested at its boundaries. */
 import { assertEquals } from "@std/assert";
-import {
-  formatBytes,
-  formatDuration,
-  formatPercent,
-  formatRate,
-} from "../../server/inventory/format.ts";
+import { formatBytes, formatDuration, formatPercent, formatRate } from "../../views/format.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

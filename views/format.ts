@@ -1,9 +1,9 @@
 /**
- * How numbers and states read to a person.
+ * How numbers read to a person: sizes, rates, percentages, durations (view formatting, used by
+ * the JSX views).
  *
  * @module
  */
-import type { DomainState } from "./model.ts";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
@@ -72,26 +72,4 @@ export function formatDuration(seconds: number | null | undefined): string {
   const r = s % 60;
   if (m > 0) return `${m}m ${String(r).padStart(2, "0")}s`;
   return `${r}s`;
-}
-
-/** virDomainState numbers (domstats `state.state`) as names. */
-export function domainStateName(state: number | null): DomainState {
-  switch (state) {
-    case 1:
-      return "running";
-    case 2:
-      return "blocked";
-    case 3:
-      return "paused";
-    case 4:
-      return "shutdown";
-    case 5:
-      return "shut off";
-    case 6:
-      return "crashed";
-    case 7:
-      return "pmsuspended";
-    default:
-      return "no state";
-  }
 }
