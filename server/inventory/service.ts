@@ -6,6 +6,12 @@
  * @module
  */
 import type { VirshRunner } from "../virsh/runner.ts";
+import {
+  domStatsInventoryArgs,
+  dumpXmlArgs,
+  listAllArgs,
+  listPersistentArgs,
+} from "../virsh/commands.ts";
 import { parseListUuidName, parseUuidList } from "../virsh/parse/list.ts";
 import type { ListedDomain } from "../virsh/parse/list.ts";
 import { type BlockStat, type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
@@ -57,20 +63,9 @@ export class Inventory {
     return domains.then((ds) => ds.map((d) => this.#withJobs(d)));
   }
 
-  /**
-   * Every image path libvirt knows of, all domains and layers, from one bulk `domstats` call (for
-   * the default storage roots).
-   */
-  async imagePaths(): Promise<string[]> {
-    const out = await this.#runner.run(["domstats", "--block", "--backing"]);
-    return parseDomstats(out.stdout).flatMap((d) => d.blocks).flatMap((b) =>
-      b.path ? [b.path] : []
-    );
-  }
-
   /** Domains as `virsh list` names them, without chains: cheap name → UUID resolution. */
   async listNames(): Promise<ListedDomain[]> {
-    const out = await this.#runner.run(["list", "--all", "--uuid", "--name"]);
+    const out = await this.#runner.run(listAllArgs());
     return parseListUuidName(out.stdout);
   }
 
@@ -99,7 +94,7 @@ export class Inventory {
     if (!listed) return null;
     const [persistent, stats, xml] = await Promise.all([
       this.#persistentUuids(),
-      this.#runner.run(["domstats", "--state", "--block", "--backing", "--", listed.uuid])
+      this.#runner.run(domStatsInventoryArgs(listed.uuid))
         .then((o) => parseDomstats(o.stdout, [listed.name])),
       this.#dumpXml(listed.uuid),
     ]);
@@ -111,7 +106,7 @@ export class Inventory {
     if (listed.length === 0) return [];
     const [persistent, statsOut] = await Promise.all([
       this.#persistentUuids(),
-      this.#runner.run(["domstats", "--state", "--block", "--backing"]),
+      this.#runner.run(domStatsInventoryArgs()),
     ]);
     const stats = parseDomstats(statsOut.stdout, listed.map((d) => d.name));
     const statsByName = new Map(stats.map((s) => [s.name, s]));
@@ -132,12 +127,12 @@ export class Inventory {
   }
 
   async #persistentUuids(): Promise<Set<string>> {
-    const out = await this.#runner.run(["list", "--all", "--uuid", "--persistent"]);
+    const out = await this.#runner.run(listPersistentArgs());
     return new Set(parseUuidList(out.stdout));
   }
 
   async #dumpXml(uuid: string): Promise<DomainXml> {
-    const out = await this.#runner.run(["dumpxml", "--domain", uuid]);
+    const out = await this.#runner.run(dumpXmlArgs(uuid));
     return parseDomainXml(out.stdout);
   }
 

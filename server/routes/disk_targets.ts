@@ -7,6 +7,7 @@
  */
 import type { VirshRunner } from "../virsh/runner.ts";
 import { parseDomBlkList } from "../virsh/parse/domblklist.ts";
+import { domBlkListArgs } from "../virsh/commands.ts";
 
 /** Options of {@link DiskTargets}. */
 export interface DiskTargetsOptions {
@@ -34,7 +35,7 @@ export class DiskTargets {
     const now = this.#now();
     let hit = this.#seen.get(uuid);
     if (!hit || now - hit.at >= this.#maxAgeMs) {
-      const targets = this.#runner.run(["domblklist", "--details", "--domain", uuid])
+      const targets = this.#runner.run(domBlkListArgs(uuid))
         .then((out) => new Set(parseDomBlkList(out.stdout).map((d) => d.target)));
       hit = { at: now, targets };
       this.#seen.set(uuid, hit);

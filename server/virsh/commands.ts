@@ -159,6 +159,18 @@ export function blockJobAbortArgs(uuid: string, target: string): string[] {
   return ["blockjob", ...domainArgs(uuid, target), "--abort"];
 }
 
+/**
+ * `blockjob --abort` for a disk named the way a terminal line named it: the domain as typed (name,
+ * id or UUID) and the disk as a target or a source path, both already accepted by the terminal's
+ * allowlist. They travel as named options (`--domain`, `--path`), so neither is read as an option
+ * or a positional whatever it looks like.
+ */
+export function blockJobAbortTypedArgs(domain: string, path: string): string[] {
+  if (domain === "") throw new CommandBuildError("domain", "is empty");
+  if (path === "") throw new CommandBuildError("path", "is empty");
+  return ["blockjob", "--domain", domain, "--path", path, "--abort"];
+}
+
 /** `blockjob --pivot`: switches the disk to the copy (or the base of an active commit). */
 export function blockJobPivotArgs(uuid: string, target: string): string[] {
   return ["blockjob", ...domainArgs(uuid, target), "--pivot"];
@@ -205,6 +217,20 @@ export function domStatsBlockArgs(uuid?: string): string[] {
 }
 
 /**
+ * `domstats --state --block --backing`: the inventory's one bulk call (run state and every layer
+ * of every disk) for every domain, or for one domain with `uuid`.
+ */
+export function domStatsInventoryArgs(uuid?: string): string[] {
+  const args = ["domstats", "--state", "--block", "--backing"];
+  return uuid === undefined ? args : [...args, "--", uuidValue(uuid)];
+}
+
+/** `domblklist --details`: a domain's disks (type, device, target, source). */
+export function domBlkListArgs(uuid: string): string[] {
+  return ["domblklist", "--details", "--domain", uuidValue(uuid)];
+}
+
+/**
  * `domstats --block --backing`: every layer of every disk of every domain, running or not, in one
  * call (the first `block.N` of each disk name is its active layer).
  */
@@ -225,6 +251,11 @@ export function poolDumpXmlArgs(uuid: string): string[] {
 /** `list --uuid --name`: the running (active) domains. */
 export function listActiveArgs(): string[] {
   return ["list", "--uuid", "--name"];
+}
+
+/** `list --all --uuid --name`: every domain, running or not, with its UUID and name. */
+export function listAllArgs(): string[] {
+  return ["list", "--all", "--uuid", "--name"];
 }
 
 /** `list --all --persistent --uuid`: UUIDs of the persistent domains. */

@@ -135,13 +135,3 @@ Deno.test("hostile names are listed, escaped and reachable through API and page"
     for (const d of doms) await d.destroy();
   }
 });
-
-Deno.test("imagePaths: every layer of running domains and the image of shut-off ones, in one call", async () => {
-  await using running = await createLabDomain({ disks: [{ target: "vda", layers: 3 }] });
-  await using off = await createLabDomain({ persistent: true, running: false });
-  const runner = new SpawnRunner({ uri: LAB_URI });
-  const paths = await createServices(runner).inventory.imagePaths();
-  assertEquals(runner.spawned, 1);
-  for (const p of running.disks[0].chain) assert(paths.includes(p), p);
-  assert(paths.includes(off.disks[0].chain[0]), off.disks[0].chain[0]);
-});

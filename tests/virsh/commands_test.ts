@@ -3,14 +3,19 @@ import {
   blockCommitArgs,
   blockCopyArgs,
   blockJobAbortArgs,
+  blockJobAbortTypedArgs,
   blockJobBandwidthArgs,
   blockJobInfoArgs,
   blockJobPivotArgs,
   blockPullArgs,
   CommandBuildError,
   type CopyFormat,
+  domBlkListArgs,
   domStatsBlockArgs,
+  domStatsInventoryArgs,
   dumpXmlArgs,
+  listAllArgs,
+  listPersistentArgs,
 } from "../../server/virsh/commands.ts";
 
 const U = "704cf090-1533-475a-a0f6-1f81adb2fb5c";
@@ -129,4 +134,27 @@ Deno.test("domStatsBlockArgs: all running domains in one call, or one domain aft
   assertEquals(domStatsBlockArgs(), ["domstats", "--block", "--list-running"]);
   assertEquals(domStatsBlockArgs(U), ["domstats", "--block", "--", U]);
   assertThrows(() => domStatsBlockArgs("--pivot"), CommandBuildError);
+});
+
+Deno.test("inventory builders: list, persistent list, bulk and one-domain domstats, domblklist", () => {
+  assertEquals(listAllArgs(), ["list", "--all", "--uuid", "--name"]);
+  assertEquals(listPersistentArgs(), ["list", "--all", "--persistent", "--uuid"]);
+  assertEquals(domStatsInventoryArgs(), ["domstats", "--state", "--block", "--backing"]);
+  assertEquals(domStatsInventoryArgs(U), ["domstats", "--state", "--block", "--backing", "--", U]);
+  assertEquals(domBlkListArgs(U), ["domblklist", "--details", "--domain", U]);
+  assertThrows(() => domStatsInventoryArgs("--pivot"), CommandBuildError);
+  assertThrows(() => domBlkListArgs("web"), CommandBuildError);
+});
+
+Deno.test("blockJobAbortTypedArgs: the terminal's words as named options, never empty", () => {
+  assertEquals(blockJobAbortTypedArgs("--pivot", "/img/a b.qcow2"), [
+    "blockjob",
+    "--domain",
+    "--pivot",
+    "--path",
+    "/img/a b.qcow2",
+    "--abort",
+  ]);
+  assertThrows(() => blockJobAbortTypedArgs("", "vda"), CommandBuildError);
+  assertThrows(() => blockJobAbortTypedArgs("web", ""), CommandBuildError);
 });

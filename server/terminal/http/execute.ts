@@ -13,6 +13,7 @@ import { ProgressFolder } from "../progress.ts";
 import { TerminalRefusal } from "../refusal.ts";
 import type { TerminalAuditEntry, TerminalDeps } from "./deps.ts";
 import { displayCommandLine } from "../../virsh/display.ts";
+import { blockJobAbortTypedArgs } from "../../virsh/commands.ts";
 import type { SessionRegistry, StreamSession } from "./sessions.ts";
 
 /** Deadline of a command that does not stream (`domblklist`, `blockjob --abort`, ...). */
@@ -243,7 +244,7 @@ async function abortAfterStop(
   domain: string,
   disk: string,
 ): Promise<string> {
-  const args = ["blockjob", "--domain", domain, "--path", disk, "--abort"];
+  const args = blockJobAbortTypedArgs(domain, disk);
   const shown = displayCommandLine(deps.runner.uri, args);
   session.publish({ type: "line", stream: "info", text: `Stopped; aborting the job: ${shown}` });
   try {
