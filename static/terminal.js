@@ -5,12 +5,14 @@
 "use strict";
 
 (function () {
-  const BASE = "/ui/terminal";
   const ACTIONS_POLL_MS = 2000;
-  const EVENT_LINES_MAX = 200;
 
   const panel = document.querySelector("[data-terminal]");
   if (!panel) return;
+  // The server's own values, rendered on the panel (views/terminal.tsx): never copied here.
+  const BASE = panel.dataset.base;
+  const HISTORY_MAX = Number(panel.dataset.historyMax);
+  const EVENT_LINES_MAX = Number(panel.dataset.eventLinesMax);
   const output = panel.querySelector(".term-output");
   const form = panel.querySelector(".term-form");
   const input = panel.querySelector(".term-input");
@@ -58,7 +60,7 @@
   function remember(line) {
     if (line.trim() === "") return;
     if (history[history.length - 1] !== line) history.push(line);
-    if (history.length > 100) history.shift();
+    if (history.length > HISTORY_MAX) history.shift();
     historyPos = history.length;
     draft = "";
   }
@@ -253,25 +255,17 @@
     eventsList.appendChild(li);
     while (eventsList.children.length > EVENT_LINES_MAX) eventsList.firstElementChild.remove();
     if (stick) eventsList.scrollTop = eventsList.scrollHeight;
-    if (live && e.blockJob && e.domain) announceBlockJob(e);
+    if (live && e.blockJob && e.domain) refreshJobCard(e);
   }
 
-  // A block job changed: let the job card refresh now instead of at its next poll.
-  function announceBlockJob(e) {
-    const detail = {
-      domain: e.domain,
-      disk: e.blockJob.disk,
-      status: e.blockJob.status,
-      jobType: e.blockJob.jobType,
-      line: e.line,
-    };
-    document.dispatchEvent(new CustomEvent("bb:block-job", { detail }));
+  // A block job changed: that disk's job card (views/job.tsx: data-domain, data-target) refreshes
+  // now instead of at its next poll; the other disks' cards are left alone.
+  function refreshJobCard(e) {
     if (typeof htmx === "undefined") return;
     document.querySelectorAll("[data-refresh-on-event]").forEach((el) => {
       if (el.getAttribute("data-domain") !== e.domain) return;
-      const disk = el.getAttribute("data-disk");
-      if (disk && disk !== e.blockJob.disk) return;
-      htmx.trigger(el, "bb:refresh", detail);
+      if (el.getAttribute("data-target") !== e.blockJob.disk) return;
+      htmx.trigger(el, "bb:refresh");
     });
   }
 

@@ -5,6 +5,10 @@
  *
  * @module
  */
+import { MAX_LINE_LENGTH } from "../server/terminal/tokenize.ts";
+import { HISTORY_SIZE } from "../server/terminal/http/history.ts";
+import { EVENT_LOG_SIZE } from "../server/terminal/http/event_log.ts";
+import { TERMINAL_UI_BASE } from "../server/terminal/http/fragments.tsx";
 
 /** Props of {@link TerminalPanel}. */
 export interface TerminalPanelProps {
@@ -14,13 +18,19 @@ export interface TerminalPanelProps {
   history?: string[];
 }
 
-/** The collapsible terminal panel. */
+/**
+ * The collapsible terminal panel. The server values terminal.js needs (routes' base path, history
+ * and event-log sizes) are rendered as data attributes, so the script never copies them.
+ */
 export function TerminalPanel(props: TerminalPanelProps) {
   return (
     <details
       class="terminal"
       id="terminal"
       data-terminal
+      data-base={TERMINAL_UI_BASE}
+      data-history-max={String(HISTORY_SIZE)}
+      data-event-lines-max={String(EVENT_LOG_SIZE)}
       data-history={props.history ? JSON.stringify(props.history) : undefined}
     >
       <summary class="term-summary">
@@ -39,7 +49,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
           </div>
           <form
             class="term-form"
-            hx-post="/ui/terminal/run"
+            hx-post={`${TERMINAL_UI_BASE}/run`}
             hx-target="#terminal-output"
             hx-swap="beforeend"
             autocomplete="off"
@@ -52,7 +62,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
               type="text"
               spellcheck={false}
               autocapitalize="off"
-              maxlength={4096}
+              maxlength={MAX_LINE_LENGTH}
               placeholder="domblklist --domain NAME   (Enter runs, ↑/↓ history, Ctrl-C stops)"
               aria-label="virsh command"
             />

@@ -3,7 +3,7 @@
  * and strict CSP, signed in as an operator through the login form: type a command and see its
  * output; stream a throttled copy and stop it with Ctrl-C; start a copy from the page and see its
  * command line echoed; see the `ready` event in the keyboard-scrollable event log and the job
- * card refreshed by it.
+ * card of that disk refreshed by it, and only that one (the domain's other disk has a job too).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createServices } from "../../server/services.ts";
@@ -13,7 +13,10 @@ import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard action and the ready event", async () => {
-  await using dom = await createLabDomain({ name: `bbterm-${crypto.randomUUID().slice(0, 8)}` });
+  await using dom = await createLabDomain({
+    name: `bbterm-${crypto.randomUUID().slice(0, 8)}`,
+    disks: [{ target: "vda" }, { target: "vdb", layers: 1 }],
+  });
   const runner = new SpawnRunner({ uri: LAB_URI });
   const services = createServices(runner, { inventoryCacheMs: 0, storageRoots: [LAB_ROOT] });
   await services.monitor.start(); // also feeds the event log (virsh event --loop)
@@ -89,6 +92,27 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
       return r.stdout.trim() === "";
     });
 
+    // A slow copy on the other disk, started outside blockboard: its card polls on the page too.
+    const slow = await labVirsh(
+      "blockcopy",
+      "--domain",
+      dom.uuid,
+      "--path",
+      "vdb",
+      "--dest",
+      `${dom.dir}/vdb-slow.qcow2`,
+      "--format",
+      "qcow2",
+      "--transient-job",
+      "--bandwidth",
+      "65536", // 16 MiB of data: minutes, never ready during the test
+      "--bytes",
+    );
+    assertEquals(slow.code, 0, slow.stderr);
+    await page.locator(`#jobstatus-${dom.uuid}-vdb[data-refresh-on-event]`).waitFor({
+      timeout: 10_000,
+    });
+
     // 3. A dashboard action: a copy started from the page's form is echoed with its command line.
     const dest = `${dom.dir}/dash.qcow2`;
     const disk = page.locator(`article.disk[data-target="vda"]`);
@@ -117,6 +141,9 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
           .some((id) => id.startsWith("jobstatus-") && id.endsWith("-vda")),
       { timeoutMs: 5_000, intervalMs: 100 },
     );
+    // Only vda's card: vdb's job had no event, so its card waits for its own next poll.
+    const refreshed = (await page.evaluate("window.bbRefreshed || []")) as string[];
+    assertEquals(refreshed.filter((id) => id.endsWith("-vdb")), [], refreshed.join(" "));
     await waitFor(
       "Pivot to light up",
       async () => !(await disk.locator('button[data-action="pivot"]').isDisabled()),
@@ -128,6 +155,7 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
     assertEquals(await ready.isVisible(), true);
 
     await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vda", "--abort");
+    await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vdb", "--abort");
     assertEquals(problems, []);
   } finally {
     await browser.close();
