@@ -98,7 +98,14 @@ export class Inventory {
         .then((o) => parseDomstats(o.stdout, [listed.name])),
       this.#dumpXml(listed.uuid),
     ]);
-    return this.#withJobs(buildDomain(listed, persistent.has(listed.uuid), stats[0] ?? null, xml));
+    return this.#withJobs(
+      buildDomain({
+        listed,
+        persistent: persistent.has(listed.uuid),
+        stats: stats[0] ?? null,
+        xml,
+      }),
+    );
   }
 
   async #load(): Promise<Domain[]> {
@@ -119,7 +126,12 @@ export class Inventory {
       const xml = xmls[i];
       if (xml) {
         domains.push(
-          buildDomain(d, persistent.has(d.uuid), statsByName.get(d.name) ?? null, xml),
+          buildDomain({
+            listed: d,
+            persistent: persistent.has(d.uuid),
+            stats: statsByName.get(d.name) ?? null,
+            xml,
+          }),
         );
       }
     });
@@ -147,13 +159,20 @@ export class Inventory {
   }
 }
 
+/** What {@link buildDomain} merges for one domain. */
+interface DomainSources {
+  /** The domain as `list` names it. */
+  listed: ListedDomain;
+  /** Whether `list --persistent` named it. */
+  persistent: boolean;
+  /** Its bulk `domstats` record; null when domstats had none. */
+  stats: DomainStats | null;
+  /** Its parsed live XML. */
+  xml: DomainXml;
+}
+
 /** Merges list, persistence, domstats and XML into one {@link Domain}. Pure. */
-export function buildDomain(
-  listed: ListedDomain,
-  persistent: boolean,
-  stats: DomainStats | null,
-  xml: DomainXml,
-): Domain {
+function buildDomain({ listed, persistent, stats, xml }: DomainSources): Domain {
   return {
     name: listed.name,
     uuid: listed.uuid,
@@ -164,7 +183,7 @@ export function buildDomain(
 }
 
 /** One disk: XML layers with sizes from the matching domstats blocks. Pure. */
-export function buildDisk(disk: XmlDisk, blocks: readonly BlockStat[]): Disk {
+function buildDisk(disk: XmlDisk, blocks: readonly BlockStat[]): Disk {
   const mine = blocks.filter((b) => b.name === disk.target);
   const chain: Layer[] = disk.chain.map((layer, position) => {
     const stat = mine.find((b) => layer.index !== null && b.backingIndex === layer.index) ??

@@ -8,6 +8,7 @@
  */
 import type { z } from "zod";
 import {
+  type BandwidthBytes,
   bandwidthBytesSchema,
   diskTargetSchema,
   firstIssue,
@@ -15,8 +16,7 @@ import {
   uuidSchema,
 } from "./values.ts";
 
-/** Bandwidth limit in bytes per second; 0 (or absent) means unlimited. */
-export type BandwidthBytes = number;
+export type { BandwidthBytes } from "./values.ts";
 
 /** Thrown when a builder is asked for an argv that would be unsafe or meaningless. */
 export class CommandBuildError extends Error {
@@ -29,11 +29,18 @@ export class CommandBuildError extends Error {
   }
 }
 
-/** Checks `value` against `schema`; a refusal names the field. */
-function checked<T>(field: string, schema: z.ZodType<T>, value: unknown, shown = value): T {
+/** Checks `value` against `schema`; a refusal names the field and shows the value. */
+function checked<T>(field: string, schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new CommandBuildError(field, `${firstIssue(r.error)}: ${shown}`);
+  if (!r.success) {
+    throw new CommandBuildError(field, `${firstIssue(r.error)}: ${shownValue(value)}`);
+  }
   return r.data;
+}
+
+/** A refused value in a message: strings quoted (a path may hold blanks), others as they are. */
+function shownValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 function uuidValue(uuid: string): string {
@@ -46,16 +53,22 @@ function domainArgs(uuid: string, target: string): string[] {
 
 /** A file path given to virsh (see {@link hostPathSchema}). */
 function pathValue(field: string, path: string): string {
-  return checked(field, hostPathSchema, path, JSON.stringify(path));
+  return checked(field, hostPathSchema, path);
 }
 
-function bandwidthArgs(bandwidthBytes: BandwidthBytes | undefined): string[] {
-  if (bandwidthBytes === undefined || bandwidthBytes === 0) return [];
+/** `--bandwidth N --bytes` (the one rule: {@link bandwidthBytesSchema}). */
+function bandwidthOption(bandwidthBytes: BandwidthBytes): string[] {
   return [
     "--bandwidth",
     String(checked("bandwidthBytes", bandwidthBytesSchema, bandwidthBytes)),
     "--bytes",
   ];
+}
+
+/** A job's starting limit: nothing for unlimited (absent or 0). */
+function bandwidthArgs(bandwidthBytes: BandwidthBytes | undefined): string[] {
+  if (bandwidthBytes === undefined || bandwidthBytes === 0) return [];
+  return bandwidthOption(bandwidthBytes);
 }
 
 /** `blockjob --info --raw --bytes`: the stable progress form (bandwidth in bytes/s). */
@@ -182,19 +195,7 @@ export function blockJobBandwidthArgs(
   target: string,
   bandwidthBytes: BandwidthBytes,
 ): string[] {
-  if (!Number.isSafeInteger(bandwidthBytes) || bandwidthBytes < 0) {
-    throw new CommandBuildError(
-      "bandwidthBytes",
-      `must be a whole number of bytes/s >= 0: ${bandwidthBytes}`,
-    );
-  }
-  return [
-    "blockjob",
-    ...domainArgs(uuid, target),
-    "--bandwidth",
-    String(bandwidthBytes),
-    "--bytes",
-  ];
+  return ["blockjob", ...domainArgs(uuid, target), ...bandwidthOption(bandwidthBytes)];
 }
 
 /** `dumpxml` of the live definition, or the persistent one with `inactive`. */

@@ -11,6 +11,7 @@
  * @module
  */
 import { VirshError } from "./errors.ts";
+import { Semaphore } from "./semaphore.ts";
 
 const SETSID = "setsid";
 
@@ -97,36 +98,6 @@ export interface SpawnRunnerOptions {
 /** The lane a call runs in. Pure. */
 export function laneOf(options: RunOptions): RunLane {
   return options.lane ?? (options.timeoutMs === 0 ? "long" : "short");
-}
-
-/** A counting semaphore: waiters queue in order. */
-class Semaphore {
-  #free: number;
-  #waiters: (() => void)[] = [];
-  constructor(n: number) {
-    this.#free = n;
-  }
-  /** A slot if one is free now, else null (never queues). */
-  tryAcquire(): (() => void) | null {
-    if (this.#free === 0) return null;
-    this.#free--;
-    return this.#releaser();
-  }
-  async acquire(): Promise<() => void> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    return this.#releaser();
-  }
-  #releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.#waiters.shift();
-      if (next) next();
-      else this.#free++;
-    };
-  }
 }
 
 /** Spawns one virsh process per call. */

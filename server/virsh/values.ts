@@ -142,6 +142,12 @@ export const bandwidthBytesSchema = z.number({
   .max(MAX_BANDWIDTH_BYTES, `is too large: at most ${MAX_BANDWIDTH_BYTES} bytes per second`)
   .refine(Number.isInteger, "must be a whole number of bytes per second");
 
+/**
+ * Bandwidth limit in bytes per second, as {@link bandwidthBytesSchema} accepts it (0 means
+ * unlimited). Checked once where it enters (API body, form, terminal line) and passed on typed.
+ */
+export type BandwidthBytes = z.output<typeof bandwidthBytesSchema>;
+
 /** A JSON value's kind in words, for messages (`a string`, `null`). Pure. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
