@@ -61,11 +61,3 @@ export function foldCarriageReturns(text: string): string[] {
   const { finished } = folder.push(text);
   return [...finished, ...folder.end()];
 }
-
-/** Folds a sequence of chunks (as the runner's `onStderr` delivers them) into lines. Pure. */
-export function renderProgressStream(chunks: Iterable<string>): string[] {
-  const folder = new ProgressFolder();
-  const lines: string[] = [];
-  for (const chunk of chunks) lines.push(...folder.push(chunk).finished);
-  return [...lines, ...folder.end()];
-}

@@ -23,7 +23,7 @@ export function displayCommandLine(uri: string, args: readonly string[]): string
  * Subcommands that change a disk or its chain whatever their options. The one list: the audit
  * hook, the action echo, the session's retry and the terminal's allowlist all read it.
  */
-export const MUTATING_SUBCOMMANDS: ReadonlySet<string> = new Set([
+const MUTATING_SUBCOMMANDS: ReadonlySet<string> = new Set([
   "blockcopy",
   "blockpull",
   "blockcommit",

@@ -94,7 +94,7 @@ export function classifyLibvirtMessage(message: string): VirshErrorKind {
 }
 
 /** A sentence an operator can act on, with libvirt's own words kept at the end. */
-export function humanMessage(kind: VirshErrorKind, libvirtMessage: string): string {
+function humanMessage(kind: VirshErrorKind, libvirtMessage: string): string {
   const said = libvirtMessage ? ` (libvirt said: ${libvirtMessage})` : "";
   switch (kind) {
     case "timeout":

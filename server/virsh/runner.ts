@@ -96,7 +96,7 @@ export interface SpawnRunnerOptions {
 }
 
 /** The lane a call runs in. Pure. */
-export function laneOf(options: RunOptions): RunLane {
+function laneOf(options: RunOptions): RunLane {
   return options.lane ?? (options.timeoutMs === 0 ? "long" : "short");
 }
 

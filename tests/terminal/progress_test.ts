@@ -1,9 +1,13 @@
 import { assertEquals } from "@std/assert";
-import {
-  foldCarriageReturns,
-  ProgressFolder,
-  renderProgressStream,
-} from "../../server/terminal/progress.ts";
+import { foldCarriageReturns, ProgressFolder } from "../../server/terminal/progress.ts";
+
+/** Folds chunks as the runner's `onStderr` delivers them, the way the terminal's stream does. */
+function renderProgressStream(chunks: Iterable<string>): string[] {
+  const folder = new ProgressFolder();
+  const lines: string[] = [];
+  for (const chunk of chunks) lines.push(...folder.push(chunk).finished);
+  return [...lines, ...folder.end()];
+}
 
 // What `virsh blockcopy ... --wait --verbose` writes to stderr on libvirt 9.0.
 const BLOCKCOPY_STDERR = "\rBlock Copy: [  0 %]\rBlock Copy: [ 45 %]\rBlock Copy: [100 %]\n" +

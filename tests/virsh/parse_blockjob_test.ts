@@ -1,9 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import {
-  blockJobTypeFromName,
-  parseBlockJobInfo,
-  parseProgressPercent,
-} from "../../server/virsh/parse/blockjob.ts";
+import { blockJobTypeFromName, parseBlockJobInfo } from "../../server/virsh/parse/blockjob.ts";
 
 const fixture = (name: string) =>
   Deno.readTextFile(new URL(`../fixtures/virsh/${name}`, import.meta.url));
@@ -91,22 +87,4 @@ Deno.test("raw: malformed job output throws", () => {
   assertThrows(() => parseBlockJobInfo(" cur=1\n end=2\n"), Error, "type=");
   assertThrows(() => parseBlockJobInfo(" type=Block Copy\n cur=x\n end=2\n"), Error, "number");
   assertThrows(() => parseBlockJobInfo("No current block job for vda\n"), Error);
-});
-
-Deno.test("human: progress from stderr (captured)", async () => {
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-copy.stderr")), 25);
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-copy-ready.stderr")), 100);
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-commit.stderr")), 13);
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-active-commit.stderr")), 99);
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-pull.stderr")), 0);
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-nojob.stderr")), null);
-  assertEquals(parseProgressPercent(await fixture("blockjob-human-nojob.stdout")), null);
-});
-
-Deno.test("human: newer libvirt decimals, several updates, [100 %] at cur=end=0", () => {
-  assertEquals(parseProgressPercent("\rBlock Copy: [ 45.67 %]"), 45.67);
-  assertEquals(parseProgressPercent("\rBlock Copy: [  0 %]\rBlock Copy: [100 %]\n"), 100);
-  // libvirt prints [100 %] whenever cur == end, also 0 == 0 right after a start: only a number.
-  assertEquals(parseProgressPercent("\rBlock Copy: [100 %]"), 100);
-  assertEquals(parseProgressPercent("Block Copy: 45 %"), null);
 });

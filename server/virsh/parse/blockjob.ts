@@ -1,5 +1,5 @@
 /**
- * Parsers for `virsh blockjob DOM DISK --info --raw --bytes` and the human `--info` form.
+ * Parser for `virsh blockjob DOM DISK --info --raw --bytes` (the stable form: bytes, no percent).
  *
  * @module
  */
@@ -84,20 +84,4 @@ export function parseBlockJobInfo(stdout: string): BlockJobInfo | null {
     cur: parseCounter("cur", fields.get("cur")),
     end: parseCounter("end", fields.get("end")),
   };
-}
-
-/** `[ 45 %]` (libvirt 9.0) and `[ 45.67 %]` (libvirt >= ~9.4). */
-const PERCENT_RE = /\[\s*(\d+(?:\.\d+)?)\s*%\]/g;
-
-/**
- * Extracts the last progress percentage from the human form's stderr (`\rBlock Copy: [ 45 %]`,
- * or `[ 45.67 %]` on newer libvirt); null when none. Pure.
- *
- * `100` only means `cur == end`; it is printed for `cur = end = 0` right after a job starts and
- * says nothing about readiness.
- */
-export function parseProgressPercent(stderr: string): number | null {
-  let last: number | null = null;
-  for (const match of stderr.matchAll(PERCENT_RE)) last = Number(match[1]);
-  return last;
 }
