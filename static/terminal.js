@@ -22,11 +22,12 @@
   const eventsFilter = panel.querySelector(".term-events-filter");
 
   // ---- output pane ------------------------------------------------------------------------
-  function nearBottom() {
-    return output.scrollHeight - output.scrollTop - output.clientHeight < 40;
+  // A pane that was scrolled to (near) its end follows new lines; one scrolled up stays put.
+  function nearBottom(pane = output) {
+    return pane.scrollHeight - pane.scrollTop - pane.clientHeight < 40;
   }
-  function scrollDown() {
-    output.scrollTop = output.scrollHeight;
+  function scrollDown(pane = output) {
+    pane.scrollTop = pane.scrollHeight;
   }
 
   function div(cls, text) {
@@ -244,7 +245,7 @@
     } catch {
       return;
     }
-    const stick = eventsList.scrollHeight - eventsList.scrollTop - eventsList.clientHeight < 40;
+    const stick = nearBottom(eventsList);
     const li = document.createElement("li");
     li.textContent = e.line;
     if (e.domain) li.dataset.domain = e.domain;
@@ -254,7 +255,7 @@
     li.hidden = !matchesFilter(li);
     eventsList.appendChild(li);
     while (eventsList.children.length > EVENT_LINES_MAX) eventsList.firstElementChild.remove();
-    if (stick) eventsList.scrollTop = eventsList.scrollHeight;
+    if (stick) scrollDown(eventsList);
     if (live && e.blockJob && e.domain) refreshJobCard(e);
   }
 

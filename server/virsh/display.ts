@@ -4,10 +4,16 @@
  *
  * @module
  */
+import { singleQuoted } from "./quote.ts";
 
 /** Quotes one word when it holds anything but plainly safe characters. Pure. */
 export function quoteWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : singleQuoted(word);
+}
+
+/** `args` without a leading `-c URI` (a runner record's argv starts with it). Pure. */
+function withoutConnection(args: readonly string[]): readonly string[] {
+  return args[0] === "-c" ? args.slice(2) : args;
 }
 
 /**
@@ -56,7 +62,7 @@ export function changesSomething(subcommand: string, options: Iterable<string>):
  * records these calls and the terminal echoes them. Pure.
  */
 export function mutatingSubcommand(args: readonly string[]): string | null {
-  const rest = args[0] === "-c" ? args.slice(2) : args;
+  const rest = withoutConnection(args);
   const sub = rest[0];
   if (sub === undefined) return null;
   const options = rest.slice(1).filter((a) => a.startsWith("--")).map((a) =>

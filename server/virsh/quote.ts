@@ -30,7 +30,15 @@ const LINE_BREAKING = /[\n\r\0]/;
  */
 export function quoteVirshArg(argument: string): string {
   if (LINE_BREAKING.test(argument)) throw new UnquotableArgumentError(argument);
-  return `'${argument.replaceAll("'", `'\\''`)}'`;
+  return singleQuoted(argument);
+}
+
+/**
+ * `'text'` with each `'` written as `'\''`: read back as the same one word by virsh's command
+ * parser and by a POSIX shell alike (the display form uses it too). Pure.
+ */
+export function singleQuoted(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** One command line for interactive virsh: every argument quoted, joined by spaces. */
