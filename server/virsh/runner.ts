@@ -96,7 +96,7 @@ export interface SpawnRunnerOptions {
 }
 
 /** The lane a call runs in. Pure. */
-function laneOf(options: RunOptions): RunLane {
+export function laneOf(options: RunOptions): RunLane {
   return options.lane ?? (options.timeoutMs === 0 ? "long" : "short");
 }
 
