@@ -5,6 +5,7 @@
  * @module
  */
 import { BLOCKJOB_CONTROL_OPTIONS } from "../virsh/display.ts";
+import { COPY_FORMATS } from "../virsh/values.ts";
 import { TerminalRefusal } from "./refusal.ts";
 
 /**
@@ -16,8 +17,8 @@ export type CopyPolicy = (
   opts: { format?: string; reuseExternal: boolean },
 ) => string | null;
 
-/** Formats blockboard lets a terminal command state. `auto`/`none` would make libvirt probe. */
-export const ALLOWED_FORMATS: readonly string[] = ["qcow2", "raw"];
+/** Formats a terminal command may state: blockboard's own {@link COPY_FORMATS}. */
+export const ALLOWED_FORMATS: readonly string[] = COPY_FORMATS;
 
 /** One option as given on the line, after positional words were mapped to their option. */
 export interface GivenOption {

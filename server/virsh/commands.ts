@@ -10,9 +10,11 @@ import type { z } from "zod";
 import {
   type BandwidthBytes,
   bandwidthBytesSchema,
+  type CopyFormat,
   diskTargetSchema,
   firstIssue,
   hostPathSchema,
+  isCopyFormat,
   uuidSchema,
 } from "./values.ts";
 
@@ -94,8 +96,7 @@ export function blockPullArgs(
   return [...args, ...bandwidthArgs(options.bandwidthBytes)];
 }
 
-/** Destination formats blockboard writes. */
-export type CopyFormat = "qcow2" | "raw";
+export type { CopyFormat } from "./values.ts";
 
 /** Options of {@link blockCopyArgs}. */
 export interface BlockCopyOptions {
@@ -117,7 +118,7 @@ export interface BlockCopyOptions {
  * `--transient-job` for persistent domains, and never `--wait`.
  */
 export function blockCopyArgs(uuid: string, target: string, options: BlockCopyOptions): string[] {
-  if (options.format !== "qcow2" && options.format !== "raw") {
+  if (!isCopyFormat(options.format)) {
     throw new CommandBuildError(
       "format",
       `an explicit format (qcow2 or raw) is required, got ${options.format}`,

@@ -123,6 +123,20 @@ export const hostPathSchema = z.string({ error: requiredString("an absolute path
     "must be a normalised path (no '.', '..', '//' or trailing '/')",
   );
 
+/**
+ * The image formats blockboard writes and lets a command state, always explicitly: `auto` or
+ * `none` would make libvirt probe a header a guest may have written.
+ */
+export const COPY_FORMATS = ["qcow2", "raw"] as const;
+
+/** One of {@link COPY_FORMATS}. */
+export type CopyFormat = typeof COPY_FORMATS[number];
+
+/** True for a {@link CopyFormat}. Pure. */
+export function isCopyFormat(value: unknown): value is CopyFormat {
+  return (COPY_FORMATS as readonly unknown[]).includes(value);
+}
+
 /** The largest bandwidth accepted, in bytes per second (about 8 PiB/s: no real limit). */
 export const MAX_BANDWIDTH_BYTES = Number.MAX_SAFE_INTEGER;
 
