@@ -16,7 +16,6 @@ export * from "./allowlist.ts";
 export * from "./progress.ts";
 export * from "./refusal.ts";
 export { MAX_LINE_LENGTH, tokenizeCommandLine } from "./tokenize.ts";
-export { ALLOWED_FORMATS, parseDiskspec } from "./rules.ts";
 
 /**
  * Tokenizes and checks one terminal line: `checkCommand(tokenizeCommandLine(line), role, options)`.

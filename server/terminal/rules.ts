@@ -5,7 +5,7 @@
  * @module
  */
 import { BLOCKJOB_CONTROL_OPTIONS } from "../virsh/display.ts";
-import { COPY_FORMATS } from "../virsh/values.ts";
+import { COPY_FORMATS, isCopyFormat } from "../virsh/values.ts";
 import { TerminalRefusal } from "./refusal.ts";
 
 /**
@@ -16,9 +16,6 @@ export type CopyPolicy = (
   dest: string,
   opts: { format?: string; reuseExternal: boolean },
 ) => string | null;
-
-/** Formats a terminal command may state: blockboard's own {@link COPY_FORMATS}. */
-export const ALLOWED_FORMATS: readonly string[] = COPY_FORMATS;
 
 /** One option as given on the line, after positional words were mapped to their option. */
 export interface GivenOption {
@@ -45,11 +42,12 @@ export class GivenOptions {
   }
 }
 
+/** A format a terminal command states must be one blockboard writes ({@link COPY_FORMATS}). */
 function checkFormat(format: string, what: string): void {
-  if (!ALLOWED_FORMATS.includes(format)) {
+  if (!isCopyFormat(format)) {
     throw new TerminalRefusal(
       "unsupported-value",
-      `${what} '${format}' is not allowed: use ${ALLOWED_FORMATS.join(" or ")}`,
+      `${what} '${format}' is not allowed: use ${COPY_FORMATS.join(" or ")}`,
     );
   }
 }
@@ -97,7 +95,7 @@ function blockjob(opts: GivenOptions): void {
  * Splits a `--diskspec` value like virsh does: fields separated by `,`, a doubled `,,` is a
  * literal comma; the first field is the disk, the others `key=value`.
  */
-export function parseDiskspec(spec: string): { disk: string; fields: Map<string, string> } {
+function parseDiskspec(spec: string): { disk: string; fields: Map<string, string> } {
   const parts: string[] = [""];
   for (let i = 0; i < spec.length; i++) {
     if (spec[i] === ",") {
