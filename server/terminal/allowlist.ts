@@ -47,9 +47,7 @@ export interface CheckOptions {
 export interface CheckedCommand {
   /** The virsh subcommand (`blockcopy`). */
   subcommand: string;
-  /** The rewritten arguments after the subcommand. */
-  args: string[];
-  /** `[subcommand, ...args]`: what to pass to the runner (which prepends `-c URI`). */
+  /** `[subcommand, ...rewritten options]`: what to pass to the runner (which prepends `-c URI`). */
   argv: string[];
   /** Whether the command changes anything (starts, steers or ends a job, creates a snapshot). */
   mutating: boolean;
@@ -217,7 +215,6 @@ export function checkCommand(
   );
   const checked: CheckedCommand = {
     subcommand,
-    args,
     argv: [subcommand, ...args],
     mutating: changesSomething(subcommand, names),
     streaming: (spec.waitOptions ?? []).some((o) => opts.has(o)),
