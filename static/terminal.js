@@ -30,6 +30,15 @@
     pane.scrollTop = pane.scrollHeight;
   }
 
+  /** A server-sent event's JSON data, or null when it is not JSON (a message is then skipped). */
+  function messageOf(ev) {
+    try {
+      return JSON.parse(ev.data);
+    } catch {
+      return null;
+    }
+  }
+
   function div(cls, text) {
     const el = document.createElement("div");
     el.className = cls;
@@ -141,12 +150,8 @@
     };
     source.addEventListener("out", (ev) => {
       const stick = nearBottom();
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
+      const msg = messageOf(ev);
+      if (!msg) return;
       if (msg.type === "line") {
         const el = current[msg.stream];
         if (el) {
@@ -239,12 +244,8 @@
   });
 
   function addEventLine(ev, live) {
-    let e;
-    try {
-      e = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
+    const e = messageOf(ev);
+    if (!e) return;
     const stick = nearBottom(eventsList);
     const li = document.createElement("li");
     li.textContent = e.line;
