@@ -209,6 +209,11 @@ export function domStateArgs(uuid: string): string[] {
   return ["domstate", "--domain", uuidValue(uuid)];
 }
 
+/** `domblklist --details`: a domain's disks (type, device, target, source). */
+export function domBlkListArgs(uuid: string): string[] {
+  return ["domblklist", "--details", "--domain", uuidValue(uuid)];
+}
+
 /**
  * `domstats --block`: every disk (target and active path) of every running domain in one call,
  * or of one domain with `uuid`.
@@ -225,11 +230,6 @@ export function domStatsBlockArgs(uuid?: string): string[] {
 export function domStatsInventoryArgs(uuid?: string): string[] {
   const args = ["domstats", "--state", "--block", "--backing"];
   return uuid === undefined ? args : [...args, "--", uuidValue(uuid)];
-}
-
-/** `domblklist --details`: a domain's disks (type, device, target, source). */
-export function domBlkListArgs(uuid: string): string[] {
-  return ["domblklist", "--details", "--domain", uuidValue(uuid)];
 }
 
 /**
