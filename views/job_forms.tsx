@@ -5,7 +5,8 @@
  * @module
  */
 import type { Disk, Domain } from "../server/inventory/model.ts";
-import type { JobPlan } from "../server/jobs/preview.ts";
+import type { JobPlan } from "../server/jobs/plan.ts";
+import { canStartJob } from "../server/jobs/can_start.ts";
 import { directoriesOutsideRoots } from "../server/security/storage_roots.ts";
 import { baseName } from "./chain.tsx";
 import { diskElementId, diskUiPath } from "./job.tsx";
@@ -42,17 +43,9 @@ export interface StartJobFormsProps {
   now?: Date;
 }
 
-/** Why no job can start on this disk, or null when one can. */
+/** Why no job can start on this disk, or null when one can (the rule of `can_start.ts`). */
 export function cannotStartReason(domain: Domain, disk: Disk): string | null {
-  if (domain.state !== "running") return "Block jobs need a running domain.";
-  if (disk.chain.length === 0) return "This drive has no media.";
-  if (disk.warnings.length) {
-    return "Jobs are disabled on this disk until the warning above is resolved.";
-  }
-  if (disk.type !== "file" && disk.type !== "block") {
-    return `blockboard runs jobs on file and block disks; this one is ${disk.type}.`;
-  }
-  return null;
+  return canStartJob(domain, disk)?.message ?? null;
 }
 
 /** Pull, copy and commit forms, folded away until asked for. */

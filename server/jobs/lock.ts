@@ -4,28 +4,24 @@
  *
  * @module
  */
+import type { DiskRef } from "./book.ts";
 import { JobConflictError } from "./errors.ts";
 
 /** Non-waiting per-disk locks. */
 export class DiskLocks {
   readonly #held = new Map<string, string>();
 
-  /** What is in flight on the disk, or null. */
-  heldBy(uuid: string, target: string): string | null {
-    return this.#held.get(`${uuid}/${target}`) ?? null;
-  }
-
   /**
    * Runs `fn` holding the disk's lock; throws {@link JobConflictError} (`busy`) when another
-   * operation holds it.
+   * operation (named by its `what`) holds it.
    */
-  async with<T>(uuid: string, target: string, what: string, fn: () => Promise<T>): Promise<T> {
-    const key = `${uuid}/${target}`;
+  async with<T>(ref: DiskRef, what: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${ref.uuid}/${ref.target}`;
     const holder = this.#held.get(key);
     if (holder !== undefined) {
       throw new JobConflictError(
         "busy",
-        `another operation (${holder}) is in flight on disk ${target}; wait for it to finish`,
+        `another operation (${holder}) is in flight on disk ${ref.target}; wait for it to finish`,
       );
     }
     this.#held.set(key, what);

@@ -17,6 +17,16 @@ import { layerPlaceProblem } from "../security/destinations.ts";
 import { type ResolvedLayer, reusedDestinationProblem } from "./chain_match.ts";
 import { JobInputError } from "./errors.ts";
 
+/** The destination a copy would reuse. */
+export interface ReusedDestination {
+  dest: string;
+  /** The format the operator gave (never probed). */
+  format: CopyFormat;
+  /** The disk being copied (its backing chain, for a shallow copy). */
+  disk: XmlDisk;
+  shallow: boolean;
+}
+
 /** What the inspection needs. */
 export interface ReusedDestinationDeps {
   qemuImg: QemuImgRunner;
@@ -52,10 +62,7 @@ export async function realPathOrNull(path: string): Promise<string | null> {
  * {@link reusedDestinationProblem}). The destination's own placement is checked before this.
  */
 export async function inspectReusedDestination(
-  dest: string,
-  format: CopyFormat,
-  disk: XmlDisk,
-  shallow: boolean,
+  { dest, format, disk, shallow }: ReusedDestination,
   deps: ReusedDestinationDeps,
 ): Promise<InspectedDestination> {
   const refuse = (why: string): never => {

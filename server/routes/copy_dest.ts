@@ -6,6 +6,7 @@
  * @module
  */
 import type { Disk, Domain } from "../inventory/model.ts";
+import { jobsPossibleIn } from "../jobs/can_start.ts";
 
 /** A file-name-safe form of `text`: letters, digits, `.`, `_`, `-`; never leading `-` or `.`. Pure. */
 export function fileNamePart(text: string, fallback: string, maxLength = 64): string {
@@ -100,7 +101,7 @@ export async function copyDestLookup(
   const found = new Map<string, string>();
   await Promise.all(
     domains.flatMap((domain) =>
-      domain.state !== "running"
+      !jobsPossibleIn(domain.state)
         ? []
         : domain.disks.filter((d) => d.chain.length > 0).map(async (disk) => {
           found.set(

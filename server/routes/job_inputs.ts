@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import type { CommitInput, CopyInput, PullInput } from "../jobs/preview.ts";
+import type { CommitInput, CopyInput, PullInput } from "../jobs/plan.ts";
 import {
   bandwidthBytesSchema,
   describe,

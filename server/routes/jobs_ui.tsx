@@ -11,7 +11,7 @@ import type { Inventory } from "../inventory/service.ts";
 import type { Disk, Domain } from "../inventory/model.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
-import type { PreviewRequest } from "../jobs/preview.ts";
+import type { JobRequest } from "../jobs/plan.ts";
 import { uuidSchema } from "../virsh/values.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { displayCommandLine } from "../virsh/display.ts";
@@ -333,7 +333,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
       if (seq !== undefined) c.header("X-Preview-Seq", seq);
       try {
         const input = await form(c, START_FORMS[op] as z.ZodType<unknown>);
-        const plan = await deps.operations.preview(r, { op, input } as PreviewRequest);
+        const plan = await deps.operations.preview(r, { op, input } as JobRequest);
         return c.html(<PlanPreview plan={plan} seq={seq} />);
       } catch (e) {
         return c.html(<PlanPreview plan={null} error={toHttpError(e).message} seq={seq} />);

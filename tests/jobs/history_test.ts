@@ -12,7 +12,7 @@ import { IMG, VM1 } from "./fixtures.ts";
 const quiet = { sampling: false, events: false } as const;
 
 function finishOne(services: ReturnType<typeof createServices>, target = "vda") {
-  services.monitor.beginJob({
+  services.monitor.book.begin({
     uuid: VM1.uuid,
     domain: VM1.name,
     target,
@@ -21,9 +21,9 @@ function finishOne(services: ReturnType<typeof createServices>, target = "vda") 
     chain: [`${IMG}/snap2.qcow2`, `${IMG}/snap1.qcow2`],
     startedBy: "alice",
   });
-  services.monitor.confirmJob(VM1.uuid, target);
-  services.monitor.finishJob(VM1.uuid, target, "canceled");
-  return services.monitor.settled(VM1.uuid, target);
+  services.monitor.book.confirm({ uuid: VM1.uuid, target: target });
+  services.monitor.book.finish({ uuid: VM1.uuid, target: target }, "canceled");
+  return services.monitor.settled({ uuid: VM1.uuid, target: target });
 }
 
 Deno.test("a finished job's outcome survives a restart: new services over the same database file", async () => {

@@ -167,7 +167,7 @@ Deno.test("pull of a 3-layer chain: the outcome lists the 2 left layers; a confi
   assertEquals(startRes.status, 200);
   const done = await waitPhase(w.services.monitor, ref, ["completed", "failed", "unknown"]);
   assertEquals(done.phase, "completed");
-  await w.services.monitor.settled(dom.uuid, "vda");
+  await w.services.monitor.settled({ uuid: dom.uuid, target: "vda" });
   assertEquals(w.services.monitor.getJob(dom.uuid, "vda")!.leftChain, [mid, base]);
   const [listed] = (await (await w.request(`/api/v1/jobs?domain=${dom.name}`)).json()).jobs;
   assertEquals([listed.type, listed.phase, listed.startedBy], [
@@ -240,7 +240,7 @@ Deno.test("clean-up refuses a base another defined domain builds on, with a sent
     (await waitPhase(w.services.monitor, ref, ["completed", "failed", "unknown"])).phase,
     "completed",
   );
-  await w.services.monitor.settled(dom.uuid, "vda");
+  await w.services.monitor.settled({ uuid: dom.uuid, target: "vda" });
 
   const ui = `/ui/domains/${dom.uuid}/disks/vda/cleanup`;
   const confirm = await (await w.request(ui)).text();

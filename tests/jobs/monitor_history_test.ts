@@ -21,7 +21,7 @@ Deno.test("a pivoted copy names the files that left the chain, bumps the feed an
   });
   const monitor = new JobMonitor(runner, { sampling: false, events: false, store });
   const g0 = monitor.generation;
-  monitor.beginJob({
+  monitor.book.begin({
     uuid: VM1.uuid,
     domain: VM1.name,
     target: "vda",
@@ -32,18 +32,18 @@ Deno.test("a pivoted copy names the files that left the chain, bumps the feed an
     chain: CHAIN,
     startedBy: "alice",
   });
-  monitor.confirmJob(VM1.uuid, "vda");
+  monitor.book.confirm({ uuid: VM1.uuid, target: "vda" });
   const started = monitor.changesSince(g0);
   assertEquals(started.disks, [{ uuid: VM1.uuid, target: "vda" }]);
   assertEquals(monitor.changesSince(started.generation).disks, []);
 
   // Ready is left to the card's own poll: a feed swap would race a click on Pivot.
-  monitor.markReady(VM1.uuid, "vda");
+  monitor.book.markReady({ uuid: VM1.uuid, target: "vda" });
   const ready = monitor.changesSince(started.generation);
   assertEquals(ready.disks, []);
 
-  monitor.finishJob(VM1.uuid, "vda", "pivoted");
-  await monitor.settled(VM1.uuid, "vda");
+  monitor.book.finish({ uuid: VM1.uuid, target: "vda" }, "pivoted");
+  await monitor.settled({ uuid: VM1.uuid, target: "vda" });
   const job = monitor.getJob(VM1.uuid, "vda")!;
   assertEquals(job.leftChain, CHAIN);
   assertEquals(runner.count("dumpxml"), 1);
@@ -52,7 +52,7 @@ Deno.test("a pivoted copy names the files that left the chain, bumps the feed an
   assertEquals([row.phase, row.startedBy, row.leftChain], ["pivoted", "alice", CHAIN]);
 
   // The event arriving after the operation's own finish changes nothing; a cleanup is recorded.
-  monitor.handleEventLine(
+  monitor.events.handleLine(
     `event 'block-job-2' for domain '${VM1.name}': Block Copy for vda completed`,
   );
   monitor.noteCleaned(VM1.uuid, "vda", [CHAIN[1]]);
@@ -70,20 +70,20 @@ Deno.test("an unknown end settled by a late event rewrites the same history row"
     events: false,
     store,
   });
-  monitor.beginJob({
+  monitor.book.begin({
     uuid: VM1.uuid,
     domain: VM1.name,
     target: "vda",
     type: "pull",
     bandwidthBytes: 0,
   });
-  monitor.confirmJob(VM1.uuid, "vda");
-  monitor.finishJob(VM1.uuid, "vda", "unknown");
-  await monitor.settled(VM1.uuid, "vda");
-  monitor.handleEventLine(
+  monitor.book.confirm({ uuid: VM1.uuid, target: "vda" });
+  monitor.book.finish({ uuid: VM1.uuid, target: "vda" }, "unknown");
+  await monitor.settled({ uuid: VM1.uuid, target: "vda" });
+  monitor.events.handleLine(
     `event 'block-job-2' for domain '${VM1.name}': Block Pull for vda failed`,
   );
-  await monitor.settled(VM1.uuid, "vda");
+  await monitor.settled({ uuid: VM1.uuid, target: "vda" });
   const rows = store.recent(VM1.uuid, "vda");
   assertEquals(rows.map((r) => r.phase), ["failed"]);
   db.close();

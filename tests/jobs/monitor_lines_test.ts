@@ -8,8 +8,8 @@ Deno.test("the event log receives every raw event line from the monitor's single
   const off = monitor.onEventLine((l) => seen.push(l));
   const line =
     "2026-11-25 19:51:42.437+0000: event 'block-job-2' for domain 'vm1': Block Copy for vda ready";
-  monitor.handleEventLine(line);
+  monitor.events.handleLine(line);
   off();
-  monitor.handleEventLine("event 'lifecycle' for domain 'vm1': Stopped Destroyed");
+  monitor.events.handleLine("event 'lifecycle' for domain 'vm1': Stopped Destroyed");
   assertEquals(seen, [line]);
 });

@@ -20,7 +20,7 @@ function setup(handler: ConstructorParameters<typeof FakeRunner>[0]) {
 }
 
 function startCopy(monitor: JobMonitor) {
-  monitor.beginJob({
+  monitor.book.begin({
     uuid: VM1.uuid,
     domain: VM1.name,
     target: "vda",
@@ -29,7 +29,7 @@ function startCopy(monitor: JobMonitor) {
     dest: `${IMG}/copy.qcow2`,
     source: `${IMG}/snap2.qcow2`,
   });
-  monitor.confirmJob(VM1.uuid, "vda");
+  monitor.book.confirm({ uuid: VM1.uuid, target: "vda" });
 }
 
 Deno.test("samples once per tick per active job; rate and ETA over the window", async () => {
@@ -76,13 +76,13 @@ Deno.test("ready event, then canceled: a ready copy ends as kept-copy with a con
   const { monitor } = setup(() => rawInfo("Block Copy", 64 * MiB, 64 * MiB));
   startCopy(monitor);
   // The monitor learns names from list/XML; beginJob recorded this one.
-  monitor.handleEventLine(
+  monitor.events.handleLine(
     `2026-11-25 19:51:42.437+0000: event 'block-job-2' for domain '${VM1.name}': Block Copy for vda ready`,
   );
   assertEquals(monitor.getJob(VM1.uuid, "vda")!.phase, "ready");
   await monitor.tick();
   assertEquals(monitor.getJob(VM1.uuid, "vda")!.etaSeconds, null);
-  monitor.handleEventLine(
+  monitor.events.handleLine(
     `event 'block-job-2' for domain '${VM1.name}': Block Copy for vda canceled`,
   );
   const job = monitor.getJob(VM1.uuid, "vda")!;
@@ -97,8 +97,10 @@ Deno.test("ready event, then canceled: a ready copy ends as kept-copy with a con
 Deno.test("completed event of a copy means pivoted", () => {
   const { monitor } = setup(() => NO_JOB);
   startCopy(monitor);
-  monitor.handleEventLine(`event 'block-job-2' for domain '${VM1.name}': Block Copy for vda ready`);
-  monitor.handleEventLine(
+  monitor.events.handleLine(
+    `event 'block-job-2' for domain '${VM1.name}': Block Copy for vda ready`,
+  );
+  monitor.events.handleLine(
     `event 'block-job-2' for domain '${VM1.name}': Block Copy for vda completed`,
   );
   const job = monitor.getJob(VM1.uuid, "vda")!;
@@ -109,7 +111,7 @@ Deno.test("completed event of a copy means pivoted", () => {
 Deno.test("lifecycle Stopped marks the domain's active jobs interrupted", () => {
   const { monitor } = setup(() => NO_JOB);
   startCopy(monitor);
-  monitor.handleEventLine(`event 'lifecycle' for domain '${VM1.name}': Stopped Destroyed`);
+  monitor.events.handleLine(`event 'lifecycle' for domain '${VM1.name}': Stopped Destroyed`);
   const job = monitor.getJob(VM1.uuid, "vda")!;
   assertEquals(job.phase, "interrupted");
   assertStringIncludes(job.message!, "Stopped Destroyed");
@@ -140,7 +142,7 @@ Deno.test("vanished copy with no event and the domain still on the source → un
   assertStringIncludes(job.message!, "still runs on");
   assertStringIncludes(job.message!, "qemu-img compare");
   // A late event settles it.
-  monitor.handleEventLine(
+  monitor.events.handleLine(
     `event 'block-job-2' for domain '${VM1.name}': Block Copy for vda failed`,
   );
   assertEquals(monitor.getJob(VM1.uuid, "vda")!.phase, "failed");
@@ -199,7 +201,7 @@ Deno.test("resync adopts a job started elsewhere, ready from <mirror ready='yes'
   assertEquals(runner.count("domstats"), 1);
   assertEquals(runner.count("blockjob"), 2);
   assertEquals(runner.count("dumpxml"), 1);
-  assertEquals(monitor.activeCount, 1);
+  assertEquals(monitor.book.active().length, 1);
 });
 
 Deno.test("a resync after a gap decides a vanished pull from the chain: flattened → completed", async () => {
@@ -209,7 +211,7 @@ Deno.test("a resync after a gap decides a vanished pull from the chain: flattene
     if (args[0] === "dumpxml") return fixture("dumpxml-after-pivot.xml"); // single-layer chain
     return NO_JOB;
   });
-  monitor.beginJob({
+  monitor.book.begin({
     uuid: VM1.uuid,
     domain: VM1.name,
     target: "vda",
@@ -217,7 +219,7 @@ Deno.test("a resync after a gap decides a vanished pull from the chain: flattene
     bandwidthBytes: 0,
     chain: [`${IMG}/snap2.qcow2`, `${IMG}/snap1.qcow2`, `${IMG}/base.qcow2`],
   });
-  monitor.confirmJob(VM1.uuid, "vda");
+  monitor.book.confirm({ uuid: VM1.uuid, target: "vda" });
   await monitor.resync();
   const job = monitor.getJob(VM1.uuid, "vda")!;
   assertEquals(job.phase, "completed");
@@ -227,8 +229,8 @@ Deno.test("a resync after a gap decides a vanished pull from the chain: flattene
 Deno.test("a starting job is neither sampled nor resolved; discard restores the previous job", async () => {
   const { runner, monitor } = setup(() => NO_JOB);
   startCopy(monitor);
-  monitor.finishJob(VM1.uuid, "vda", "pivoted");
-  monitor.beginJob({
+  monitor.book.finish({ uuid: VM1.uuid, target: "vda" }, "pivoted");
+  monitor.book.begin({
     uuid: VM1.uuid,
     domain: VM1.name,
     target: "vda",
@@ -238,7 +240,7 @@ Deno.test("a starting job is neither sampled nor resolved; discard restores the 
   await monitor.tick();
   assertEquals(runner.calls.length, 0);
   assertEquals(monitor.getHistory(VM1.uuid, "vda").length, 1);
-  monitor.discardJob(VM1.uuid, "vda");
+  monitor.book.discard({ uuid: VM1.uuid, target: "vda" });
   assertEquals(monitor.getJob(VM1.uuid, "vda")!.phase, "pivoted");
   assertEquals(monitor.getHistory(VM1.uuid, "vda").length, 0);
 });
@@ -251,7 +253,9 @@ Deno.test("events for an unknown domain request a resync on the next tick", asyn
     if (args.includes("vda")) return rawInfo("Block Copy", MiB, 64 * MiB, MiB);
     return NO_JOB;
   });
-  monitor.handleEventLine(`event 'block-job-2' for domain '${VM1.name}': Block Copy for vda ready`);
+  monitor.events.handleLine(
+    `event 'block-job-2' for domain '${VM1.name}': Block Copy for vda ready`,
+  );
   assertEquals(runner.calls.length, 0);
   await monitor.tick();
   assertEquals(runner.count("list"), 1);
@@ -270,5 +274,5 @@ Deno.test("a resync of domains without jobs reads no XML: one list, one domstats
   await monitor.resync();
   assertEquals(runner.calls.map((c) => c[0]), ["list", "domstats", "blockjob", "blockjob"]);
   assertEquals(runner.calls[1], ["domstats", "--block", "--list-running"]);
-  assertEquals(monitor.activeCount, 0);
+  assertEquals(monitor.book.active().length, 0);
 });

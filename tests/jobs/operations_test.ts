@@ -8,7 +8,7 @@ import {
 import { JobConflictError, JobInputError, NotFoundError } from "../../server/jobs/errors.ts";
 import { JobMonitor } from "../../server/jobs/monitor.ts";
 import { JobOperations } from "../../server/jobs/operations.ts";
-import { planCommit, planCopy, planPull } from "../../server/jobs/preview.ts";
+import { planCommit, planCopy, planPull } from "../../server/jobs/plan.ts";
 import { parseDomainXml } from "../../server/virsh/parse/domxml.ts";
 import { fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fixtures.ts";
 import { FakeRunner } from "../support/fake_runner.ts";

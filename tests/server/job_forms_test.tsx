@@ -11,7 +11,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import type { Disk, Domain } from "../../server/inventory/model.ts";
-import type { JobPlan } from "../../server/jobs/preview.ts";
+import type { JobPlan } from "../../server/jobs/plan.ts";
 import { confirmQuestion, PlanPreview, StartJobForms } from "../../views/job_forms.tsx";
 import { VM1, world } from "../security/app_world.ts";
 
@@ -75,6 +75,7 @@ const PULL_PLAN: JobPlan = {
   type: "pull",
   argv: ["blockpull"],
   commandLine: "virsh -c qemu:///system blockpull --domain x --path vda",
+  bandwidthBytes: 0,
   chainAfter: [{ path: `${IMG}/snap2.qcow2`, format: "qcow2" }],
   notes: ["every backing layer's data is copied into snap2"],
 };

@@ -1,7 +1,7 @@
 /**
- * Planning a block job from the disk's live XML: validation of the operator's input, the exact
- * argv that will run and the chain the disk will have afterwards. Pure, so the form can preview
- * exactly what the operation would run.
+ * Planning a block job from the disk's live XML: validation of the operator's input (once, here:
+ * the plan carries typed values), the exact argv that will run and the chain the disk will have
+ * afterwards. Pure, so the form's preview shows exactly what the operation would run.
  *
  * @module
  */
@@ -68,6 +68,8 @@ export interface JobPlan {
   argv: string[];
   /** The whole command, quoted for display (`virsh -c URI ...`). */
   commandLine: string;
+  /** Bandwidth limit the job starts with, validated (bytes/s; 0 = unlimited). */
+  bandwidthBytes: number;
   /** The disk's chain once the job completes (copy, active commit: after a pivot), top first. */
   chainAfter: PlannedLayer[];
   /** Things the operator should know before starting (e.g. what `--transient-job` means). */
@@ -78,14 +80,14 @@ export interface JobPlan {
   format?: CopyFormat;
 }
 
-/** A preview request of {@link previewCommand}. */
-export type PreviewRequest =
+/** What to plan (see {@link planJob}). */
+export type JobRequest =
   | { op: "pull"; input: PullInput }
   | { op: "copy"; input: CopyInput }
   | { op: "commit"; input: CommitInput };
 
-/** Plans any of the three operations (for the form's preview). Pure; throws JobInputError. */
-export function previewCommand(ctx: PlanContext, disk: XmlDisk, request: PreviewRequest): JobPlan {
+/** Plans any of the three operations. Pure; throws JobInputError. */
+export function planJob(ctx: PlanContext, disk: XmlDisk, request: JobRequest): JobPlan {
   switch (request.op) {
     case "pull":
       return planPull(ctx, disk, request.input);
@@ -151,7 +153,8 @@ function layerIndex(disk: XmlDisk, field: string, path: string): number {
 function withArgv(
   ctx: PlanContext,
   build: () => string[],
-  rest: Omit<JobPlan, "argv" | "commandLine">,
+  rest: Omit<JobPlan, "argv" | "commandLine" | "bandwidthBytes">,
+  bandwidthBytes: number | undefined,
 ): JobPlan {
   let argv: string[];
   try {
@@ -160,7 +163,12 @@ function withArgv(
     if (e instanceof CommandBuildError) throw new JobInputError(e.field, e.message);
     throw e;
   }
-  return { ...rest, argv, commandLine: displayCommandLine(ctx.uri, argv) };
+  return {
+    ...rest,
+    argv,
+    commandLine: displayCommandLine(ctx.uri, argv),
+    bandwidthBytes: bandwidthBytes ?? 0,
+  };
 }
 
 const layers = (disk: XmlDisk, from: number) =>
@@ -197,6 +205,7 @@ export function planPull(ctx: PlanContext, disk: XmlDisk, input: PullInput): Job
       ],
       ...(input.base !== undefined ? { base: input.base } : {}),
     },
+    input.bandwidthBytes,
   );
 }
 
@@ -261,6 +270,7 @@ export function planCopy(ctx: PlanContext, disk: XmlDisk, input: CopyInput): Job
       dest: input.dest,
       format,
     },
+    input.bandwidthBytes,
   );
 }
 
@@ -300,5 +310,6 @@ export function planCommit(ctx: PlanContext, disk: XmlDisk, input: CommitInput):
       base,
       top,
     },
+    input.bandwidthBytes,
   );
 }
