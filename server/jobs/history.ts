@@ -49,24 +49,82 @@ export const jobHistoryQuerySchema = z.strictObject({
 /** Parsed {@link jobHistoryQuerySchema}. */
 export type JobHistoryQuery = z.output<typeof jobHistoryQuerySchema>;
 
-interface Row {
-  id: number;
-  uuid: string;
-  domain: string;
-  target: string;
-  type: string;
-  started_by: string;
-  started_at: number;
-  finished_at: number;
-  phase: string;
-  outcome: string;
-  message: string;
-  cur: number;
-  end: number;
-  bandwidth: number;
-  dest: string | null;
-  left_chain: string;
-  cleaned: string;
+const JOB_TYPES = [
+  "pull",
+  "copy",
+  "commit",
+  "active-commit",
+  "backup",
+  "unknown",
+] as const satisfies readonly JobType[];
+const PHASES = [
+  "running",
+  "ready",
+  "completed",
+  "pivoted",
+  "kept-copy",
+  "canceled",
+  "failed",
+  "interrupted",
+  "unknown",
+] as const satisfies readonly JobPhase[];
+
+/** A JSON array of file paths, as `left_chain` and `cleaned` hold it. */
+const pathListColumn = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: "custom", message: "not JSON" });
+    return z.NEVER;
+  }
+}).pipe(z.array(z.string()));
+
+/**
+ * One `job_history` row as SQLite returns it, checked at run time (a column renamed or a value
+ * written by another version fails loudly here instead of spreading as a wrong type).
+ */
+const rowSchema = z.object({
+  id: z.number().int(),
+  uuid: z.string(),
+  domain: z.string(),
+  target: z.string(),
+  type: z.enum(JOB_TYPES),
+  started_by: z.string(),
+  started_at: z.number(),
+  finished_at: z.number(),
+  phase: z.enum(PHASES),
+  outcome: z.string(),
+  message: z.string(),
+  cur: z.number(),
+  end: z.number(),
+  bandwidth: z.number(),
+  dest: z.string().nullable(),
+  left_chain: pathListColumn,
+  cleaned: pathListColumn,
+});
+
+/** A row read from the table as a {@link JobRecord}; throws when the row is not one. */
+function readRow(row: unknown): JobRecord {
+  const r = rowSchema.parse(row);
+  return {
+    id: r.id,
+    type: r.type,
+    uuid: r.uuid,
+    domain: r.domain,
+    target: r.target,
+    startedBy: r.started_by,
+    startedAt: new Date(r.started_at).toISOString(),
+    finishedAt: new Date(r.finished_at).toISOString(),
+    phase: r.phase,
+    outcome: r.outcome,
+    message: r.message,
+    cur: r.cur,
+    end: r.end,
+    bandwidthBytes: r.bandwidth,
+    dest: r.dest,
+    leftChain: r.left_chain,
+    cleaned: r.cleaned,
+  };
 }
 
 const COLUMNS =
@@ -132,7 +190,7 @@ export class JobHistory {
   /** One record, or null. */
   get(id: number): JobRecord | null {
     const row = this.#db.prepare(`SELECT ${COLUMNS} FROM job_history WHERE id = ?`).get(id);
-    return row ? toRecord(row as unknown as Row) : null;
+    return row ? readRow(row) : null;
   }
 
   /** The disk's last `limit` jobs, newest first. */
@@ -140,7 +198,7 @@ export class JobHistory {
     return (this.#db.prepare(
       `SELECT ${COLUMNS} FROM job_history WHERE uuid = ? AND target = ?
         ORDER BY finished_at DESC, id DESC LIMIT ?`,
-    ).all(uuid, target, limit) as unknown as Row[]).map(toRecord);
+    ).all(uuid, target, limit)).map(readRow);
   }
 
   /** Newest first; `domain` matches the UUID or the name the domain had. */
@@ -153,28 +211,6 @@ export class JobHistory {
         `SELECT ${COLUMNS} FROM job_history WHERE uuid = ? OR domain = ?
           ORDER BY finished_at DESC, id DESC LIMIT ?`,
       ).all(query.domain, query.domain, query.limit);
-    return (rows as unknown as Row[]).map(toRecord);
+    return rows.map(readRow);
   }
-}
-
-function toRecord(r: Row): JobRecord {
-  return {
-    id: r.id,
-    type: r.type as JobType,
-    uuid: r.uuid,
-    domain: r.domain,
-    target: r.target,
-    startedBy: r.started_by,
-    startedAt: new Date(r.started_at).toISOString(),
-    finishedAt: new Date(r.finished_at).toISOString(),
-    phase: r.phase as JobPhase,
-    outcome: r.outcome,
-    message: r.message,
-    cur: r.cur,
-    end: r.end,
-    bandwidthBytes: r.bandwidth,
-    dest: r.dest,
-    leftChain: JSON.parse(r.left_chain),
-    cleaned: JSON.parse(r.cleaned),
-  };
 }

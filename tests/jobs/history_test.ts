@@ -2,10 +2,11 @@
  * Job history in the database: an outcome survives a restart (new services over the same file),
  * and `GET /api/v1/jobs` validates its query and lists newest first, without virsh.
  */
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
 import { openDatabase } from "../../server/db.ts";
+import { JobHistory } from "../../server/jobs/history.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 import { IMG, VM1 } from "./fixtures.ts";
 
@@ -91,5 +92,38 @@ Deno.test("GET /api/v1/jobs: 400 for bad limit or domain, default 50, limit and 
   const none = (await (await app.request("/api/v1/jobs?domain=nosuch")).json()).jobs;
   assertEquals(none, []);
   assertEquals(runner.calls, []);
+  db.close();
+});
+
+Deno.test("a row that is not a job record is refused when read, not passed on mistyped", () => {
+  const db = openDatabase(":memory:");
+  const history = new JobHistory(db);
+  const id = history.save({
+    type: "pull",
+    phase: "completed",
+    cur: 1,
+    end: 1,
+    percent: 100,
+    bandwidthBytes: 0,
+    rateBytesPerSecond: null,
+    etaSeconds: null,
+    startedAt: new Date(0).toISOString(),
+    domain: VM1.name,
+    uuid: VM1.uuid,
+    target: "vda",
+    elapsedSeconds: 0,
+    finishedAt: new Date(1000).toISOString(),
+    readyAt: null,
+    converging: null,
+    adopted: false,
+    outcome: "completed",
+    leftChain: [`${IMG}/snap1.qcow2`],
+    updatedAt: new Date(1000).toISOString(),
+  });
+  assertEquals(history.get(id)?.leftChain, [`${IMG}/snap1.qcow2`]);
+  db.prepare("UPDATE job_history SET phase = 'exploded' WHERE id = ?").run(id);
+  assertThrows(() => history.get(id));
+  db.prepare("UPDATE job_history SET phase = 'completed', left_chain = '{' WHERE id = ?").run(id);
+  assertThrows(() => history.recent(VM1.uuid, "vda"));
   db.close();
 });
