@@ -1,29 +1,21 @@
 /**
  * The job book: what blockboard knows about every disk's block job, and every transition of it
- * — begin, confirm, discard, apply a sample, mark ready, finish, adopt, reconcile with a resync
- * snapshot, apply an event — plus the generation that feeds the pages' change feed. No runner,
- * no timers, no I/O: the sampler, the resync and the event listener read libvirt and hand what
- * they read to the book, so every rule about a job's life lives here and is tested without virsh.
+ * — begin, confirm, discard, apply a sample, mark ready, finish, adopt, decide a vanished job —
+ * plus the generation that feeds the pages' change feed. No runner, no timers, no I/O: the
+ * sampler, the resync (`reconcile.ts`) and the event listener (`book_events.ts`) read libvirt
+ * and hand what they read to the book, so every rule about a job's life is tested without virsh.
  *
- * Over 300 lines on purpose: the transitions share one private entry table, and splitting them
- * would expose that table to several modules instead of one.
+ * About 400 lines on purpose: every transition reads and writes one private table of entries
+ * and the generation, and that table must have one owner. What could leave did: an entry's pure
+ * steps (`book_entry.ts`), adoption and claims (`adoption.ts`), phases (`ending.ts`), the resync's
+ * reconciliation (`reconcile.ts`) and the events' meaning (`book_events.ts`).
  *
  * @module
  */
 import type { BlockJobInfo } from "../virsh/parse/blockjob.ts";
 import { blockJobTypeFromName } from "../virsh/parse/blockjob.ts";
-import type { DomainXml, XmlDisk } from "../virsh/parse/domxml.ts";
-import type { VirshEvent } from "../virsh/parse/event.ts";
-import {
-  isActivePhase,
-  isMirrorType,
-  type Job,
-  type JobPhase,
-  type JobType,
-  outcomeSentence,
-  percentOf,
-  STARTED_OUTSIDE,
-} from "./model.ts";
+import type { XmlDisk } from "../virsh/parse/domxml.ts";
+import { isActivePhase, isMirrorType, type Job, type JobPhase, type JobType } from "./model.ts";
 import {
   adoptedFacts,
   CLAIM_TTL_MS,
@@ -32,47 +24,32 @@ import {
   matchClaim,
   type TerminalClaim,
 } from "./adoption.ts";
+import {
+  applySampleTo,
+  type BookEntry,
+  type DiskRef,
+  endEntry,
+  entryOfFinished,
+  type JobStart,
+  joinMessages,
+  markEntryReady,
+  newEntry,
+  viewOf,
+} from "./book_entry.ts";
 import { type JobIntent, phaseForEvent } from "./ending.ts";
-import { pushSample, type Sample, windowStats } from "./rate.ts";
 import { decideVanished } from "./resolve.ts";
 
-/** A disk of a domain, by UUID (resolve names before calling). */
-export interface DiskRef {
-  uuid: string;
-  target: string;
-}
+export type { DiskRef, JobStart };
 
-/** An active job as the sampler sees it: `id` tells a later job on the same disk apart. */
-export interface ActiveJob extends DiskRef {
+/** A job as the sampler and the resync see it: `id` tells a later job on the same disk apart. */
+export interface JobState extends DiskRef {
   id: number;
   type: JobType;
   phase: JobPhase;
-  cur: number;
-  end: number;
+  /** An operation is still starting it (not sampled, not decided). */
+  starting: boolean;
   /** When it vanished from `blockjob --info` (ms), or null while libvirt still lists it. */
   vanishedAt: number | null;
-}
-
-/** What an operation knows when it starts a job (see {@link JobBook.begin}). */
-export interface JobStart extends DiskRef {
-  domain: string;
-  type: JobType;
-  bandwidthBytes: number;
-  dest?: string;
-  base?: string;
-  top?: string;
-  /** Active layer before the job. */
-  source?: string;
-  /** Chain paths, top first, before the job. */
-  chain?: readonly string[];
-  /** See `Job.startedBy`; default `blockboard`. */
-  startedBy?: string;
-}
-
-/** One disk's `blockjob --info` as a resync read it (null: no job). */
-export interface SampledDisk {
-  target: string;
-  info: BlockJobInfo | null;
 }
 
 /** Disks whose job changed after a generation (see {@link JobBook.changesSince}). */
@@ -94,21 +71,6 @@ export interface JobBookOptions {
   onEnded?: (ref: DiskRef, id: number) => void;
 }
 
-interface Entry {
-  id: number;
-  job: Job;
-  samples: Sample[];
-  /** An operation is starting this job: do not sample it or decide it vanished yet. */
-  starting: boolean;
-  vanishedAt: number | null;
-  wasReady: boolean;
-  intent: JobIntent | null;
-  startedAtMs: number;
-  chainAtStart?: readonly string[];
-  /** Row of this job in the store, once saved. */
-  historyId?: number;
-}
-
 const NOT_RUNNING = "the domain is not running any more";
 const key = (r: DiskRef) => `${r.uuid}/${r.target}`;
 
@@ -118,7 +80,7 @@ export class JobBook {
   readonly #windowMs: number;
   readonly #historyPerDisk: number;
   readonly #onEnded: (ref: DiskRef, id: number) => void;
-  readonly #current = new Map<string, Entry>();
+  readonly #current = new Map<string, BookEntry>();
   readonly #history = new Map<string, Job[]>();
   readonly #uuidByName = new Map<string, string>();
   readonly #nameByUuid = new Map<string, string>();
@@ -143,7 +105,7 @@ export class JobBook {
   /** The disk's current job, or its last finished one; null when none. */
   get(ref: DiskRef): Job | null {
     const e = this.#current.get(key(ref));
-    return e ? this.#view(e) : null;
+    return e ? viewOf(e, this.#now()) : null;
   }
 
   /** Earlier finished jobs of the disk, newest first (the current/last one excluded). */
@@ -151,32 +113,32 @@ export class JobBook {
     return [...(this.#history.get(key(ref)) ?? [])];
   }
 
-  /** Jobs libvirt runs and no operation is still starting: what the sampler samples. */
-  active(): ActiveJob[] {
-    return [...this.#current.values()].filter((e) => isActivePhase(e.job.phase) && !e.starting)
-      .map((e) => ({
-        uuid: e.job.uuid,
-        target: e.job.target,
-        id: e.id,
-        type: e.job.type,
-        phase: e.job.phase,
-        cur: e.job.cur,
-        end: e.job.end,
-        vanishedAt: e.vanishedAt,
-      }));
+  /** The state of the disk's current job, or null. */
+  peek(ref: DiskRef): JobState | null {
+    const e = this.#current.get(key(ref));
+    return e ? stateOf(e) : null;
   }
 
-  /** True when the domain has an active job the book follows (so the resync reads its XML). */
+  /** Active jobs no operation is still starting (of one domain with `uuid`): what is sampled. */
+  active(uuid?: string): JobState[] {
+    return [...this.#current.values()]
+      .filter((e) => isActivePhase(e.job.phase) && !e.starting)
+      .filter((e) => uuid === undefined || e.job.uuid === uuid)
+      .map(stateOf);
+  }
+
+  /** True when the domain has an active job, starting or not (the resync then reads its XML). */
   hasActiveOn(uuid: string): boolean {
     return [...this.#current.values()].some((e) =>
       e.job.uuid === uuid && isActivePhase(e.job.phase)
     );
   }
 
-  /** The job `id`'s chain when it began and its store row, while it is the disk's job. */
+  /** Job `id`'s chain when it began and its store row, while it is the disk's job. */
   endFacts(ref: DiskRef, id: number) {
     const e = this.#entry(ref, id);
-    return e && { job: this.#view(e), chainAtStart: e.chainAtStart, historyId: e.historyId };
+    return e &&
+      { job: viewOf(e, this.#now()), chainAtStart: e.chainAtStart, historyId: e.historyId };
   }
 
   /** Counts every change of any job; see {@link changesSince}. */
@@ -219,14 +181,14 @@ export class JobBook {
     this.#uuidByName.set(name, uuid);
   }
 
-  // ---------------------------------------------------------------- operations
+  // ---------------------------------------------------------------- transitions
 
   /**
    * Registers a job an operation is about to start (phase running, not sampled until
    * {@link confirm}); the disk's previous job moves to its history. Returns the job.
    */
   begin(start: JobStart): Job {
-    return this.#view(this.#begin(start, false));
+    return viewOf(this.#begin(start, false), this.#now());
   }
 
   /** The start command succeeded: sample the job from now on. */
@@ -234,7 +196,7 @@ export class JobBook {
     const e = this.#current.get(key(ref));
     if (!e) return null;
     e.starting = false;
-    return this.#view(e);
+    return viewOf(e, this.#now());
   }
 
   /** The start command failed: forget the job and restore the disk's previous one. */
@@ -244,7 +206,7 @@ export class JobBook {
     if (!e?.starting) return;
     this.#current.delete(k);
     const previous = this.#history.get(k)?.shift();
-    if (previous) this.#current.set(k, this.#entryOfFinished(previous));
+    if (previous) this.#current.set(k, entryOfFinished(previous, this.#nextId++));
     this.#bump(k);
   }
 
@@ -255,52 +217,58 @@ export class JobBook {
   }
 
   /**
-   * Ends the disk's active job with `phase` (an operation saw pivot/abort succeed, or the sampler
-   * saw the domain stop). `id` limits it to that job and to its active life; without `id`, a job
-   * that already ended only gets the message (the event may be faster). Returns the job.
+   * Ends the disk's active job with `phase`. `id` limits it to that job and to its active life;
+   * without `id` (an operation saw its pivot or abort succeed), a job that already ended only
+   * gets the message (the event may be faster). Returns the job.
    */
   finish(ref: DiskRef, phase: JobPhase, message?: string, id?: number): Job | null {
     const e = id === undefined ? this.#current.get(key(ref)) : this.#entry(ref, id);
     if (!e) return null;
     if (isActivePhase(e.job.phase)) this.#finish(e, phase, message);
     else if (message && id === undefined) e.job.message = joinMessages(e.job.message, message);
-    return this.#view(e);
+    return viewOf(e, this.#now());
   }
 
-  /** Appends a note to the disk's job message (e.g. a post-pivot verification warning). */
-  addMessage(ref: DiskRef, message: string): void {
-    const e = this.#current.get(key(ref));
-    if (e) e.job.message = joinMessages(e.job.message, message);
-  }
-
-  /** Marks the disk's running job ready (a `ready` event, or `<mirror ready='yes'>`). */
+  /** Marks the disk's running job (job `id`, when given) ready. */
   markReady(ref: DiskRef, id?: number): void {
     const e = id === undefined ? this.#current.get(key(ref)) : this.#entry(ref, id);
-    if (e && e.job.phase === "running") this.#markReady(e);
+    if (e && e.job.phase === "running") markEntryReady(e, this.#now());
   }
 
-  // ---------------------------------------------------------------- sampling
-
-  /** One `blockjob --info` sample of job `id` (null: the job is no longer listed). */
+  /** One `blockjob --info` sample of job `id` (null: libvirt no longer lists it). */
   applySample(ref: DiskRef, id: number, info: BlockJobInfo | null): void {
     const e = this.#entry(ref, id);
     if (!e || !isActivePhase(e.job.phase)) return;
     if (info === null) e.vanishedAt ??= this.#now();
-    else this.#applySample(e, info);
+    else applySampleTo(e, info, this.#now(), this.#windowMs);
   }
 
   /**
-   * Decides how job `id` ended after it vanished without an event: `running` false means the
-   * domain stopped; otherwise the live disk's chain tells (see `decideVanished`).
+   * Decides how job `id` ended after it vanished and its grace passed: `running` false means the
+   * domain stopped; otherwise the live disk tells (see {@link decideFromXml}).
    */
   decideVanished(ref: DiskRef, id: number, running: boolean, disk: XmlDisk | null): void {
     const e = this.#entry(ref, id);
     if (!e || !isActivePhase(e.job.phase) || e.vanishedAt === null) return;
     if (!running) this.#finish(e, "interrupted", NOT_RUNNING);
-    else this.#decideFromXml(e, disk);
+    else this.decideFromXml(ref, id, disk);
   }
 
-  // ---------------------------------------------------------------- resync
+  /**
+   * Decides from the live disk (null: the disk left the domain) how active job `id` ended when
+   * libvirt no longer lists it (see `decideVanished` in resolve.ts). A mirror still in the XML
+   * means the job is finishing: it waits another grace.
+   */
+  decideFromXml(ref: DiskRef, id: number, disk: XmlDisk | null): void {
+    const e = this.#entry(ref, id);
+    if (!e || !isActivePhase(e.job.phase)) return;
+    if (disk?.mirror && isMirrorType(e.job.type)) {
+      e.vanishedAt = this.#now();
+      return;
+    }
+    const decision = decideVanished({ ...e.job, chainAtStart: e.chainAtStart }, disk);
+    this.#finish(e, decision.phase, decision.message);
+  }
 
   /** Ends the active jobs of domains (within `scope`, a UUID) that are no longer running. */
   markStopped(running: ReadonlySet<string>, scope?: string): void {
@@ -312,26 +280,27 @@ export class JobBook {
     }
   }
 
+  /** The domain stopped (a lifecycle event): its active jobs are interrupted, saying `why`. */
+  interruptDomain(uuid: string, why: string): void {
+    for (const e of this.#current.values()) {
+      if (e.job.uuid === uuid && isActivePhase(e.job.phase)) this.#finish(e, "interrupted", why);
+    }
+  }
+
   /**
-   * Reconciles one running domain with what the resync read: its live XML and `blockjob --info`
-   * per disk. Adopts jobs the book does not follow, applies samples and ready to those it does,
-   * decides vanished ones from the XML (also those whose disk left the XML).
+   * A terminal `block-job-2` event for the disk: ends its active job (or settles an `unknown` end
+   * of the last minute, replacing its guesswork message) with the phase the event means.
    */
-  reconcile(uuid: string, xml: DomainXml, infos: readonly SampledDisk[]): void {
-    this.rememberName(uuid, xml.name);
-    const before = [...this.#current.values()].filter((e) =>
-      e.job.uuid === uuid && isActivePhase(e.job.phase) && !e.starting
-    );
-    for (const { target, info } of infos) {
-      const disk = xml.disks.find((d) => d.target === target);
-      if (disk) this.#reconcileDisk({ uuid, domain: xml.name, disk }, info);
-    }
-    for (const e of before) {
-      const gone = !xml.disks.some((d) => d.target === e.job.target);
-      if (gone && this.#current.get(key(e.job)) === e && isActivePhase(e.job.phase)) {
-        this.#decideFromXml(e, null);
-      }
-    }
+  endByEvent(ref: DiskRef, status: "completed" | "failed" | "canceled", typeName: string): void {
+    const e = this.#current.get(key(ref));
+    if (!e) return;
+    const recentUnknown = e.job.phase === "unknown" && e.job.finishedAt !== null &&
+      this.#now() - Date.parse(e.job.finishedAt) < 60_000;
+    if (!isActivePhase(e.job.phase) && !recentUnknown) return;
+    if (e.job.type === "unknown") e.job.type = blockJobTypeFromName(typeName);
+    if (recentUnknown) e.job.message = undefined;
+    const facts = { type: e.job.type, wasReady: e.wasReady, intent: e.intent };
+    this.#finish(e, phaseForEvent(status, facts));
   }
 
   /**
@@ -342,21 +311,16 @@ export class JobBook {
     const i = matchClaim(this.#claims, found, this.#now());
     const claim = i < 0 ? undefined : this.#claims.splice(i, 1)[0];
     const facts = adoptedFacts(found, claim);
-    const e = this.#begin({
-      uuid: found.uuid,
-      domain: found.domain,
-      target: found.disk.target,
-      ...facts,
-    }, true);
+    const e = this.#begin({ ...facts, ...found, target: found.disk.target }, true);
     e.job.message = facts.message;
-    this.#applySample(e, found.info);
-    if (facts.ready) this.#markReady(e);
-    return this.#view(e);
+    applySampleTo(e, found.info, this.#now(), this.#windowMs);
+    if (facts.ready) markEntryReady(e, this.#now());
+    return viewOf(e, this.#now());
   }
 
   /**
    * A terminal line that starts a job was run for `user`: the job it starts is labelled as theirs
-   * when it is adopted. Returns the domain's UUID when the book knows it (to resync only it).
+   * when it is adopted. Null when the line starts no job; else the domain's UUID when known.
    */
   claim(argv: readonly string[], user: string): { uuid?: string } | null {
     const now = this.#now();
@@ -365,49 +329,6 @@ export class JobBook {
     this.#claims = [...this.#claims.filter((c) => now - c.at < CLAIM_TTL_MS), claim];
     const uuid = this.#nameByUuid.has(claim.domain) ? claim.domain : this.uuidOf(claim.domain);
     return { uuid };
-  }
-
-  // ---------------------------------------------------------------- events
-
-  /**
-   * Applies one `virsh event` line. Returns true when the book learnt of a job or domain it does
-   * not follow (a resync should adopt it).
-   */
-  applyEvent(event: VirshEvent): boolean {
-    if (event.kind === "block-job") {
-      if (event.event !== "block-job-2") return false; // keyed by path, which changes on pivot
-      const uuid = this.uuidOf(event.domain);
-      if (!uuid) return true;
-      const e = this.#current.get(key({ uuid, target: event.disk }));
-      if (event.status === "ready") {
-        if (e && isActivePhase(e.job.phase)) {
-          this.#markReady(e);
-          return false;
-        }
-        return true; // a job started elsewhere: adopt it
-      }
-      if (!e) return false;
-      const recentUnknown = e.job.phase === "unknown" && e.job.finishedAt !== null &&
-        this.#now() - Date.parse(e.job.finishedAt) < 60_000;
-      if (!isActivePhase(e.job.phase) && !recentUnknown) return false;
-      if (e.job.type === "unknown") e.job.type = blockJobTypeFromName(event.jobTypeName);
-      // An event that settles an `unknown` replaces its guesswork message.
-      if (recentUnknown) e.job.message = undefined;
-      this.#finish(
-        e,
-        phaseForEvent(event.status, { type: e.job.type, wasReady: e.wasReady, intent: e.intent }),
-      );
-      return false;
-    }
-    if (event.kind === "lifecycle" && (event.event === "Stopped" || event.event === "Crashed")) {
-      const uuid = this.uuidOf(event.domain);
-      for (const e of this.#current.values()) {
-        if (uuid && e.job.uuid === uuid && isActivePhase(e.job.phase)) {
-          this.#finish(e, "interrupted", `the domain stopped (${event.event} ${event.detail})`);
-        }
-      }
-    }
-    return false;
   }
 
   // ---------------------------------------------------------------- after the end
@@ -439,118 +360,28 @@ export class JobBook {
 
   // ---------------------------------------------------------------- internals
 
-  #entry(ref: DiskRef, id: number): Entry | undefined {
+  #entry(ref: DiskRef, id: number): BookEntry | undefined {
     const e = this.#current.get(key(ref));
     return e?.id === id ? e : undefined;
   }
 
-  #begin(start: JobStart, adopted: boolean): Entry {
+  #begin(start: JobStart, adopted: boolean): BookEntry {
     const k = key(start);
     this.rememberName(start.uuid, start.domain);
-    this.#retire(k);
-    const now = this.#now();
-    const iso = new Date(now).toISOString();
-    const e: Entry = {
-      id: this.#nextId++,
-      job: {
-        type: start.type,
-        phase: "running",
-        cur: 0,
-        end: 0,
-        percent: 0,
-        bandwidthBytes: start.bandwidthBytes,
-        rateBytesPerSecond: null,
-        etaSeconds: null,
-        startedAt: iso,
-        domain: start.domain,
-        uuid: start.uuid,
-        target: start.target,
-        elapsedSeconds: 0,
-        finishedAt: null,
-        readyAt: null,
-        converging: null,
-        adopted,
-        outcome: null,
-        startedBy: start.startedBy ?? (adopted ? STARTED_OUTSIDE : "blockboard"),
-        updatedAt: iso,
-        ...(start.dest !== undefined ? { dest: start.dest } : {}),
-        ...(start.base !== undefined ? { base: start.base } : {}),
-        ...(start.top !== undefined ? { top: start.top } : {}),
-        ...(start.source !== undefined ? { source: start.source } : {}),
-      },
-      samples: [],
-      starting: !adopted,
-      vanishedAt: null,
-      wasReady: false,
-      intent: null,
-      startedAtMs: now,
-      chainAtStart: start.chain,
-    };
+    // The disk's previous job moves to its history.
+    const old = this.#current.get(k);
+    if (old) {
+      const history = [viewOf(old, this.#now()), ...(this.#history.get(k) ?? [])];
+      this.#history.set(k, history.slice(0, this.#historyPerDisk));
+    }
+    const e = newEntry(start, this.#nextId++, this.#now(), adopted);
     this.#current.set(k, e);
     this.#bump(k);
     return e;
   }
 
-  #reconcileDisk(found: Omit<FoundJob, "info">, info: BlockJobInfo | null): void {
-    const e = this.#current.get(key({ uuid: found.uuid, target: found.disk.target }));
-    if (e?.starting) return;
-    const active = e !== undefined && isActivePhase(e.job.phase);
-    if (!info) {
-      if (active) this.#decideFromXml(e, found.disk);
-      return;
-    }
-    if (active && (e.job.type === info.type || e.job.type === "unknown")) {
-      this.#applySample(e, info);
-      if (found.disk.mirror?.ready === "yes" && e.job.phase === "running") this.#markReady(e);
-      return;
-    }
-    if (active) this.#finish(e, "unknown", "a different job now runs on this disk");
-    this.adopt({ ...found, info });
-  }
-
-  #decideFromXml(e: Entry, disk: XmlDisk | null): void {
-    if (disk?.mirror && isMirrorType(e.job.type)) {
-      // libvirt still shows the mirror: the job is finishing; look again after the grace.
-      e.vanishedAt = this.#now();
-      return;
-    }
-    const decision = decideVanished({ ...e.job, chainAtStart: e.chainAtStart }, disk);
-    this.#finish(e, decision.phase, decision.message);
-  }
-
-  #applySample(e: Entry, info: BlockJobInfo): void {
-    const now = this.#now();
-    e.vanishedAt = null;
-    e.samples = pushSample(e.samples, { t: now, cur: info.cur, end: info.end }, this.#windowMs);
-    const stats = windowStats(e.samples, isMirrorType(e.job.type));
-    const job = e.job;
-    if (job.type === "unknown" && info.type !== "unknown") job.type = info.type;
-    job.cur = info.cur;
-    job.end = info.end;
-    job.percent = percentOf(info.cur, info.end);
-    job.bandwidthBytes = info.bandwidth;
-    job.rateBytesPerSecond = stats.rateBytesPerSecond;
-    job.etaSeconds = job.phase === "ready" ? null : stats.etaSeconds;
-    job.converging = stats.converging;
-    job.updatedAt = new Date(now).toISOString();
-  }
-
-  #markReady(e: Entry): void {
-    e.job.phase = "ready";
-    e.wasReady = true;
-    e.job.readyAt ??= new Date(this.#now()).toISOString();
-    e.job.etaSeconds = null;
-  }
-
-  #finish(e: Entry, phase: JobPhase, message?: string): void {
-    const now = this.#now();
-    e.job.phase = phase;
-    e.job.finishedAt = new Date(now).toISOString();
-    e.job.rateBytesPerSecond = null;
-    e.job.etaSeconds = null;
-    e.vanishedAt = null;
-    e.job.outcome = outcomeSentence({ ...e.job, phase, wasReady: e.wasReady, at: new Date(now) });
-    if (message) e.job.message = joinMessages(e.job.message, message);
+  #finish(e: BookEntry, phase: JobPhase, message?: string): void {
+    endEntry(e, phase, message, this.#now());
     this.#bump(key(e.job));
     this.#onEnded({ uuid: e.job.uuid, target: e.job.target }, e.id);
   }
@@ -558,37 +389,9 @@ export class JobBook {
   #bump(k: string): void {
     this.#changedAt.set(k, ++this.#generation);
   }
-
-  /** Moves the disk's current job (finished, or about to be replaced) into its history. */
-  #retire(k: string): void {
-    const old = this.#current.get(k);
-    if (!old) return;
-    this.#current.delete(k);
-    const history = this.#history.get(k) ?? [];
-    history.unshift(this.#view(old));
-    history.length = Math.min(history.length, this.#historyPerDisk);
-    this.#history.set(k, history);
-  }
-
-  #entryOfFinished(job: Job): Entry {
-    return {
-      id: this.#nextId++,
-      job: { ...job },
-      samples: [],
-      starting: false,
-      vanishedAt: null,
-      wasReady: job.readyAt !== null,
-      intent: null,
-      startedAtMs: Date.parse(job.startedAt),
-    };
-  }
-
-  #view(e: Entry): Job {
-    const end = e.job.finishedAt !== null ? Date.parse(e.job.finishedAt) : this.#now();
-    return { ...e.job, elapsedSeconds: Math.max(0, Math.round((end - e.startedAtMs) / 1000)) };
-  }
 }
 
-function joinMessages(a: string | undefined, b: string): string {
-  return a ? `${a} ${b}` : b;
+function stateOf(e: BookEntry): JobState {
+  const { uuid, target, type, phase } = e.job;
+  return { uuid, target, id: e.id, type, phase, starting: e.starting, vanishedAt: e.vanishedAt };
 }

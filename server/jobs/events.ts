@@ -10,6 +10,7 @@ import { eventLoopArgs } from "../virsh/commands.ts";
 import { parseEventLine, type VirshEvent } from "../virsh/parse/event.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import type { JobBook } from "./book.ts";
+import { applyEvent } from "./book_events.ts";
 import type { LibvirtReachability } from "./libvirt_seen.ts";
 
 /** State of the event listener, for the page's status line. */
@@ -84,7 +85,7 @@ export class EventListener {
     } catch {
       return;
     }
-    if (event && this.#book.applyEvent(event)) this.#options.wantResync();
+    if (event && applyEvent(this.#book, event)) this.#options.wantResync();
   }
 
   async #listen(): Promise<void> {

@@ -19,7 +19,8 @@ import { type DomainXml, parseDomainXml } from "../virsh/parse/domxml.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseListUuidName } from "../virsh/parse/list.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
-import type { JobBook, SampledDisk } from "./book.ts";
+import type { JobBook } from "./book.ts";
+import { reconcileDomain, type SampledDisk } from "./reconcile.ts";
 import type { LibvirtReachability } from "./libvirt_seen.ts";
 
 /** A running domain. */
@@ -136,7 +137,7 @@ export class Resync {
       gone(e);
       return failed;
     }
-    this.#book.reconcile(d.uuid, xml, infos);
+    reconcileDomain(this.#book, d.uuid, xml, infos);
     return failed;
   }
 }

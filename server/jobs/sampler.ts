@@ -12,7 +12,7 @@ import { parseBlockJobInfo } from "../virsh/parse/blockjob.ts";
 import { parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { isMirrorType } from "./model.ts";
-import type { ActiveJob, DiskRef, JobBook } from "./book.ts";
+import type { DiskRef, JobBook, JobState } from "./book.ts";
 
 /** Options of {@link Sampler}. */
 export interface SamplerOptions {
@@ -62,7 +62,7 @@ export class Sampler {
     if (job) await this.#sample(job);
   }
 
-  async #sample(j: ActiveJob): Promise<void> {
+  async #sample(j: JobState): Promise<void> {
     let out;
     try {
       // The sampler's own slots: progress keeps moving while pages and streams are busy.
@@ -91,7 +91,7 @@ export class Sampler {
     }
   }
 
-  async #resolveVanished(j: ActiveJob): Promise<void> {
+  async #resolveVanished(j: JobState): Promise<void> {
     let running: boolean;
     let disk: XmlDisk | null = null;
     try {

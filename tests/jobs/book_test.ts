@@ -5,6 +5,8 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { type DiskRef, JobBook } from "../../server/jobs/book.ts";
+import { applyEvent } from "../../server/jobs/book_events.ts";
+import { reconcileDomain } from "../../server/jobs/reconcile.ts";
 import { type AbortFacts, phaseAfterAbort, phaseForEvent } from "../../server/jobs/ending.ts";
 import type { JobPhase, JobType } from "../../server/jobs/model.ts";
 import type { BlockJobInfo } from "../../server/virsh/parse/blockjob.ts";
@@ -161,15 +163,15 @@ Deno.test("events: ready, then canceled of a ready copy is kept-copy; completed 
   for (const [type, statuses, phase] of table) {
     const { book: b } = book();
     start(b, type, type === "copy" ? { dest: COPY } : { base: CHAIN[2] });
-    for (const s of statuses) assertEquals(b.applyEvent(blockJobEvent(type, s)), false);
+    for (const s of statuses) assertEquals(applyEvent(b, blockJobEvent(type, s)), false);
     const job = b.get(VDA)!;
     assertEquals(job.phase, phase, `${type} ${statuses}`);
     assert(job.finishedAt !== null);
   }
   const { book: b } = book();
   start(b, "copy", { dest: COPY });
-  b.applyEvent(blockJobEvent("copy", "ready"));
-  b.applyEvent(blockJobEvent("copy", "canceled"));
+  applyEvent(b, blockJobEvent("copy", "ready"));
+  applyEvent(b, blockJobEvent("copy", "canceled"));
   assertMatch(
     b.get(VDA)!.outcome!,
     /^aborted while mirroring: .*copy\.qcow2 is a consistent image as of \d\d:\d\d:\d\d/,
@@ -181,15 +183,15 @@ Deno.test("the operator's keep-copy intent makes an aborted ready active commit 
   start(b, "active-commit", { base: CHAIN[2] });
   b.markReady(VDA);
   b.setIntent(VDA, "keep-copy");
-  b.applyEvent(blockJobEvent("active-commit", "canceled"));
+  applyEvent(b, blockJobEvent("active-commit", "canceled"));
   assertEquals(b.get(VDA)!.phase, "kept-copy");
 });
 
 Deno.test("a ready event for a job the book does not follow asks for a resync", () => {
   const { book: b } = book();
   b.rememberName(VM1.uuid, VM1.name);
-  assertEquals(b.applyEvent(blockJobEvent("copy", "ready")), true);
-  assertEquals(b.applyEvent({ ...blockJobEvent("copy", "ready"), domain: "other" }), true);
+  assertEquals(applyEvent(b, blockJobEvent("copy", "ready")), true);
+  assertEquals(applyEvent(b, { ...blockJobEvent("copy", "ready"), domain: "other" }), true);
 });
 
 Deno.test("interrupted when the domain stops: lifecycle event, or gone from the running list", () => {
@@ -202,7 +204,7 @@ Deno.test("interrupted when the domain stops: lifecycle event, or gone from the 
   };
   let { book: b } = book();
   start(b, "copy", { dest: COPY });
-  b.applyEvent(stop);
+  applyEvent(b, stop);
   assertEquals(b.get(VDA)!.phase, "interrupted");
   assertStringIncludes(b.get(VDA)!.message!, "Stopped Destroyed");
 
@@ -259,7 +261,7 @@ Deno.test("a late event settles an unknown end and replaces its guesswork messag
   b.applySample(VDA, id, null);
   b.decideVanished(VDA, id, true, disk(CHAIN));
   assertEquals(b.get(VDA)!.phase, "unknown");
-  b.applyEvent(blockJobEvent("pull", "failed"));
+  applyEvent(b, blockJobEvent("pull", "failed"));
   const job = b.get(VDA)!;
   assertEquals(job.phase, "failed");
   assertEquals(job.message, undefined);
@@ -268,7 +270,7 @@ Deno.test("a late event settles an unknown end and replaces its guesswork messag
 Deno.test("reconcile adopts a job started elsewhere, with its mirror, sample and ready", () => {
   const { book: b } = book();
   const mirror = { path: COPY, format: "qcow2", job: "copy", ready: "yes" };
-  b.reconcile(VM1.uuid, domain([disk(CHAIN, mirror)]), [
+  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN, mirror)]), [
     { target: "vda", info: info("copy", 64 * MiB, 64 * MiB, MiB) },
   ]);
   const job = b.get(VDA)!;
@@ -284,7 +286,7 @@ Deno.test("reconcile adopts a job started elsewhere, with its mirror, sample and
   assertEquals(job.cur, 64 * MiB);
   assertEquals(b.uuidOf(VM1.name), VM1.uuid);
   // The same job seen again is sampled, not adopted twice.
-  b.reconcile(VM1.uuid, domain([disk(CHAIN, mirror)]), [
+  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN, mirror)]), [
     { target: "vda", info: info("copy", 64 * MiB, 64 * MiB, MiB) },
   ]);
   assertEquals(b.history(VDA), []);
@@ -310,7 +312,7 @@ Deno.test("adoption names the terminal user who claimed the job, once", () => {
 Deno.test("reconcile: a different job on the disk ends the old one as unknown; no job decides it", () => {
   let { book: b } = book();
   start(b, "pull");
-  b.reconcile(VM1.uuid, domain([disk(CHAIN)]), [
+  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN)]), [
     { target: "vda", info: info("copy", 0, 10) },
   ]);
   assertEquals(b.history(VDA)[0].phase, "unknown");
@@ -319,19 +321,19 @@ Deno.test("reconcile: a different job on the disk ends the old one as unknown; n
 
   ({ book: b } = book());
   start(b, "pull");
-  b.reconcile(VM1.uuid, domain([disk([CHAIN[0]])]), [{ target: "vda", info: null }]);
+  reconcileDomain(b, VM1.uuid, domain([disk([CHAIN[0]])]), [{ target: "vda", info: null }]);
   assertEquals(b.get(VDA)!.phase, "completed");
 
   ({ book: b } = book());
   start(b, "pull");
-  b.reconcile(VM1.uuid, domain([]), []);
+  reconcileDomain(b, VM1.uuid, domain([]), []);
   assertEquals(b.get(VDA)!.phase, "unknown", "the disk left the XML");
 });
 
 Deno.test("a job being started is left alone by reconcile and by a stopped-domain check", () => {
   const { book: b } = book();
   b.begin({ ...VDA, domain: VM1.name, type: "pull", bandwidthBytes: 0 });
-  b.reconcile(VM1.uuid, domain([disk(CHAIN)]), [{ target: "vda", info: null }]);
+  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN)]), [{ target: "vda", info: null }]);
   b.markStopped(new Set());
   assertEquals(b.get(VDA)!.phase, "running");
 });

@@ -1,0 +1,161 @@
+/**
+ * One entry of the {@link JobBook}: a job as the API shows it plus what the book needs to move it
+ * on (samples for the rate, whether it was ready, the operator's intent, its store row), and the
+ * pure steps that change an entry. The book decides which step applies; these only apply it.
+ *
+ * @module
+ */
+import type { BlockJobInfo } from "../virsh/parse/blockjob.ts";
+import {
+  isMirrorType,
+  type Job,
+  type JobPhase,
+  type JobType,
+  outcomeSentence,
+  percentOf,
+  STARTED_OUTSIDE,
+} from "./model.ts";
+import type { JobIntent } from "./ending.ts";
+import { pushSample, type Sample, windowStats } from "./rate.ts";
+
+/** A disk of a domain, by UUID (resolve names before calling). */
+export interface DiskRef {
+  uuid: string;
+  target: string;
+}
+
+/** What an operation knows when it starts a job (see `JobBook.begin`). */
+export interface JobStart extends DiskRef {
+  domain: string;
+  type: JobType;
+  bandwidthBytes: number;
+  dest?: string;
+  base?: string;
+  top?: string;
+  /** Active layer before the job. */
+  source?: string;
+  /** Chain paths, top first, before the job. */
+  chain?: readonly string[];
+  /** See `Job.startedBy`; default `blockboard`. */
+  startedBy?: string;
+}
+
+/** A job in the book. */
+export interface BookEntry {
+  /** Tells a later job on the same disk apart (a late answer about an old job is dropped). */
+  id: number;
+  job: Job;
+  samples: Sample[];
+  /** An operation is starting this job: do not sample it or decide it vanished yet. */
+  starting: boolean;
+  /** When it vanished from `blockjob --info` (ms), or null while libvirt still lists it. */
+  vanishedAt: number | null;
+  wasReady: boolean;
+  intent: JobIntent | null;
+  startedAtMs: number;
+  chainAtStart?: readonly string[];
+  /** Row of this job in the store, once saved. */
+  historyId?: number;
+}
+
+/** A new running entry (`adopted`: found running, so sampled at once). Pure. */
+export function newEntry(start: JobStart, id: number, now: number, adopted: boolean): BookEntry {
+  const iso = new Date(now).toISOString();
+  return {
+    id,
+    job: {
+      type: start.type,
+      phase: "running",
+      cur: 0,
+      end: 0,
+      percent: 0,
+      bandwidthBytes: start.bandwidthBytes,
+      rateBytesPerSecond: null,
+      etaSeconds: null,
+      startedAt: iso,
+      domain: start.domain,
+      uuid: start.uuid,
+      target: start.target,
+      elapsedSeconds: 0,
+      finishedAt: null,
+      readyAt: null,
+      converging: null,
+      adopted,
+      outcome: null,
+      startedBy: start.startedBy ?? (adopted ? STARTED_OUTSIDE : "blockboard"),
+      updatedAt: iso,
+      ...(start.dest !== undefined ? { dest: start.dest } : {}),
+      ...(start.base !== undefined ? { base: start.base } : {}),
+      ...(start.top !== undefined ? { top: start.top } : {}),
+      ...(start.source !== undefined ? { source: start.source } : {}),
+    },
+    samples: [],
+    starting: !adopted,
+    vanishedAt: null,
+    wasReady: false,
+    intent: null,
+    startedAtMs: now,
+    chainAtStart: start.chain,
+  };
+}
+
+/** An entry for a finished job put back (a failed start restores the disk's previous job). */
+export function entryOfFinished(job: Job, id: number): BookEntry {
+  return {
+    id,
+    job: { ...job },
+    samples: [],
+    starting: false,
+    vanishedAt: null,
+    wasReady: job.readyAt !== null,
+    intent: null,
+    startedAtMs: Date.parse(job.startedAt),
+  };
+}
+
+/** Applies one `blockjob --info` sample: progress, bandwidth, rate, ETA, convergence. */
+export function applySampleTo(e: BookEntry, info: BlockJobInfo, now: number, windowMs: number) {
+  e.vanishedAt = null;
+  e.samples = pushSample(e.samples, { t: now, cur: info.cur, end: info.end }, windowMs);
+  const stats = windowStats(e.samples, isMirrorType(e.job.type));
+  const job = e.job;
+  if (job.type === "unknown" && info.type !== "unknown") job.type = info.type;
+  job.cur = info.cur;
+  job.end = info.end;
+  job.percent = percentOf(info.cur, info.end);
+  job.bandwidthBytes = info.bandwidth;
+  job.rateBytesPerSecond = stats.rateBytesPerSecond;
+  job.etaSeconds = job.phase === "ready" ? null : stats.etaSeconds;
+  job.converging = stats.converging;
+  job.updatedAt = new Date(now).toISOString();
+}
+
+/** Marks the entry ready (mirroring / synchronized). */
+export function markEntryReady(e: BookEntry, now: number): void {
+  e.job.phase = "ready";
+  e.wasReady = true;
+  e.job.readyAt ??= new Date(now).toISOString();
+  e.job.etaSeconds = null;
+}
+
+/** Ends the entry with `phase`: the outcome sentence, the end time, the message. */
+export function endEntry(e: BookEntry, phase: JobPhase, message: string | undefined, now: number) {
+  e.job.phase = phase;
+  e.job.finishedAt = new Date(now).toISOString();
+  e.job.rateBytesPerSecond = null;
+  e.job.etaSeconds = null;
+  e.vanishedAt = null;
+  e.job.outcome = outcomeSentence({ ...e.job, phase, wasReady: e.wasReady, at: new Date(now) });
+  if (message) e.job.message = joinMessages(e.job.message, message);
+}
+
+/** The job as readers see it, with its elapsed time as of `now` (or its end). Pure. */
+export function viewOf(e: BookEntry, now: number): Job {
+  const end = e.job.finishedAt !== null ? Date.parse(e.job.finishedAt) : now;
+  return { ...e.job, elapsedSeconds: Math.max(0, Math.round((end - e.startedAtMs) / 1000)) };
+}
+
+/** Two messages as one. Pure. */
+export function joinMessages(a: string | undefined, b: string): string {
+  return a ? `${a} ${b}` : b;
+}
