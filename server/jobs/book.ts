@@ -41,6 +41,9 @@ import { decideVanished } from "./resolve.ts";
 
 export type { DiskRef, JobStart };
 
+/** A disk's job; with `id`, only that job (a late answer about an earlier job is dropped). */
+export type JobRef = DiskRef & { id?: number };
+
 /** A job as the sampler and the resync see it: `id` tells a later job on the same disk apart. */
 export interface JobState extends DiskRef {
   id: number;
@@ -68,7 +71,7 @@ export interface JobBookOptions {
   /** Finished jobs kept per disk (besides the current one); default 5. */
   historyPerDisk?: number;
   /** Told when a job reaches a terminal phase (the monitor then reads its chain and stores it). */
-  onEnded?: (ref: DiskRef, id: number) => void;
+  onEnded?: (job: Required<JobRef>) => void;
 }
 
 const NOT_RUNNING = "the domain is not running any more";
@@ -79,7 +82,7 @@ export class JobBook {
   readonly #now: () => number;
   readonly #windowMs: number;
   readonly #historyPerDisk: number;
-  readonly #onEnded: (ref: DiskRef, id: number) => void;
+  readonly #onEnded: (job: Required<JobRef>) => void;
   readonly #current = new Map<string, BookEntry>();
   readonly #history = new Map<string, Job[]>();
   readonly #uuidByName = new Map<string, string>();
@@ -135,8 +138,8 @@ export class JobBook {
   }
 
   /** Job `id`'s chain when it began and its store row, while it is the disk's job. */
-  endFacts(ref: DiskRef, id: number) {
-    const e = this.#entry(ref, id);
+  endFacts(ref: JobRef) {
+    const e = this.#entry(ref);
     return e &&
       { job: viewOf(e, this.#now()), chainAtStart: e.chainAtStart, historyId: e.historyId };
   }
@@ -217,50 +220,50 @@ export class JobBook {
   }
 
   /**
-   * Ends the disk's active job with `phase`. `id` limits it to that job and to its active life;
-   * without `id` (an operation saw its pivot or abort succeed), a job that already ended only
+   * Ends the disk's active job with `phase`. With `ref.id`, only that job and only while it is
+   * active; without (an operation saw its pivot or abort succeed), a job that already ended only
    * gets the message (the event may be faster). Returns the job.
    */
-  finish(ref: DiskRef, phase: JobPhase, message?: string, id?: number): Job | null {
-    const e = id === undefined ? this.#current.get(key(ref)) : this.#entry(ref, id);
+  finish(ref: JobRef, phase: JobPhase, message?: string): Job | null {
+    const e = this.#entry(ref);
     if (!e) return null;
     if (isActivePhase(e.job.phase)) this.#finish(e, phase, message);
-    else if (message && id === undefined) e.job.message = joinMessages(e.job.message, message);
+    else if (message && ref.id === undefined) e.job.message = joinMessages(e.job.message, message);
     return viewOf(e, this.#now());
   }
 
-  /** Marks the disk's running job (job `id`, when given) ready. */
-  markReady(ref: DiskRef, id?: number): void {
-    const e = id === undefined ? this.#current.get(key(ref)) : this.#entry(ref, id);
+  /** Marks the disk's running job ready. */
+  markReady(ref: JobRef): void {
+    const e = this.#entry(ref);
     if (e && e.job.phase === "running") markEntryReady(e, this.#now());
   }
 
-  /** One `blockjob --info` sample of job `id` (null: libvirt no longer lists it). */
-  applySample(ref: DiskRef, id: number, info: BlockJobInfo | null): void {
-    const e = this.#entry(ref, id);
+  /** One `blockjob --info` sample of the job (null: libvirt no longer lists it). */
+  applySample(ref: JobRef, info: BlockJobInfo | null): void {
+    const e = this.#entry(ref);
     if (!e || !isActivePhase(e.job.phase)) return;
     if (info === null) e.vanishedAt ??= this.#now();
-    else applySampleTo(e, info, this.#now(), this.#windowMs);
+    else applySampleTo(e, info, { now: this.#now(), windowMs: this.#windowMs });
   }
 
   /**
-   * Decides how job `id` ended after it vanished and its grace passed: `running` false means the
+   * Decides how the job ended after it vanished and its grace passed: `running` false means the
    * domain stopped; otherwise the live disk tells (see {@link decideFromXml}).
    */
-  decideVanished(ref: DiskRef, id: number, running: boolean, disk: XmlDisk | null): void {
-    const e = this.#entry(ref, id);
+  decideVanished(ref: JobRef, running: boolean, disk: XmlDisk | null): void {
+    const e = this.#entry(ref);
     if (!e || !isActivePhase(e.job.phase) || e.vanishedAt === null) return;
     if (!running) this.#finish(e, "interrupted", NOT_RUNNING);
-    else this.decideFromXml(ref, id, disk);
+    else this.decideFromXml(ref, disk);
   }
 
   /**
-   * Decides from the live disk (null: the disk left the domain) how active job `id` ended when
+   * Decides from the live disk (null: the disk left the domain) how the active job ended when
    * libvirt no longer lists it (see `decideVanished` in resolve.ts). A mirror still in the XML
    * means the job is finishing: it waits another grace.
    */
-  decideFromXml(ref: DiskRef, id: number, disk: XmlDisk | null): void {
-    const e = this.#entry(ref, id);
+  decideFromXml(ref: JobRef, disk: XmlDisk | null): void {
+    const e = this.#entry(ref);
     if (!e || !isActivePhase(e.job.phase)) return;
     if (disk?.mirror && isMirrorType(e.job.type)) {
       e.vanishedAt = this.#now();
@@ -313,7 +316,7 @@ export class JobBook {
     const facts = adoptedFacts(found, claim);
     const e = this.#begin({ ...facts, ...found, target: found.disk.target }, true);
     e.job.message = facts.message;
-    applySampleTo(e, found.info, this.#now(), this.#windowMs);
+    applySampleTo(e, found.info, { now: this.#now(), windowMs: this.#windowMs });
     if (facts.ready) markEntryReady(e, this.#now());
     return viewOf(e, this.#now());
   }
@@ -333,15 +336,15 @@ export class JobBook {
 
   // ---------------------------------------------------------------- after the end
 
-  /** The files job `id` left in no chain (read once it ended). */
-  setLeftChain(ref: DiskRef, id: number, files: string[]): void {
-    const e = this.#entry(ref, id);
+  /** The files the job left in no chain (read once it ended). */
+  setLeftChain(ref: JobRef, files: string[]): void {
+    const e = this.#entry(ref);
     if (e && e.job.leftChain === undefined) e.job.leftChain = files;
   }
 
-  /** Job `id` was saved to the store as row `historyId`; the feed redraws the disk. */
-  saved(ref: DiskRef, id: number, historyId: number | undefined): void {
-    const e = this.#entry(ref, id);
+  /** The job was saved to the store as row `historyId`; the feed redraws the disk. */
+  saved(ref: JobRef, historyId: number | undefined): void {
+    const e = this.#entry(ref);
     if (e && historyId !== undefined) e.historyId = historyId;
     this.#bump(key(ref));
   }
@@ -360,9 +363,9 @@ export class JobBook {
 
   // ---------------------------------------------------------------- internals
 
-  #entry(ref: DiskRef, id: number): BookEntry | undefined {
+  #entry(ref: JobRef): BookEntry | undefined {
     const e = this.#current.get(key(ref));
-    return e?.id === id ? e : undefined;
+    return ref.id === undefined || e?.id === ref.id ? e : undefined;
   }
 
   #begin(start: JobStart, adopted: boolean): BookEntry {
@@ -374,16 +377,16 @@ export class JobBook {
       const history = [viewOf(old, this.#now()), ...(this.#history.get(k) ?? [])];
       this.#history.set(k, history.slice(0, this.#historyPerDisk));
     }
-    const e = newEntry(start, this.#nextId++, this.#now(), adopted);
+    const e = newEntry(start, { id: this.#nextId++, now: this.#now(), adopted });
     this.#current.set(k, e);
     this.#bump(k);
     return e;
   }
 
   #finish(e: BookEntry, phase: JobPhase, message?: string): void {
-    endEntry(e, phase, message, this.#now());
+    endEntry(e, { phase, message, now: this.#now() });
     this.#bump(key(e.job));
-    this.#onEnded({ uuid: e.job.uuid, target: e.job.target }, e.id);
+    this.#onEnded({ uuid: e.job.uuid, target: e.job.target, id: e.id });
   }
 
   #bump(k: string): void {

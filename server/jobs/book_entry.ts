@@ -59,7 +59,10 @@ export interface BookEntry {
 }
 
 /** A new running entry (`adopted`: found running, so sampled at once). Pure. */
-export function newEntry(start: JobStart, id: number, now: number, adopted: boolean): BookEntry {
+export function newEntry(
+  start: JobStart,
+  { id, now, adopted }: { id: number; now: number; adopted: boolean },
+): BookEntry {
   const iso = new Date(now).toISOString();
   return {
     id,
@@ -114,7 +117,11 @@ export function entryOfFinished(job: Job, id: number): BookEntry {
 }
 
 /** Applies one `blockjob --info` sample: progress, bandwidth, rate, ETA, convergence. */
-export function applySampleTo(e: BookEntry, info: BlockJobInfo, now: number, windowMs: number) {
+export function applySampleTo(
+  e: BookEntry,
+  info: BlockJobInfo,
+  { now, windowMs }: { now: number; windowMs: number },
+): void {
   e.vanishedAt = null;
   e.samples = pushSample(e.samples, { t: now, cur: info.cur, end: info.end }, windowMs);
   const stats = windowStats(e.samples, isMirrorType(e.job.type));
@@ -139,7 +146,10 @@ export function markEntryReady(e: BookEntry, now: number): void {
 }
 
 /** Ends the entry with `phase`: the outcome sentence, the end time, the message. */
-export function endEntry(e: BookEntry, phase: JobPhase, message: string | undefined, now: number) {
+export function endEntry(
+  e: BookEntry,
+  { phase, message, now }: { phase: JobPhase; message?: string; now: number },
+): void {
   e.job.phase = phase;
   e.job.finishedAt = new Date(now).toISOString();
   e.job.rateBytesPerSecond = null;

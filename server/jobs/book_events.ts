@@ -26,7 +26,7 @@ export function applyEvent(book: JobBook, event: VirshEvent): boolean {
     }
     const known = book.peek(ref);
     if (!known || !isActivePhase(known.phase)) return true; // a job started elsewhere
-    book.markReady(ref, known.id);
+    book.markReady(known);
     return false;
   }
   if (event.kind === "lifecycle" && (event.event === "Stopped" || event.event === "Crashed")) {

@@ -30,9 +30,7 @@ export interface CopyCheckDeps {
 
 /** Checks a planned copy's destination; the returned plan shows the chain its header gives. */
 export async function checkCopy(
-  disk: XmlDisk,
-  input: CopyInput,
-  plan: JobPlan,
+  { disk, input, plan }: { disk: XmlDisk; input: CopyInput; plan: JobPlan },
   deps: CopyCheckDeps,
 ): Promise<CheckedPlan> {
   const dest = plan.dest!;

@@ -12,6 +12,7 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import type { JobBook } from "./book.ts";
 import { applyEvent } from "./book_events.ts";
 import type { LibvirtReachability } from "./libvirt_seen.ts";
+import { LineStream } from "./line_stream.ts";
 
 /** State of the event listener, for the page's status line. */
 export type ListenerState = "off" | "connecting" | "listening" | "reconnecting";
@@ -28,20 +29,32 @@ export interface EventListenerOptions {
 
 /** Runs and restarts `virsh event`; see the module doc. */
 export class EventListener {
-  readonly #runner: VirshRunner;
   readonly #book: JobBook;
   readonly #options: EventListenerOptions;
   readonly #subscribers = new Set<(line: string) => void>();
+  readonly #stream: LineStream;
   #state: ListenerState = "off";
-  #stopped = true;
-  #abort: AbortController | null = null;
-  #loop: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
 
   constructor(runner: VirshRunner, book: JobBook, options: EventListenerOptions) {
-    this.#runner = runner;
     this.#book = book;
     this.#options = options;
+    this.#stream = new LineStream(runner, {
+      argv: eventLoopArgs,
+      onLine: (line) => this.handleLine(line),
+      backoffMs: options.backoffMs,
+      now: options.now,
+      onRun: (restart) => {
+        this.#state = restart ? "reconnecting" : "connecting";
+        if (restart) options.wantResync(); // events in the gap are lost
+      },
+      onOutput: () => {
+        this.#state = "listening";
+        options.libvirt.seen();
+      },
+      // libvirtd went away (`client socket is closed`) or is not up yet: the stream retries.
+      onError: (e) => options.libvirt.failed(e),
+      onEnded: () => (this.#state = "reconnecting"),
+    });
   }
 
   /** State of the listener. */
@@ -51,18 +64,12 @@ export class EventListener {
 
   /** Starts listening (and restarting) until {@link stop}. */
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#loop = this.#listen();
+    this.#stream.start();
   }
 
   /** Kills `virsh event` and ends the restart loop. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-    this.#loop = null;
+    await this.#stream.stop();
     this.#state = "off";
   }
 
@@ -86,48 +93,5 @@ export class EventListener {
       return;
     }
     if (event && applyEvent(this.#book, event)) this.#options.wantResync();
-  }
-
-  async #listen(): Promise<void> {
-    const { initial, max } = this.#options.backoffMs;
-    let delay = initial;
-    let first = true;
-    while (!this.#stopped) {
-      const abort = new AbortController();
-      this.#abort = abort;
-      this.#state = first ? "connecting" : "reconnecting";
-      if (!first) this.#options.wantResync(); // events in the gap are lost
-      first = false;
-      const startedAt = this.#options.now();
-      let buffer = "";
-      try {
-        await this.#runner.run(eventLoopArgs(), {
-          timeoutMs: 0,
-          signal: abort.signal,
-          onStdout: (chunk) => {
-            this.#state = "listening";
-            this.#options.libvirt.seen();
-            buffer += chunk;
-            const lines = buffer.split("\n");
-            buffer = lines.pop() ?? "";
-            for (const line of lines) this.handleLine(line);
-          },
-        });
-      } catch (e) {
-        // libvirtd went away (`client socket is closed`) or is not up yet: retry below.
-        if (!this.#stopped) this.#options.libvirt.failed(e);
-      }
-      if (this.#stopped) break;
-      this.#state = "reconnecting";
-      delay = this.#options.now() - startedAt > 10_000 ? initial : Math.min(delay * 2, max);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
-    }
   }
 }

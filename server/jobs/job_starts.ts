@@ -10,6 +10,7 @@
  */
 import { qemuJobEventArgs } from "../virsh/commands.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
+import { LineStream } from "./line_stream.ts";
 
 /** A parsed `JOB_STATUS_CHANGE` line. */
 export interface QemuJobEvent {
@@ -50,69 +51,27 @@ export interface JobStartWatcherOptions {
 
 /** Runs `virsh qemu-monitor-event` for `JOB_STATUS_CHANGE`; see the module doc. */
 export class JobStartWatcher {
-  readonly #runner: VirshRunner;
-  readonly #options: JobStartWatcherOptions;
-  #abort: AbortController | null = null;
-  #loop: Promise<void> | null = null;
-  #stopped = true;
-  #wake: (() => void) | null = null;
+  readonly #stream: LineStream;
 
   constructor(runner: VirshRunner, options: JobStartWatcherOptions) {
-    this.#runner = runner;
-    this.#options = options;
+    this.#stream = new LineStream(runner, {
+      argv: qemuJobEventArgs,
+      backoffMs: options.backoffMs,
+      // libvirtd restarting, or no QEMU driver: the stream retries quietly.
+      onLine: (line) => {
+        const event = parseQemuJobEvent(line);
+        if (event?.status === "created") options.onCreated(event.domain, event.target);
+      },
+    });
   }
 
   /** Starts the listener loop (idempotent). */
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#loop = this.#run();
+    this.#stream.start();
   }
 
   /** Kills the listener and waits for the loop to end. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-    this.#loop = null;
-  }
-
-  async #run(): Promise<void> {
-    const backoff = this.#options.backoffMs ?? { initial: 250, max: 5000 };
-    let delay = backoff.initial;
-    while (!this.#stopped) {
-      const abort = new AbortController();
-      this.#abort = abort;
-      const startedAt = Date.now();
-      let buffer = "";
-      try {
-        await this.#runner.run(qemuJobEventArgs(), {
-          timeoutMs: 0,
-          signal: abort.signal,
-          onStdout: (chunk) => {
-            buffer += chunk;
-            const lines = buffer.split("\n");
-            buffer = lines.pop() ?? "";
-            for (const line of lines) {
-              const event = parseQemuJobEvent(line);
-              if (event?.status === "created") this.#options.onCreated(event.domain, event.target);
-            }
-          },
-        });
-      } catch {
-        // libvirtd restarting, or no QEMU driver: retry below.
-      }
-      if (this.#stopped) break;
-      delay = Date.now() - startedAt > 10_000 ? backoff.initial : Math.min(delay * 2, backoff.max);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.#wake = null;
-    }
+  stop(): Promise<void> {
+    return this.#stream.stop();
   }
 }

@@ -9,19 +9,17 @@
  *
  * @module
  */
-import { dumpXmlArgs } from "../virsh/commands.ts";
-import { parseDomainXml } from "../virsh/parse/domxml.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { isActivePhase, type Job } from "./model.ts";
 import { type DiskRef, JobBook, type JobChanges } from "./book.ts";
-import { leftChain } from "./cleanup.ts";
+import { type JobStore, Settler } from "./settle.ts";
 import { EventListener, type ListenerState } from "./events.ts";
 import { JobStartWatcher } from "./job_starts.ts";
 import { LibvirtReachability } from "./libvirt_seen.ts";
 import { Resync } from "./resync.ts";
 import { Sampler } from "./sampler.ts";
 
-export type { JobChanges, ListenerState };
+export type { JobChanges, JobStore, ListenerState };
 
 /** Options of {@link JobMonitor}. */
 export interface JobMonitorOptions {
@@ -52,16 +50,6 @@ export interface JobMonitorOptions {
   store?: JobStore;
 }
 
-/** What the monitor needs of the job history (`JobHistory`). */
-export interface JobStore {
-  /** Stores a finished job (or rewrites row `id`); returns the row id. */
-  save(job: Job, id?: number): number;
-  /** Records files a clean-up deleted. */
-  addCleaned(id: number, files: readonly string[]): void;
-}
-
-const diskKey = (r: DiskRef) => `${r.uuid}/${r.target}`;
-
 /** Watches every block job of the connection; see the module doc. */
 export class JobMonitor {
   /** Every job's state; operations steer it through its transitions. */
@@ -70,30 +58,26 @@ export class JobMonitor {
   readonly events: EventListener;
   /** What the monitor last learnt about libvirt (for `/healthz`). */
   readonly libvirt: LibvirtReachability;
-  readonly #runner: VirshRunner;
   readonly #now: () => number;
   readonly #options: JobMonitorOptions;
-  readonly #store: JobStore | null;
+  readonly #settler: Settler;
   readonly #sampler: Sampler;
   readonly #resync: Resync;
   readonly #startWatcher: JobStartWatcher | null;
-  /** Per disk: reading the chain an ended job left and saving it; resolved when done. */
-  readonly #settling = new Map<string, Promise<void>>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
   #stopped = true;
 
   constructor(runner: VirshRunner, options: JobMonitorOptions = {}) {
-    this.#runner = runner;
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#store = options.store ?? null;
+    this.#settler = new Settler(runner, () => this.book, options.store ?? null);
     this.libvirt = new LibvirtReachability(this.#now);
     this.book = new JobBook({
       now: this.#now,
       windowMs: options.windowMs,
       historyPerDisk: options.historyPerDisk,
-      onEnded: (ref, id) => this.#settle(ref, id),
+      onEnded: (job) => this.#settler.ended(job),
     });
     const wantResync = () => (this.#resync.pending = true);
     this.#resync = new Resync(runner, this.book, { libvirt: this.libvirt, now: this.#now });
@@ -144,10 +128,7 @@ export class JobMonitor {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      const every = this.#options.resyncIntervalMs ?? 10_000;
-      const last = this.#resync.lastAt;
-      const due = every > 0 && last !== null && this.#now() - last >= every;
-      if (this.#resync.pending || due) await this.resync();
+      if (this.#resync.owed(this.#options.resyncIntervalMs ?? 10_000)) await this.resync();
       await this.#sampler.round();
     } finally {
       this.#ticking = false;
@@ -197,8 +178,8 @@ export class JobMonitor {
   }
 
   /** Resolves once the disk's ended job has its `leftChain` read and its history saved. */
-  async settled(ref: DiskRef): Promise<void> {
-    await this.#settling.get(diskKey(ref));
+  settled(ref: DiskRef): Promise<void> {
+    return this.#settler.settled(ref);
   }
 
   /**
@@ -213,8 +194,7 @@ export class JobMonitor {
 
   /** A clean-up deleted `files` that left the disk's chain: remember it on the job and store. */
   noteCleaned(uuid: string, target: string, files: readonly string[]): void {
-    const historyId = this.book.noteCleaned({ uuid, target }, files);
-    if (historyId !== undefined) this.#store?.addCleaned(historyId, files);
+    this.#settler.noteCleaned({ uuid, target }, files);
   }
 
   /** Every raw `virsh event` line (the live event log). Returns an unsubscribe function. */
@@ -231,43 +211,5 @@ export class JobMonitor {
       if (job && isActivePhase(job.phase)) return;
     }
     void this.resync(uuid).catch(() => undefined);
-  }
-
-  /**
-   * After a job ends: for a pivot, commit or pull, reads the chain it left (one `dumpxml`) to
-   * name the files that left it; then saves the job to the store. One at a time per disk.
-   */
-  #settle(ref: DiskRef, id: number): void {
-    const k = diskKey(ref);
-    const previous = this.#settling.get(k);
-    this.#settling.set(
-      k,
-      (async () => {
-        await previous;
-        const facts = this.book.endFacts(ref, id);
-        if (!facts) return;
-        const { job, chainAtStart } = facts;
-        const chainChanged = job.phase === "pivoted" || job.phase === "completed";
-        if (chainChanged && chainAtStart && job.leftChain === undefined) {
-          try {
-            const xml = parseDomainXml((await this.#runner.run(dumpXmlArgs(ref.uuid))).stdout);
-            const disk = xml.disks.find((d) => d.target === ref.target);
-            if (disk) {
-              const after = disk.chain.map((l) => l.path);
-              if (disk.mirror?.path) after.push(disk.mirror.path);
-              this.book.setLeftChain(ref, id, leftChain(chainAtStart, after));
-            }
-          } catch { /* domain gone or libvirt down: the files are not named */ }
-        }
-        let historyId: number | undefined;
-        try {
-          const now = this.book.endFacts(ref, id);
-          if (this.#store && now) historyId = this.#store.save(now.job, now.historyId);
-        } catch (e) {
-          console.error("job monitor: could not save the job history:", e);
-        }
-        this.book.saved(ref, id, historyId);
-      })(),
-    );
   }
 }

@@ -278,7 +278,7 @@ export class JobOperations {
   }
 
   #checkCopy(ctx: DiskContext, input: CopyInput, plan: JobPlan): Promise<CheckedPlan> {
-    return checkCopy(ctx.disk, input, plan, {
+    return checkCopy({ disk: ctx.disk, input, plan }, {
       qemuImg: this.#qemuImg,
       roots: this.#options.storageRoots ?? null,
     });

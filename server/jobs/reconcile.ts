@@ -18,13 +18,15 @@ export interface SampledDisk {
   info: BlockJobInfo | null;
 }
 
+/** What a resync read of one running domain. */
+export interface DomainRead {
+  uuid: string;
+  xml: DomainXml;
+  infos: readonly SampledDisk[];
+}
+
 /** Reconciles the book with one running domain's XML and samples; see the module doc. */
-export function reconcileDomain(
-  book: JobBook,
-  uuid: string,
-  xml: DomainXml,
-  infos: readonly SampledDisk[],
-): void {
+export function reconcileDomain(book: JobBook, { uuid, xml, infos }: DomainRead): void {
   book.rememberName(uuid, xml.name);
   const before = book.active(uuid);
   for (const { target, info } of infos) {
@@ -32,7 +34,7 @@ export function reconcileDomain(
     if (disk) reconcileDisk(book, { uuid, domain: xml.name, disk }, info);
   }
   for (const job of before) {
-    if (!xml.disks.some((d) => d.target === job.target)) book.decideFromXml(job, job.id, null);
+    if (!xml.disks.some((d) => d.target === job.target)) book.decideFromXml(job, null);
   }
 }
 
@@ -46,14 +48,14 @@ function reconcileDisk(
   if (known?.starting) return; // an operation is starting it and reports it itself
   const active = known !== null && isActivePhase(known.phase);
   if (!info) {
-    if (active) book.decideFromXml(ref, known.id, found.disk);
+    if (active) book.decideFromXml(known, found.disk);
     return;
   }
   if (active && (known.type === info.type || known.type === "unknown")) {
-    book.applySample(ref, known.id, info);
-    if (found.disk.mirror?.ready === "yes") book.markReady(ref, known.id);
+    book.applySample(known, info);
+    if (found.disk.mirror?.ready === "yes") book.markReady(known);
     return;
   }
-  if (active) book.finish(ref, "unknown", "a different job now runs on this disk", known.id);
+  if (active) book.finish(known, "unknown", "a different job now runs on this disk");
   book.adopt({ ...found, info });
 }

@@ -63,6 +63,12 @@ export class Resync {
     return this.#running;
   }
 
+  /** True when a resync is pending, or `everyMs` (0: never) passed since the last one. */
+  owed(everyMs: number): boolean {
+    const due = everyMs > 0 && this.lastAt !== null && this.#now() - this.lastAt >= everyMs;
+    return this.pending || due;
+  }
+
   /** Resolves when no resync is running. */
   async idle(): Promise<void> {
     await this.#running;
@@ -137,7 +143,7 @@ export class Resync {
       gone(e);
       return failed;
     }
-    reconcileDomain(this.#book, d.uuid, xml, infos);
+    reconcileDomain(this.#book, { uuid: d.uuid, xml, infos });
     return failed;
   }
 }

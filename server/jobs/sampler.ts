@@ -69,14 +69,14 @@ export class Sampler {
       out = await this.#runner.run(blockJobInfoArgs(j.uuid, j.target), { lane: "sampler" });
     } catch (e) {
       if (e instanceof VirshError && e.kind === "not-running") {
-        this.#book.finish(j, "interrupted", "the domain is not running any more", j.id);
+        this.#book.finish(j, "interrupted", "the domain is not running any more");
       } else if (e instanceof VirshError && e.kind === "not-found") {
         this.#options.wantResync(); // the domain or disk is gone; the resync decides
       }
       return; // unreachable / timeout: keep the last sample, the listener restart resyncs
     }
     const info = parseBlockJobInfo(out.stdout);
-    this.#book.applySample(j, j.id, info);
+    this.#book.applySample(j, info);
     // A ready event can be missed (listener restarting): a mirror at cur == end is checked in XML.
     const now = this.#options.now();
     if (
@@ -85,7 +85,7 @@ export class Sampler {
     ) {
       this.#xmlCheckedAt.set(j.id, now);
       const disk = await this.#liveDisk(j).catch(() => undefined);
-      if (disk?.mirror?.ready === "yes") this.#book.markReady(j, j.id);
+      if (disk?.mirror?.ready === "yes") this.#book.markReady(j);
     } else if (!this.#xmlCheckedAt.has(j.id)) {
       this.#xmlCheckedAt.set(j.id, now);
     }
@@ -100,7 +100,7 @@ export class Sampler {
     } catch {
       return; // libvirt unreachable: decide on a later round
     }
-    this.#book.decideVanished(j, j.id, running, disk);
+    this.#book.decideVanished(j, running, disk);
   }
 
   async #liveDisk(ref: DiskRef): Promise<XmlDisk | null> {

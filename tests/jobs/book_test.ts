@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { type DiskRef, JobBook } from "../../server/jobs/book.ts";
 import { applyEvent } from "../../server/jobs/book_events.ts";
-import { reconcileDomain } from "../../server/jobs/reconcile.ts";
+import { reconcileDomain, type SampledDisk } from "../../server/jobs/reconcile.ts";
 import { type AbortFacts, phaseAfterAbort, phaseForEvent } from "../../server/jobs/ending.ts";
 import type { JobPhase, JobType } from "../../server/jobs/model.ts";
 import type { BlockJobInfo } from "../../server/virsh/parse/blockjob.ts";
@@ -28,7 +28,7 @@ const TYPE_NAMES: Record<string, string> = {
 function book() {
   const clock = { now: 1_700_000_000_000 };
   const ended: number[] = [];
-  const b = new JobBook({ now: () => clock.now, onEnded: (_ref, id) => ended.push(id) });
+  const b = new JobBook({ now: () => clock.now, onEnded: (job) => ended.push(job.id) });
   return { clock, ended, book: b };
 }
 
@@ -47,6 +47,11 @@ function disk(chain: readonly string[], mirror: XmlDisk["mirror"] = null): XmlDi
 
 function domain(disks: XmlDisk[]): DomainXml {
   return { name: VM1.name, uuid: VM1.uuid, domainType: "qemu", disks };
+}
+
+/** What a resync read of VM1, reconciled. */
+function reconcile(b: JobBook, xml: DomainXml, infos: SampledDisk[]) {
+  reconcileDomain(b, { uuid: VM1.uuid, xml, infos });
 }
 
 function info(type: JobType, cur: number, end: number, bandwidth = 0): BlockJobInfo {
@@ -89,7 +94,7 @@ Deno.test("begin, confirm, samples, ready, finish: phases, numbers and the gener
   b.confirm(VDA);
   const [{ id }] = b.active();
   for (let i = 0; i < 5; i++) {
-    b.applySample(VDA, id, info("copy", i * MiB, 64 * MiB, MiB));
+    b.applySample({ ...VDA, id }, info("copy", i * MiB, 64 * MiB, MiB));
     clock.now += 1000;
   }
   let job = b.get(VDA)!;
@@ -101,7 +106,7 @@ Deno.test("begin, confirm, samples, ready, finish: phases, numbers and the gener
   ]);
   assertEquals(job.elapsedSeconds, 5);
   const g1 = b.generation;
-  b.markReady(VDA, id);
+  b.markReady({ ...VDA, id });
   assertEquals(b.get(VDA)!.phase, "ready");
   assertEquals(b.generation, g1, "ready does not move the feed (a swap would race Pivot)");
   job = b.finish(VDA, "pivoted")!;
@@ -117,7 +122,7 @@ Deno.test("a sample for a replaced job (older id) is ignored", () => {
   const first = start(b, "pull");
   const second = start(b, "pull");
   assert(first !== second);
-  b.applySample(VDA, first, info("pull", 5 * MiB, 10 * MiB));
+  b.applySample({ ...VDA, id: first }, info("pull", 5 * MiB, 10 * MiB));
   assertEquals(b.get(VDA)!.cur, 0);
   assertEquals(b.history(VDA).length, 1, "the first job went to the disk's history");
 });
@@ -218,8 +223,8 @@ Deno.test("interrupted when the domain stops: lifecycle event, or gone from the 
 
   ({ book: b } = book());
   const id = start(b, "pull");
-  b.applySample(VDA, id, null);
-  b.decideVanished(VDA, id, false, null);
+  b.applySample({ ...VDA, id }, null);
+  b.decideVanished({ ...VDA, id }, false, null);
   assertEquals(b.get(VDA)!.phase, "interrupted");
 });
 
@@ -234,20 +239,19 @@ Deno.test("a job that vanishes without an event: decided from the XML, unknown w
   for (const [type, xmlDisk, phase] of cases) {
     const { clock, book: b } = book();
     const id = start(b, type, type === "copy" ? { dest: COPY } : {});
-    b.applySample(VDA, id, null);
+    b.applySample({ ...VDA, id }, null);
     assertEquals(b.active()[0].vanishedAt, clock.now);
     clock.now += 2000;
-    b.decideVanished(VDA, id, true, xmlDisk);
+    b.decideVanished({ ...VDA, id }, true, xmlDisk);
     assertEquals(b.get(VDA)!.phase, phase, `${type} ${xmlDisk?.chain.map((l) => l.path)}`);
   }
   // A mirror still in the XML: the job is finishing; it stays active and waits again.
   const { clock, book: b } = book();
   const id = start(b, "copy", { dest: COPY });
-  b.applySample(VDA, id, null);
+  b.applySample({ ...VDA, id }, null);
   clock.now += 2000;
   b.decideVanished(
-    VDA,
-    id,
+    { ...VDA, id },
     true,
     disk(CHAIN, { path: COPY, format: "qcow2", job: "copy", ready: "pivot" }),
   );
@@ -258,8 +262,8 @@ Deno.test("a job that vanishes without an event: decided from the XML, unknown w
 Deno.test("a late event settles an unknown end and replaces its guesswork message", () => {
   const { book: b } = book();
   const id = start(b, "pull");
-  b.applySample(VDA, id, null);
-  b.decideVanished(VDA, id, true, disk(CHAIN));
+  b.applySample({ ...VDA, id }, null);
+  b.decideVanished({ ...VDA, id }, true, disk(CHAIN));
   assertEquals(b.get(VDA)!.phase, "unknown");
   applyEvent(b, blockJobEvent("pull", "failed"));
   const job = b.get(VDA)!;
@@ -270,7 +274,7 @@ Deno.test("a late event settles an unknown end and replaces its guesswork messag
 Deno.test("reconcile adopts a job started elsewhere, with its mirror, sample and ready", () => {
   const { book: b } = book();
   const mirror = { path: COPY, format: "qcow2", job: "copy", ready: "yes" };
-  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN, mirror)]), [
+  reconcile(b, domain([disk(CHAIN, mirror)]), [
     { target: "vda", info: info("copy", 64 * MiB, 64 * MiB, MiB) },
   ]);
   const job = b.get(VDA)!;
@@ -286,7 +290,7 @@ Deno.test("reconcile adopts a job started elsewhere, with its mirror, sample and
   assertEquals(job.cur, 64 * MiB);
   assertEquals(b.uuidOf(VM1.name), VM1.uuid);
   // The same job seen again is sampled, not adopted twice.
-  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN, mirror)]), [
+  reconcile(b, domain([disk(CHAIN, mirror)]), [
     { target: "vda", info: info("copy", 64 * MiB, 64 * MiB, MiB) },
   ]);
   assertEquals(b.history(VDA), []);
@@ -312,7 +316,7 @@ Deno.test("adoption names the terminal user who claimed the job, once", () => {
 Deno.test("reconcile: a different job on the disk ends the old one as unknown; no job decides it", () => {
   let { book: b } = book();
   start(b, "pull");
-  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN)]), [
+  reconcile(b, domain([disk(CHAIN)]), [
     { target: "vda", info: info("copy", 0, 10) },
   ]);
   assertEquals(b.history(VDA)[0].phase, "unknown");
@@ -321,19 +325,19 @@ Deno.test("reconcile: a different job on the disk ends the old one as unknown; n
 
   ({ book: b } = book());
   start(b, "pull");
-  reconcileDomain(b, VM1.uuid, domain([disk([CHAIN[0]])]), [{ target: "vda", info: null }]);
+  reconcile(b, domain([disk([CHAIN[0]])]), [{ target: "vda", info: null }]);
   assertEquals(b.get(VDA)!.phase, "completed");
 
   ({ book: b } = book());
   start(b, "pull");
-  reconcileDomain(b, VM1.uuid, domain([]), []);
+  reconcile(b, domain([]), []);
   assertEquals(b.get(VDA)!.phase, "unknown", "the disk left the XML");
 });
 
 Deno.test("a job being started is left alone by reconcile and by a stopped-domain check", () => {
   const { book: b } = book();
   b.begin({ ...VDA, domain: VM1.name, type: "pull", bandwidthBytes: 0 });
-  reconcileDomain(b, VM1.uuid, domain([disk(CHAIN)]), [{ target: "vda", info: null }]);
+  reconcile(b, domain([disk(CHAIN)]), [{ target: "vda", info: null }]);
   b.markStopped(new Set());
   assertEquals(b.get(VDA)!.phase, "running");
 });
@@ -343,10 +347,10 @@ Deno.test("after the end: left chain, store row, clean-up and the feed", () => {
   const id = start(b, "pull");
   b.finish(VDA, "completed");
   const g = b.generation;
-  b.setLeftChain(VDA, id, CHAIN.slice(1));
-  b.saved(VDA, id, 7);
+  b.setLeftChain({ ...VDA, id }, CHAIN.slice(1));
+  b.saved({ ...VDA, id }, 7);
   assertEquals(b.changesSince(g).disks, [VDA]);
-  assertEquals(b.endFacts(VDA, id)?.historyId, 7);
+  assertEquals(b.endFacts({ ...VDA, id })?.historyId, 7);
   assertEquals(b.noteCleaned(VDA, [CHAIN[1]]), 7);
   assertEquals(b.get(VDA)!.cleaned, [CHAIN[1]]);
   // A page older than a restart (ahead of this book) gets every disk with a job.
