@@ -13,13 +13,13 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import { isActivePhase, type Job } from "./model.ts";
 import { type DiskRef, JobBook, type JobChanges } from "./book.ts";
 import { type JobStore, Settler } from "./settle.ts";
-import { EventListener, type ListenerState } from "./events.ts";
+import { EventListener } from "./events.ts";
 import { JobStartWatcher } from "./job_starts.ts";
 import { LibvirtReachability } from "./libvirt_seen.ts";
 import { Resync } from "./resync.ts";
 import { Sampler } from "./sampler.ts";
 
-export type { JobChanges, JobStore, ListenerState };
+export type { JobChanges, JobStore };
 
 /** Options of {@link JobMonitor}. */
 export interface JobMonitorOptions {
@@ -144,17 +144,6 @@ export class JobMonitor {
   async sampleNow(ref: DiskRef): Promise<Job | null> {
     await this.#sampler.now(ref);
     return this.book.get(ref);
-  }
-
-  /** State of the `virsh event` listener. */
-  get listenerState(): ListenerState {
-    return this.events.state;
-  }
-
-  /** ISO time of the last complete resync, or null. */
-  get lastResyncAt(): string | null {
-    const last = this.#resync.lastAt;
-    return last === null ? null : new Date(last).toISOString();
   }
 
   /** The disk's current job, or its last finished one, from memory; null when none. */

@@ -38,7 +38,7 @@ export async function jobLab(opts: CreateLabDomainOptions = {}): Promise<JobLab>
   const ops = new JobOperations(runner, monitor, { pivotRetryDelayMs: 200 });
   try {
     await monitor.start();
-    await waitFor("the event listener", () => Promise.resolve(monitor.listenerState !== "off"));
+    await waitFor("the event listener", () => Promise.resolve(monitor.events.state !== "off"));
   } catch (e) {
     await monitor.stop();
     await dom.destroy();

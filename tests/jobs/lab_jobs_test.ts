@@ -76,7 +76,7 @@ Deno.test("throttled copy: observable, bandwidth change shows in blockjob, ready
   const ready = await waitPhase(lab.monitor, lab.vda, ["ready"]);
   assert(ready.readyAt !== null);
   // Events arrived over the listener (the ready event is the only one so far).
-  assertEquals(lab.monitor.listenerState, "listening");
+  assertEquals(lab.monitor.events.state, "listening");
   const pivoted = await lab.ops.pivot(lab.vda);
   assertEquals(pivoted.phase, "pivoted");
   assertEquals(pivoted.message, undefined, "pivot verification warned");
