@@ -110,8 +110,7 @@ function layerIndex(disk: XmlDisk, field: string, path: string): number {
 function withArgv(
   ctx: PlanContext,
   build: () => string[],
-  rest: Omit<JobPlan, "argv" | "commandLine" | "bandwidthBytes">,
-  bandwidthBytes: number | undefined,
+  rest: Omit<JobPlan, "argv" | "commandLine">,
 ): JobPlan {
   let argv: string[];
   try {
@@ -124,7 +123,6 @@ function withArgv(
     ...rest,
     argv,
     commandLine: displayCommandLine(ctx.uri, argv),
-    bandwidthBytes: bandwidthBytes ?? 0,
   };
 }
 
@@ -161,8 +159,8 @@ export function planPull(ctx: PlanContext, disk: XmlDisk, input: PullInput): Job
           }; the backing files are no longer used afterwards`,
       ],
       ...(input.base !== undefined ? { base: input.base } : {}),
+      bandwidthBytes: input.bandwidthBytes ?? 0,
     },
-    input.bandwidthBytes,
   );
 }
 
@@ -226,8 +224,8 @@ export function planCopy(ctx: PlanContext, disk: XmlDisk, input: CopyInput): Job
       notes,
       dest: input.dest,
       format,
+      bandwidthBytes: input.bandwidthBytes ?? 0,
     },
-    input.bandwidthBytes,
   );
 }
 
@@ -266,7 +264,7 @@ export function planCommit(ctx: PlanContext, disk: XmlDisk, input: CommitInput):
       ],
       base,
       top,
+      bandwidthBytes: input.bandwidthBytes ?? 0,
     },
-    input.bandwidthBytes,
   );
 }
