@@ -41,7 +41,6 @@ import { verifyPivot } from "./pivot_verify.ts";
 import { assertBandwidth } from "./plan_checks.ts";
 
 export type { DiskRef };
-export { mapVirshError };
 
 /** How to end a job with abort. */
 export type AbortMode =
