@@ -62,7 +62,7 @@ export function waitPhase(
   monitor: JobMonitor,
   ref: { uuid: string; target: string },
   phases: JobPhase[],
-  timeoutMs = 60_000,
+  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
 ): Promise<Job> {
   return waitFor(`job phase ${phases.join("|")}`, () => {
     const job = monitor.getJob(ref.uuid, ref.target);

@@ -42,7 +42,7 @@ Deno.test("libvirtd restarted mid-copy: the job is rediscovered, reaches ready a
 
   // Still controllable: lift the limit, wait for ready, pivot onto the copy.
   await lab.ops.setBandwidth(lab.vda, 0);
-  await waitPhase(lab.monitor, lab.vda, ["ready"], 60_000);
+  await waitPhase(lab.monitor, lab.vda, ["ready"], { timeoutMs: 60_000 });
   const pivoted = await lab.ops.pivot(lab.vda);
   assertEquals(pivoted.phase, "pivoted");
   assertStringIncludes(pivoted.outcome ?? "", dest);
