@@ -7,8 +7,9 @@
  *
  * About 400 lines on purpose: every transition reads and writes one private table of entries
  * and the generation, and that table must have one owner. What could leave did: an entry's pure
- * steps (`book_entry.ts`), adoption and claims (`adoption.ts`), phases (`ending.ts`), the resync's
- * reconciliation (`reconcile.ts`) and the events' meaning (`book_events.ts`).
+ * steps (`book_entry.ts`), adoption and claims (`adoption.ts`), phases (`ending.ts`), domain
+ * names (`domain_names.ts`), the resync's reconciliation (`reconcile.ts`) and the events' meaning
+ * (`book_events.ts`).
  *
  * @module
  */
@@ -38,6 +39,7 @@ import {
 } from "./book_entry.ts";
 import { type JobIntent, phaseForEvent } from "./ending.ts";
 import { decideVanished } from "./resolve.ts";
+import { DomainNames } from "./domain_names.ts";
 
 export type { DiskRef, JobStart };
 
@@ -79,14 +81,14 @@ const key = (r: DiskRef) => `${r.uuid}/${r.target}`;
 
 /** Every disk's job and its transitions; see the module doc. */
 export class JobBook {
+  /** Domain names and UUIDs as libvirt last gave them (events and terminal lines use names). */
+  readonly names = new DomainNames();
   readonly #now: () => number;
   readonly #windowMs: number;
   readonly #historyPerDisk: number;
   readonly #onEnded: (job: Required<JobRef>) => void;
   readonly #current = new Map<string, BookEntry>();
   readonly #history = new Map<string, Job[]>();
-  readonly #uuidByName = new Map<string, string>();
-  readonly #nameByUuid = new Map<string, string>();
   /**
    * Bumped when a job starts, ends, has its chain settled or is cleaned up. Not at ready: the job
    * card polls itself, and a feed swap racing a click on Pivot would lose the click.
@@ -164,24 +166,6 @@ export class JobBook {
       disks.push({ uuid, target });
     }
     return { generation: this.#generation, disks };
-  }
-
-  /** The UUID of a domain by the name the book last saw, or undefined. */
-  uuidOf(name: string): string | undefined {
-    return this.#uuidByName.get(name);
-  }
-
-  /** Names of the domains the book knows (the event parser needs them). */
-  knownNames(): string[] {
-    return [...this.#uuidByName.keys()];
-  }
-
-  /** Records the domain's current name (from `list` or the XML). */
-  rememberName(uuid: string, name: string): void {
-    const old = this.#nameByUuid.get(uuid);
-    if (old !== undefined && old !== name) this.#uuidByName.delete(old);
-    this.#nameByUuid.set(uuid, name);
-    this.#uuidByName.set(name, uuid);
   }
 
   // ---------------------------------------------------------------- transitions
@@ -330,7 +314,7 @@ export class JobBook {
     const claim = claimOfArgv(argv, user, now);
     if (!claim) return null;
     this.#claims = [...this.#claims.filter((c) => now - c.at < CLAIM_TTL_MS), claim];
-    const uuid = this.#nameByUuid.has(claim.domain) ? claim.domain : this.uuidOf(claim.domain);
+    const uuid = this.names.hasUuid(claim.domain) ? claim.domain : this.names.uuidOf(claim.domain);
     return { uuid };
   }
 
@@ -370,7 +354,7 @@ export class JobBook {
 
   #begin(start: JobStart, adopted: boolean): BookEntry {
     const k = key(start);
-    this.rememberName(start.uuid, start.domain);
+    this.names.remember(start.uuid, start.domain);
     // The disk's previous job moves to its history.
     const old = this.#current.get(k);
     if (old) {

@@ -17,7 +17,7 @@ import type { JobBook } from "./book.ts";
 export function applyEvent(book: JobBook, event: VirshEvent): boolean {
   if (event.kind === "block-job") {
     if (event.event !== "block-job-2") return false;
-    const uuid = book.uuidOf(event.domain);
+    const uuid = book.names.uuidOf(event.domain);
     if (!uuid) return true;
     const ref = { uuid, target: event.disk };
     if (event.status !== "ready") {
@@ -30,7 +30,7 @@ export function applyEvent(book: JobBook, event: VirshEvent): boolean {
     return false;
   }
   if (event.kind === "lifecycle" && (event.event === "Stopped" || event.event === "Crashed")) {
-    const uuid = book.uuidOf(event.domain);
+    const uuid = book.names.uuidOf(event.domain);
     if (uuid) book.interruptDomain(uuid, `the domain stopped (${event.event} ${event.detail})`);
   }
   return false;

@@ -88,7 +88,7 @@ export class EventListener {
     }
     let event: VirshEvent | null;
     try {
-      event = parseEventLine(line, this.#book.knownNames());
+      event = parseEventLine(line, this.#book.names.names());
     } catch {
       return;
     }

@@ -193,7 +193,7 @@ export class JobMonitor {
 
   /** QEMU created a job on `domain` (by name): adopt it now unless it is already tracked. */
   #jobCreated(domain: string, target: string | null): void {
-    const uuid = this.book.uuidOf(domain);
+    const uuid = this.book.names.uuidOf(domain);
     if (uuid && target) {
       // Ours (an operation is starting it: phase running), or already known.
       const job = this.book.get({ uuid, target });

@@ -27,7 +27,7 @@ export interface DomainRead {
 
 /** Reconciles the book with one running domain's XML and samples; see the module doc. */
 export function reconcileDomain(book: JobBook, { uuid, xml, infos }: DomainRead): void {
-  book.rememberName(uuid, xml.name);
+  book.names.remember(uuid, xml.name);
   const before = book.active(uuid);
   for (const { target, info } of infos) {
     const disk = xml.disks.find((d) => d.target === target);

@@ -89,7 +89,7 @@ export class Resync {
       throw e;
     }
     const list = parseListUuidName(stdout);
-    for (const d of list) this.#book.rememberName(d.uuid, d.name);
+    for (const d of list) this.#book.names.remember(d.uuid, d.name);
     return list;
   }
 

@@ -105,7 +105,7 @@ export class Sampler {
 
   async #liveDisk(ref: DiskRef): Promise<XmlDisk | null> {
     const xml = parseDomainXml((await this.#runner.run(dumpXmlArgs(ref.uuid))).stdout);
-    this.#book.rememberName(ref.uuid, xml.name);
+    this.#book.names.remember(ref.uuid, xml.name);
     return xml.disks.find((d) => d.target === ref.target) ?? null;
   }
 }

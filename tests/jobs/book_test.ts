@@ -194,7 +194,7 @@ Deno.test("the operator's keep-copy intent makes an aborted ready active commit 
 
 Deno.test("a ready event for a job the book does not follow asks for a resync", () => {
   const { book: b } = book();
-  b.rememberName(VM1.uuid, VM1.name);
+  b.names.remember(VM1.uuid, VM1.name);
   assertEquals(applyEvent(b, blockJobEvent("copy", "ready")), true);
   assertEquals(applyEvent(b, { ...blockJobEvent("copy", "ready"), domain: "other" }), true);
 });
@@ -288,7 +288,7 @@ Deno.test("reconcile adopts a job started elsewhere, with its mirror, sample and
   assertEquals(job.startedBy, "outside blockboard");
   assertStringIncludes(job.message!, "started outside blockboard");
   assertEquals(job.cur, 64 * MiB);
-  assertEquals(b.uuidOf(VM1.name), VM1.uuid);
+  assertEquals(b.names.uuidOf(VM1.name), VM1.uuid);
   // The same job seen again is sampled, not adopted twice.
   reconcile(b, domain([disk(CHAIN, mirror)]), [
     { target: "vda", info: info("copy", 64 * MiB, 64 * MiB, MiB) },
@@ -298,7 +298,7 @@ Deno.test("reconcile adopts a job started elsewhere, with its mirror, sample and
 
 Deno.test("adoption names the terminal user who claimed the job, once", () => {
   const { book: b } = book();
-  b.rememberName(VM1.uuid, VM1.name);
+  b.names.remember(VM1.uuid, VM1.name);
   const claimed = b.claim(
     ["-c", "qemu:///fake", "blockpull", "--domain", VM1.name, "--path", "vda"],
     "carol",
