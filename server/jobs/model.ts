@@ -30,17 +30,6 @@ export type JobPhase =
   | "interrupted" // the domain stopped while the job ran
   | "unknown"; // vanished without an event and the XML did not settle it
 
-/** Phases after which nothing changes any more. */
-export const TERMINAL_PHASES: ReadonlySet<JobPhase> = new Set<JobPhase>([
-  "completed",
-  "pivoted",
-  "kept-copy",
-  "canceled",
-  "failed",
-  "interrupted",
-  "unknown",
-]);
-
 /** True while the job still runs in libvirt (running or ready). */
 export function isActivePhase(phase: JobPhase): boolean {
   return phase === "running" || phase === "ready";
