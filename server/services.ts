@@ -64,6 +64,8 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     jobLookup: (uuid, target) => monitor.getJob(uuid, target),
     cacheMs: options.inventoryCacheMs,
   });
+  // The inventory is kept by the events the monitor already listens to.
+  monitor.onEventLine((line) => inventory.noteEventLine(line));
   const roots = options.storageRoots ?? null;
   const operations = new JobOperations(runner, monitor, {
     storageRoots: roots,

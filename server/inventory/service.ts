@@ -1,7 +1,17 @@
 /**
- * Builds the inventory (domains, disks, backing chains) from a handful of virsh calls: one
- * `list`, one `list --persistent`, one bulk `domstats --state --block --backing` and one
- * `dumpxml` per domain — never one call per layer.
+ * The inventory (domains, disks, backing chains) as one snapshot kept in memory: built from
+ * `list`, `list --persistent`, one bulk `domstats --state --block --backing` and one `dumpxml` per
+ * domain, then kept up to date by events and a cheap periodic refresh rather than rebuilt per
+ * request, so page views and API reads start no virsh process once it is warm.
+ *
+ * - An event line (the job monitor's `virsh event` stream) marks the domain it names: its XML is
+ *   read again before the next answer; a lifecycle event also re-reads the listing.
+ * - A read of a snapshot older than `refreshMs` is answered at once and starts one refresh in the
+ *   background: `list` + bulk `domstats`, and `dumpxml` only for domains that are new or whose
+ *   state or disk paths changed (changes made without an event: sizes, a chain changed while
+ *   blockboard was not listening).
+ * - {@link Inventory.invalidate} after an operation re-reads one domain (or all).
+ * - `maxAgeMs` (tests) makes every read of an older snapshot wait for a full rebuild.
  *
  * @module
  */
@@ -16,6 +26,7 @@ import { parseListUuidName, parseUuidList } from "../virsh/parse/list.ts";
 import type { ListedDomain } from "../virsh/parse/list.ts";
 import { type BlockStat, type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
 import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
+import { parseEventLine } from "../virsh/parse/event.ts";
 import { type Disk, type Domain, domainStateName, type Layer } from "./model.ts";
 import type { Job } from "../jobs/model.ts";
 
@@ -26,121 +37,182 @@ export type JobLookup = (uuid: string, target: string) => Job | null;
 export interface InventoryOptions {
   /** Fills `disk.job`. */
   jobLookup?: JobLookup;
-  /** Reuse a result younger than this many milliseconds (bursts of page loads). */
+  /**
+   * A read of a snapshot older than this waits for a full rebuild (tests that change the host
+   * behind blockboard's back pass 0). Default: never; events and refreshes keep it current.
+   */
   cacheMs?: number;
+  /** A read of a snapshot older than this starts a background refresh (default 10 s). */
+  refreshMs?: number;
+  /** Clock (tests). */
+  now?: () => number;
 }
 
-/** Reads domains from libvirt. */
+/** Everything one rebuild read, per domain. */
+interface Snapshot {
+  at: number;
+  listed: ListedDomain[];
+  persistent: Set<string>;
+  stats: Map<string, DomainStats>;
+  xml: Map<string, DomainXml>;
+}
+
+/** What must be read again at the next refresh. */
+interface Dirty {
+  all: boolean;
+  listing: boolean;
+  uuids: Set<string>;
+  /** Names from events that the snapshot does not know yet (a domain defined elsewhere). */
+  names: Set<string>;
+}
+
+const clean = (): Dirty => ({ all: false, listing: false, uuids: new Set(), names: new Set() });
+
+/** Reads domains from libvirt, keeps them, and answers from memory. */
 export class Inventory {
   readonly #runner: VirshRunner;
   readonly #jobLookup: JobLookup;
-  readonly #cacheMs: number;
-  #cached: { at: number; domains: Promise<Domain[]> } | null = null;
-  readonly #names = new Map<string, { at: number; domain: ListedDomain }>();
+  readonly #maxAgeMs: number;
+  readonly #refreshMs: number;
+  readonly #now: () => number;
+  #snapshot: Snapshot | null = null;
+  #dirty: Dirty = { ...clean(), all: true };
+  #refreshing: Promise<Snapshot> | null = null;
 
   constructor(runner: VirshRunner, options: InventoryOptions = {}) {
     this.#runner = runner;
     this.#jobLookup = options.jobLookup ?? (() => null);
-    this.#cacheMs = options.cacheMs ?? 500;
+    this.#maxAgeMs = options.cacheMs ?? Infinity;
+    this.#refreshMs = options.refreshMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
   }
 
-  /** Forgets the cached listing (after an operation changed something). */
-  invalidate(): void {
-    this.#cached = null;
+  /** Marks one domain (its XML and listing) or, without a UUID, everything as out of date. */
+  invalidate(uuid?: string): void {
+    if (uuid === undefined) this.#dirty.all = true;
+    else {
+      this.#dirty.uuids.add(uuid);
+      this.#dirty.listing = true;
+    }
+  }
+
+  /**
+   * Takes one line of `virsh event --all --loop`: the domain it names is read again before the
+   * next answer (a lifecycle event also re-reads the listing: start, stop, define, undefine).
+   */
+  noteEventLine(line: string): void {
+    const known = this.#snapshot?.listed.map((d) => d.name);
+    const event = parseEventLine(line, known);
+    if (!event || event.domain === null) return;
+    const listed = this.#snapshot?.listed.find((d) => d.name === event.domain);
+    if (listed) this.#dirty.uuids.add(listed.uuid);
+    else this.#dirty.names.add(event.domain);
+    if (event.kind === "lifecycle" || !listed) this.#dirty.listing = true;
   }
 
   /** Every domain with its disks and chains, sorted by name. */
-  listDomains(): Promise<Domain[]> {
-    const now = Date.now();
-    if (this.#cached && now - this.#cached.at < this.#cacheMs) {
-      return this.#cached.domains.then((ds) => ds.map((d) => this.#withJobs(d)));
-    }
-    const domains = this.#load();
-    this.#cached = { at: now, domains };
-    domains.catch(() => {
-      if (this.#cached?.domains === domains) this.#cached = null;
-    });
-    return domains.then((ds) => ds.map((d) => this.#withJobs(d)));
-  }
-
-  /** Domains as `virsh list` names them, without chains: cheap name → UUID resolution. */
-  async listNames(): Promise<ListedDomain[]> {
-    const out = await this.#runner.run(listAllArgs());
-    return parseListUuidName(out.stdout);
+  async listDomains(): Promise<Domain[]> {
+    const snap = await this.#current();
+    return snap.listed.flatMap((d) => {
+      const domain = domainOf(snap, d);
+      return domain ? [this.#withJobs(domain)] : [];
+    }).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Resolves an exact domain name (or, failing that, a UUID) to the listed domain. */
   async resolve(nameOrUuid: string): Promise<ListedDomain | null> {
-    const listed = await this.listNames();
+    const { listed } = await this.#current();
     return listed.find((d) => d.name === nameOrUuid) ??
       listed.find((d) => d.uuid === nameOrUuid.toLowerCase()) ?? null;
   }
 
   /**
-   * Like {@link resolve} but answered from the last listing when it is recent enough (for
-   * displaying a name on a polled fragment, where a stale name is harmless).
+   * {@link resolve}, for polled reads where a name a few seconds old is harmless; the snapshot
+   * already answers from memory, so this is the same call (kept for its callers' intent).
    */
-  async resolveCached(nameOrUuid: string, maxAgeMs: number): Promise<ListedDomain | null> {
-    const hit = this.#names.get(nameOrUuid);
-    if (hit && Date.now() - hit.at < maxAgeMs) return hit.domain;
-    const found = await this.resolve(nameOrUuid);
-    if (found) this.#names.set(nameOrUuid, { at: Date.now(), domain: found });
-    return found;
+  resolveCached(nameOrUuid: string, _maxAgeMs: number): Promise<ListedDomain | null> {
+    return this.resolve(nameOrUuid);
   }
 
   /** One domain by exact name (or UUID), or null when libvirt has none. */
   async getDomain(nameOrUuid: string): Promise<Domain | null> {
     const listed = await this.resolve(nameOrUuid);
     if (!listed) return null;
-    const [persistent, stats, xml] = await Promise.all([
-      this.#persistentUuids(),
-      this.#runner.run(domStatsInventoryArgs(listed.uuid))
-        .then((o) => parseDomstats(o.stdout, [listed.name])),
-      this.#dumpXml(listed.uuid),
-    ]);
-    return this.#withJobs(
-      buildDomain({
-        listed,
-        persistent: persistent.has(listed.uuid),
-        stats: stats[0] ?? null,
-        xml,
-      }),
-    );
+    const domain = domainOf(this.#snapshot!, listed);
+    return domain ? this.#withJobs(domain) : null;
   }
 
-  async #load(): Promise<Domain[]> {
-    const listed = await this.listNames();
-    if (listed.length === 0) return [];
-    const [persistent, statsOut] = await Promise.all([
-      this.#persistentUuids(),
+  /** The snapshot to answer from: rebuilt first when something is known to be out of date. */
+  async #current(): Promise<Snapshot> {
+    const snap = this.#snapshot;
+    const d = this.#dirty;
+    const age = snap ? this.#now() - snap.at : Infinity;
+    if (!snap || age >= this.#maxAgeMs) {
+      this.#dirty.all = true;
+      return await this.#refresh();
+    }
+    if (d.all || d.listing || d.uuids.size > 0 || d.names.size > 0) return await this.#refresh();
+    if (age > this.#refreshMs) this.#refresh().catch(() => {/* the next read retries */});
+    return snap;
+  }
+
+  /** One refresh at a time; a read during a refresh waits for it (and a second one if needed). */
+  async #refresh(): Promise<Snapshot> {
+    while (this.#refreshing) await this.#refreshing.catch(() => {});
+    const dirty = this.#dirty;
+    if (this.#snapshot && !isDirty(dirty) && this.#now() - this.#snapshot.at <= this.#refreshMs) {
+      return this.#snapshot;
+    }
+    this.#dirty = clean();
+    const running = this.#rebuild(this.#snapshot, dirty);
+    this.#refreshing = running;
+    try {
+      this.#snapshot = await running;
+      return this.#snapshot;
+    } catch (e) {
+      // Nothing was learnt: what was out of date still is.
+      this.#dirty = merge(this.#dirty, dirty);
+      throw e;
+    } finally {
+      this.#refreshing = null;
+    }
+  }
+
+  async #rebuild(previous: Snapshot | null, dirty: Dirty): Promise<Snapshot> {
+    const at = this.#now();
+    const [listOut, persistentOut, statsOut] = await Promise.all([
+      this.#runner.run(listAllArgs()),
+      this.#runner.run(listPersistentArgs()),
       this.#runner.run(domStatsInventoryArgs()),
     ]);
-    const stats = parseDomstats(statsOut.stdout, listed.map((d) => d.name));
-    const statsByName = new Map(stats.map((s) => [s.name, s]));
-    const xmls = await Promise.all(
-      listed.map((d) => this.#dumpXml(d.uuid).catch(() => null)),
+    const listed = parseListUuidName(listOut.stdout);
+    const stats = new Map(
+      parseDomstats(statsOut.stdout, listed.map((d) => d.name)).map((s) => [s.name, s]),
     );
-    const domains: Domain[] = [];
-    listed.forEach((d, i) => {
+    const xml = new Map<string, DomainXml>();
+    const reread: ListedDomain[] = [];
+    for (const d of listed) {
+      const old = previous?.xml.get(d.uuid);
+      const before = previous?.listed.find((p) => p.uuid === d.uuid);
+      const stale = dirty.all || !old || !before || dirty.uuids.has(d.uuid) ||
+        dirty.names.has(d.name) || before.name !== d.name ||
+        signature(previous!.stats.get(before.name)) !== signature(stats.get(d.name));
+      if (stale) reread.push(d);
+      else xml.set(d.uuid, old);
+    }
+    const read = await Promise.all(reread.map((d) => this.#dumpXml(d.uuid).catch(() => null)));
+    reread.forEach((d, i) => {
       // A domain undefined between `list` and `dumpxml` is simply gone.
-      const xml = xmls[i];
-      if (xml) {
-        domains.push(
-          buildDomain({
-            listed: d,
-            persistent: persistent.has(d.uuid),
-            stats: statsByName.get(d.name) ?? null,
-            xml,
-          }),
-        );
-      }
+      const x = read[i];
+      if (x) xml.set(d.uuid, x);
     });
-    return domains.sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  async #persistentUuids(): Promise<Set<string>> {
-    const out = await this.#runner.run(listPersistentArgs());
-    return new Set(parseUuidList(out.stdout));
+    return {
+      at,
+      listed: listed.filter((d) => xml.has(d.uuid)),
+      persistent: new Set(parseUuidList(persistentOut.stdout)),
+      stats,
+      xml,
+    };
   }
 
   async #dumpXml(uuid: string): Promise<DomainXml> {
@@ -157,6 +229,39 @@ export class Inventory {
       })),
     };
   }
+}
+
+function isDirty(d: Dirty): boolean {
+  return d.all || d.listing || d.uuids.size > 0 || d.names.size > 0;
+}
+
+function merge(a: Dirty, b: Dirty): Dirty {
+  return {
+    all: a.all || b.all,
+    listing: a.listing || b.listing,
+    uuids: new Set([...a.uuids, ...b.uuids]),
+    names: new Set([...a.names, ...b.names]),
+  };
+}
+
+/**
+ * What in a domain's stats says its XML may have changed: the run state and every disk layer's
+ * name, path and index (a pivot, pull, commit or hot-plug changes these; sizes do not).
+ */
+function signature(stats: DomainStats | undefined): string {
+  if (!stats) return "";
+  return JSON.stringify([stats.state, stats.blocks.map((b) => [b.name, b.path, b.backingIndex])]);
+}
+
+function domainOf(snap: Snapshot, d: ListedDomain): Domain | null {
+  const xml = snap.xml.get(d.uuid);
+  if (!xml) return null;
+  return buildDomain({
+    listed: d,
+    persistent: snap.persistent.has(d.uuid),
+    stats: snap.stats.get(d.name) ?? null,
+    xml,
+  });
 }
 
 /** What {@link buildDomain} merges for one domain. */

@@ -13,7 +13,6 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import { diskTargetSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
-import { DiskTargets } from "./disk_targets.ts";
 import {
   abortBody,
   bandwidthBody,
@@ -63,7 +62,6 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>, optional = f
 /** Routes under `/api/v1/domains/:name/disks/:target`. */
 export function jobsApi(deps: JobRouteDeps): Hono {
   const app = new Hono();
-  const disks = new DiskTargets(deps.runner);
 
   /**
    * Name + target → UUID + target; 400 before any virsh call, 404 when unknown. Reads may use a
@@ -79,8 +77,9 @@ export function jobsApi(deps: JobRouteDeps): Hono {
     if (!listed) throw new HttpError(404, "not_found", `No domain named ${JSON.stringify(name)}`);
     return { uuid: listed.uuid, target, name: listed.name };
   };
-  const done = (c: Context, job: unknown, status: 200 | 202) => {
-    deps.inventory.invalidate();
+  const done = (c: Context, job: { uuid: string }, status: 200 | 202) => {
+    // The disk's chain changes with the job: read this domain again, not the whole host.
+    deps.inventory.invalidate(job.uuid);
     return c.json({ job }, status);
   };
 
@@ -94,9 +93,10 @@ export function jobsApi(deps: JobRouteDeps): Hono {
   const base = "/domains/:name/disks/:target";
   app.get(`${base}/job`, async (c) => {
     const ref = await diskRef(c, false);
-    // A job in the monitor's memory proves the disk; otherwise a listing of the last 10 s does.
+    // A job in the monitor's memory proves the disk; otherwise the inventory snapshot does.
     const job = deps.monitor.getJob(ref.uuid, ref.target);
-    if (!job && !(await disks.has(ref.uuid, ref.target))) {
+    const domain = job ? null : await deps.inventory.getDomain(ref.uuid);
+    if (!job && !domain?.disks.some((d) => d.target === ref.target)) {
       throw new HttpError(404, "not_found", `domain ${ref.name} has no disk ${ref.target}`);
     }
     return c.json({ job });

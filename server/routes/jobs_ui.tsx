@@ -91,7 +91,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
     status = 200,
     ran: string | null = null,
   ) => {
-    deps.inventory.invalidate();
+    deps.inventory.invalidate(r.uuid);
     const domain = await deps.inventory.getDomain(r.uuid);
     const disk = domain?.disks.find((d) => d.target === r.target);
     if (!domain || !disk) {

@@ -3,9 +3,10 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
+import { Inventory } from "../../server/inventory/service.ts";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labVirsh } from "../lab/lab.ts";
+import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
 import type { Domain } from "../../server/inventory/model.ts";
 import { parseListUuidName } from "../../server/virsh/parse/list.ts";
 
@@ -134,4 +135,72 @@ Deno.test("hostile names are listed, escaped and reachable through API and page"
   } finally {
     for (const d of doms) await d.destroy();
   }
+});
+
+Deno.test("kept by events: warm reads start no virsh; an event re-reads only its domain's XML", async () => {
+  await using a = await createLabDomain({ disks: [{ target: "vda", layers: 3 }] });
+  await using b = await createLabDomain({ disks: [{ target: "vda", layers: 2 }] });
+  const runner = new SpawnRunner({ uri: LAB_URI });
+  const calls: string[][] = [];
+  runner.onCall((r) => calls.push(r.argv.slice(2)));
+  const services = createServices(runner, { monitor: { intervalMs: 250, resyncIntervalMs: 0 } });
+  await services.monitor.start();
+  try {
+    const first = await services.inventory.listDomains();
+    assert(first.some((d) => d.uuid === b.uuid));
+    // Other tests' domains on this host send events too; those may re-read their own domains.
+    const events: string[] = [];
+    services.monitor.onEventLine((line) => events.push(line));
+    const afterBuild = calls.length;
+    for (let i = 0; i < 20; i++) {
+      await services.inventory.listDomains();
+      await services.inventory.getDomain(a.name);
+      await services.inventory.resolve(b.uuid);
+    }
+    const warm = calls.slice(afterBuild);
+    if (events.length === 0) assertEquals(warm, [], "warm reads start no virsh process");
+    const ours = warm.filter((c) => c.includes(a.uuid) || c.includes(b.uuid));
+    assertEquals(ours, [], "warm reads never re-read A or B");
+
+    // A pull run with plain virsh: libvirt's block-job event marks domain A, and only A's XML is
+    // read again.
+    const mark = calls.length;
+    const pulled = await labVirsh("blockpull", "--domain", a.uuid, "--path", "vda", "--wait");
+    assertEquals(pulled.code, 0, pulled.stderr);
+    const chain = await waitFor("the pulled chain", async () => {
+      const d = await services.inventory.getDomain(a.uuid);
+      return d && d.disks[0].chain.length === 1 ? d.disks[0].chain : null;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    assertEquals(chain.map((l) => l.path), [a.disks[0].chain[0]]);
+    const dumps = calls.slice(mark).filter((c) => c[0] === "dumpxml").map((c) => c.at(-1));
+    assert(dumps.includes(a.uuid), dumps.join(" "));
+    assert(!dumps.includes(b.uuid), "B's XML is not read again");
+  } finally {
+    await services.monitor.stop();
+  }
+});
+
+Deno.test("kept without events: a chain changed behind its back is found by the periodic refresh", async () => {
+  await using a = await createLabDomain({ disks: [{ target: "vda", layers: 3 }] });
+  await using b = await createLabDomain({ disks: [{ target: "vda", layers: 2 }] });
+  const runner = new SpawnRunner({ uri: LAB_URI });
+  const calls: string[][] = [];
+  runner.onCall((r) => calls.push(r.argv.slice(2)));
+  const inventory = new Inventory(runner, { refreshMs: 300 });
+  assertEquals((await inventory.getDomain(a.uuid))?.disks[0].chain.length, 3);
+  const pulled = await labVirsh("blockpull", "--domain", a.uuid, "--path", "vda", "--wait");
+  assertEquals(pulled.code, 0, pulled.stderr);
+  const mark = calls.length;
+  // Within refreshMs the snapshot answers as it was; after it, a read starts a refresh that
+  // compares disk paths from one bulk domstats and re-reads A's XML alone.
+  assertEquals((await inventory.getDomain(a.uuid))?.disks[0].chain.length, 3);
+  const chain = await waitFor("the refreshed chain", async () => {
+    const d = await inventory.getDomain(a.uuid);
+    return d && d.disks[0].chain.length === 1 ? d.disks[0].chain : null;
+  }, { timeoutMs: 10_000, intervalMs: 100 });
+  assertEquals(chain.length, 1);
+  const dumps = calls.slice(mark).filter((c) => c[0] === "dumpxml").map((c) => c.at(-1));
+  assert(dumps.includes(a.uuid), dumps.join(" "));
+  assert(!dumps.includes(b.uuid), "B's chain did not change: its XML is not read again");
+  assert((await inventory.getDomain(b.uuid))?.disks[0].chain.length === 2);
 });

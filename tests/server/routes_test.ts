@@ -3,9 +3,13 @@ import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 
-function appWith(runner: FakeRunner) {
+/** The app over a scripted runner; `fresh` rebuilds the inventory on every read. */
+function appWith(runner: FakeRunner, fresh = true) {
   return createApp(
-    createServices(runner, { inventoryCacheMs: 0, monitor: { sampling: false, events: false } }),
+    createServices(runner, {
+      ...(fresh ? { inventoryCacheMs: 0 } : {}),
+      monitor: { sampling: false, events: false },
+    }),
   );
 }
 
@@ -36,7 +40,13 @@ Deno.test("names libvirt could never hold are refused with 400 before any virsh 
 
 Deno.test("an unknown domain is a 404 with the error JSON", async () => {
   const runner = new FakeRunner((args) =>
-    args[0] === "list" ? { stdout: "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n" } : { stdout: "" }
+    args[0] === "list"
+      ? {
+        stdout: args.includes("--persistent")
+          ? "\n"
+          : "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n",
+      }
+      : { stdout: "" }
   );
   const res = await appWith(runner).request("/api/v1/domains/nope");
   assertEquals(res.status, 404);
@@ -96,31 +106,39 @@ Deno.test("unknown API routes answer with the error JSON", async () => {
   assertEquals((await res.json()).error.code, "not_found");
 });
 
-const LISTED = "aa68f1a8-4c28-48b2-b9a5-fac44073a887 vm1\n\n";
-const DISKS =
-  " Type   Device   Target   Source\n----------------\n file   disk     vda      /i/a.qcow2\n\n";
+const UUID = "aa68f1a8-4c28-48b2-b9a5-fac44073a887";
+const XML = `<domain type='qemu'><name>vm1</name><uuid>${UUID}</uuid><devices>
+<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+<source file='/i/a.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>`;
+/** A host with one domain, as the inventory snapshot reads it. */
+const oneDomain = (args: readonly string[]) =>
+  args[0] === "list"
+    ? { stdout: args.includes("--persistent") ? "\n" : `${UUID} vm1\n\n` }
+    : args[0] === "dumpxml"
+    ? { stdout: XML }
+    : { stdout: "" };
+/** The snapshot's reads: listing, persistence, one bulk domstats, the domain's XML. */
+const SNAPSHOT_READS = [
+  ["list", "--all", "--uuid", "--name"],
+  ["list", "--all", "--uuid", "--persistent"],
+  ["domstats", "--state", "--block", "--backing"],
+  ["dumpxml", "--domain", UUID],
+];
 
-Deno.test("polling a job through the API reads memory: one name lookup, one disk listing, then no virsh calls", async () => {
-  const runner = new FakeRunner((args) =>
-    args[0] === "list" ? LISTED : args[0] === "domblklist" ? DISKS : { stdout: "" }
-  );
-  const app = appWith(runner);
+Deno.test("polling a job through the API reads memory: one inventory snapshot, then no virsh calls", async () => {
+  const runner = new FakeRunner(oneDomain);
+  const app = appWith(runner, false);
   for (let i = 0; i < 20; i++) {
     const res = await app.request("/api/v1/domains/vm1/disks/vda/job");
     assertEquals(res.status, 200);
     assertEquals(await res.json(), { job: null });
   }
-  assertEquals(runner.calls, [
-    ["list", "--all", "--uuid", "--name"],
-    ["domblklist", "--details", "--domain", "aa68f1a8-4c28-48b2-b9a5-fac44073a887"],
-  ]);
+  assertEquals(runner.calls, SNAPSHOT_READS);
 });
 
 Deno.test("reading the job of a disk the domain does not have is a 404, like the POSTs", async () => {
-  const runner = new FakeRunner((args) =>
-    args[0] === "list" ? LISTED : args[0] === "domblklist" ? DISKS : { stdout: "" }
-  );
-  const app = appWith(runner);
+  const runner = new FakeRunner(oneDomain);
+  const app = appWith(runner, false);
   for (let i = 0; i < 5; i++) {
     const res = await app.request("/api/v1/domains/vm1/disks/vdz/job");
     assertEquals(res.status, 404);
@@ -128,8 +146,7 @@ Deno.test("reading the job of a disk the domain does not have is a 404, like the
     assertEquals(body.error.code, "not_found");
     assertEquals(body.error.message, "domain vm1 has no disk vdz");
   }
-  // The known disk still answers, from the same listing.
+  // The known disk still answers, from the same snapshot.
   assertEquals((await app.request("/api/v1/domains/vm1/disks/vda/job")).status, 200);
-  assertEquals(runner.count("domblklist"), 1);
-  assertEquals(runner.count("list"), 1);
+  assertEquals(runner.calls, SNAPSHOT_READS);
 });
