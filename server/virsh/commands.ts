@@ -209,11 +209,6 @@ export function domStateArgs(uuid: string): string[] {
   return ["domstate", "--domain", uuidValue(uuid)];
 }
 
-/** `domblklist --details`: a domain's disks (type, device, target, source). */
-export function domBlkListArgs(uuid: string): string[] {
-  return ["domblklist", "--details", "--domain", uuidValue(uuid)];
-}
-
 /**
  * `domstats --block`: every disk (target and active path) of every running domain in one call,
  * or of one domain with `uuid`.
@@ -225,11 +220,10 @@ export function domStatsBlockArgs(uuid?: string): string[] {
 
 /**
  * `domstats --state --block --backing`: the inventory's one bulk call (run state and every layer
- * of every disk) for every domain, or for one domain with `uuid`.
+ * of every disk of every domain).
  */
-export function domStatsInventoryArgs(uuid?: string): string[] {
-  const args = ["domstats", "--state", "--block", "--backing"];
-  return uuid === undefined ? args : [...args, "--", uuidValue(uuid)];
+export function domStatsInventoryArgs(): string[] {
+  return ["domstats", "--state", "--block", "--backing"];
 }
 
 /**

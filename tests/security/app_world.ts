@@ -10,6 +10,11 @@ import { createSecurity, createServices, type SecurityServices } from "../../ser
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { allowedHosts } from "../../server/security/host.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
+import {
+  domStatsInventoryArgs,
+  dumpXmlArgs,
+  listPersistentArgs,
+} from "../../server/virsh/commands.ts";
 import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
 import { fakeClock, TEST_ITERATIONS } from "../auth/fixture.ts";
 import type { Role } from "../../server/auth/roles.ts";
@@ -161,9 +166,9 @@ export function assertNoVirsh(runner: FakeRunner, listOnly = false) {
 /** What building the inventory snapshot runs: listings, one bulk domstats, XML by UUID. */
 const INVENTORY_READS = [
   LISTING,
-  ["list", "--all", "--uuid", "--persistent"],
-  ["domstats", "--state", "--block", "--backing"],
-  ["dumpxml", "--domain", VM1.uuid],
+  listPersistentArgs(),
+  domStatsInventoryArgs(),
+  dumpXmlArgs(VM1.uuid),
 ];
 
 /** No call changed anything (no blockcopy/pull/commit, no blockjob control). */

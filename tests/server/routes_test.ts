@@ -2,6 +2,12 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
+import {
+  domStatsInventoryArgs,
+  dumpXmlArgs,
+  listAllArgs,
+  listPersistentArgs,
+} from "../../server/virsh/commands.ts";
 
 /** The app over a scripted runner; `fresh` rebuilds the inventory on every read. */
 function appWith(runner: FakeRunner, fresh = true) {
@@ -119,10 +125,10 @@ const oneDomain = (args: readonly string[]) =>
     : { stdout: "" };
 /** The snapshot's reads: listing, persistence, one bulk domstats, the domain's XML. */
 const SNAPSHOT_READS = [
-  ["list", "--all", "--uuid", "--name"],
-  ["list", "--all", "--uuid", "--persistent"],
-  ["domstats", "--state", "--block", "--backing"],
-  ["dumpxml", "--domain", UUID],
+  listAllArgs(),
+  listPersistentArgs(),
+  domStatsInventoryArgs(),
+  dumpXmlArgs(UUID),
 ];
 
 Deno.test("polling a job through the API reads memory: one inventory snapshot, then no virsh calls", async () => {

@@ -10,7 +10,6 @@ import {
   blockPullArgs,
   CommandBuildError,
   type CopyFormat,
-  domBlkListArgs,
   domStatsBlockArgs,
   domStatsInventoryArgs,
   dumpXmlArgs,
@@ -136,14 +135,10 @@ Deno.test("domStatsBlockArgs: all running domains in one call, or one domain aft
   assertThrows(() => domStatsBlockArgs("--pivot"), CommandBuildError);
 });
 
-Deno.test("inventory builders: list, persistent list, bulk and one-domain domstats, domblklist", () => {
+Deno.test("inventory builders: list, persistent list, one bulk domstats", () => {
   assertEquals(listAllArgs(), ["list", "--all", "--uuid", "--name"]);
   assertEquals(listPersistentArgs(), ["list", "--all", "--persistent", "--uuid"]);
   assertEquals(domStatsInventoryArgs(), ["domstats", "--state", "--block", "--backing"]);
-  assertEquals(domStatsInventoryArgs(U), ["domstats", "--state", "--block", "--backing", "--", U]);
-  assertEquals(domBlkListArgs(U), ["domblklist", "--details", "--domain", U]);
-  assertThrows(() => domStatsInventoryArgs("--pivot"), CommandBuildError);
-  assertThrows(() => domBlkListArgs("web"), CommandBuildError);
 });
 
 Deno.test("blockJobAbortTypedArgs: the terminal's words as named options, never empty", () => {
