@@ -107,7 +107,10 @@ export interface JobCardProps {
   notice?: string | null;
   /** Can the viewer control jobs (operator role)? */
   canControl?: boolean;
-  /** The exact command a Start just ran (planned afresh by the server from the submitted form). */
+  /**
+   * The exact command a Start just ran, when the job does not carry it (the job's own
+   * `command` is shown otherwise, on every redraw).
+   */
   ran?: string | null;
 }
 
@@ -121,6 +124,7 @@ export function JobCard(
 ) {
   const { uuid, target } = job;
   const active = isActivePhase(job.phase);
+  const command = ran ?? job.command ?? null;
   return (
     <div
       id={jobElementId(uuid, target)}
@@ -129,11 +133,11 @@ export function JobCard(
       data-type={job.type}
     >
       <JobStatus job={job} />
-      {ran
+      {command
         ? (
           <div class="job-ran">
             <span class="plan-label">Ran</span>
-            <pre class="command"><code>{ran}</code></pre>
+            <pre class="command"><code>{command}</code></pre>
           </div>
         )
         : null}

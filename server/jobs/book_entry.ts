@@ -38,6 +38,8 @@ export interface JobStart extends DiskRef {
   chain?: readonly string[];
   /** See `Job.startedBy`; default `blockboard`. */
   startedBy?: string;
+  /** See `Job.command`. */
+  command?: string;
 }
 
 /** A job in the book. */
@@ -91,6 +93,7 @@ export function newEntry(
       ...(start.base !== undefined ? { base: start.base } : {}),
       ...(start.top !== undefined ? { top: start.top } : {}),
       ...(start.source !== undefined ? { source: start.source } : {}),
+      ...(start.command !== undefined ? { command: start.command } : {}),
     },
     samples: [],
     starting: !adopted,

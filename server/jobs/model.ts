@@ -87,6 +87,8 @@ export interface Job {
    * by the monitor; optional so that jobs built elsewhere (tests, fixtures) need not name it.
    */
   startedBy?: string;
+  /** The exact command line blockboard ran to start the job (absent for jobs it adopted). */
+  command?: string;
   /**
    * Files that were in the disk's chain when the job started and are not any more (after a
    * pivot, commit or pull), still on the host's disk; absent until known.

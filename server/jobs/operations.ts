@@ -263,6 +263,7 @@ export class JobOperations {
         source: ctx.disk.chain[0].path,
         chain: ctx.disk.chain.map((l) => l.path),
         startedBy: this.#options.startedBy?.() ?? undefined,
+        command: planned.commandLine,
         ...(planned.dest !== undefined ? { dest: planned.dest } : {}),
         ...(planned.base !== undefined ? { base: planned.base } : {}),
         ...(planned.top !== undefined ? { top: planned.top } : {}),

@@ -125,3 +125,21 @@ Deno.test("a failed start leaves no phantom job", async () => {
   await assertRejects(() => ops.startPull({ uuid: VM1.uuid, target: "vda" }, {}));
   assertEquals(monitor.getJob(VM1.uuid, "vda"), null);
 });
+
+Deno.test("a started job carries the exact command line that started it", async () => {
+  const runner = new FakeRunner((args) => {
+    if (args[0] === "domstate") return "running\n";
+    if (args[0] === "list") {
+      return args.includes("--persistent") ? "\n" : `${VM1.uuid} ${VM1.name}\n\n`;
+    }
+    if (args[0] === "dumpxml") return fixture("dumpxml-vm1-running.xml");
+    if (args[0] === "blockjob") return NO_JOB;
+    if (args[0] === "blockpull") return "Block Pull started\n";
+    throw new Error(`unexpected ${args.join(" ")}`);
+  });
+  const { ops, monitor } = operations(runner);
+  const job = await ops.startPull({ uuid: VM1.uuid, target: "vda" }, {});
+  const pull = runner.calls.find((c) => c[0] === "blockpull")!;
+  assertEquals(job.command, `virsh -c ${runner.uri} ${pull.join(" ")}`);
+  assertEquals(monitor.getJob(VM1.uuid, "vda")?.command, job.command);
+});

@@ -1,7 +1,7 @@
 /** The job card's figures: live while the job runs, honest once it has ended. */
 import { assert, assertEquals, assertNotMatch, assertStringIncludes } from "@std/assert";
 import type { Job, JobPhase } from "../../server/jobs/model.ts";
-import { jobFigures, JobStatus } from "../../views/job.tsx";
+import { JobCard, jobFigures, JobStatus } from "../../views/job.tsx";
 
 const MiB = 1024 * 1024;
 
@@ -97,4 +97,13 @@ Deno.test("a running job shows rate, ETA and limit with their units", () => {
   assertStringIncludes(html, "ETA 20s");
   assertStringIncludes(html, "limit 100 MiB/s");
   assert(html.includes("<progress"));
+});
+
+Deno.test("the job card shows the command that started the job on every redraw, escaped", async () => {
+  const command = "virsh -c qemu:///system blockpull --domain 704cf090 --path vda <x>";
+  const withCommand = String(await JobCard({ job: job("running", { command }) }));
+  assertStringIncludes(withCommand, 'class="job-ran"');
+  assertStringIncludes(withCommand, "blockpull --domain 704cf090 --path vda &lt;x&gt;");
+  // An adopted job has no command of blockboard's: no "Ran" block.
+  assertNotMatch(String(await JobCard({ job: job("running", { adopted: true }) })), /job-ran/);
 });
