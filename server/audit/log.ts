@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { countRow, type ReadRow, rowReader } from "../db_rows.ts";
 import { z } from "zod";
 import type { Database } from "../db.ts";
 import { type Clock, systemClock } from "../security/secrets.ts";
@@ -101,20 +102,22 @@ export const AUDIT_CSV_COLUMNS = [
   "domain",
 ] as const;
 
-interface AuditRow {
-  id: number;
-  at: number;
-  user: string;
-  role: string;
-  client: string;
-  action: string;
-  argv: string | null;
-  result: string;
-  message: string;
-  count: number;
-  last_at: number | null;
-  domain: string | null;
-}
+/** A row of `audit`. */
+const auditRow = rowReader("audit row", {
+  id: "integer",
+  at: "integer",
+  user: "text",
+  role: "text",
+  client: "text",
+  action: "text",
+  argv: "text?",
+  result: "text",
+  message: "text",
+  count: "integer",
+  last_at: "integer?",
+  domain: "text?",
+});
+type AuditRow = ReadRow<typeof auditRow>;
 
 const inputSchema = z.object({
   user: z.string().min(1).max(200),
@@ -255,12 +258,13 @@ export class AuditLog {
     const valid = auditQuerySchema.parse(query);
     this.flush();
     const { where, params } = whereClause(valid);
-    const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM audit ${where}`).get(...params) as {
-      n: number;
-    }).n;
-    const rows = this.#db.prepare(
-      `SELECT * FROM audit ${where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`,
-    ).all(...params, valid.limit, valid.offset) as unknown as AuditRow[];
+    const total =
+      countRow.check(this.#db.prepare(`SELECT COUNT(*) AS n FROM audit ${where}`).get(...params))
+        .n;
+    const rows = auditRow.all(
+      this.#db.prepare(`SELECT * FROM audit ${where} ORDER BY at DESC, id DESC LIMIT ? OFFSET ?`)
+        .all(...params, valid.limit, valid.offset),
+    );
     return { entries: rows.map(toEntry), total };
   }
 
@@ -300,7 +304,7 @@ export class AuditLog {
     this.flush();
     const { where, params } = whereClause(valid);
     const statement = this.#db.prepare(`SELECT * FROM audit ${where} ORDER BY at DESC, id DESC`);
-    for (const row of statement.iterate(...params)) yield toEntry(row as unknown as AuditRow);
+    for (const row of statement.iterate(...params)) yield toEntry(auditRow.check(row));
   }
 }
 
@@ -325,6 +329,13 @@ function whereClause(
   return { where: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "", params };
 }
 
+/** A stored result, checked (the table's CHECK constraint keeps others out). */
+function auditResultOf(value: string): AuditResult {
+  const result = AUDIT_RESULTS.find((r) => r === value);
+  if (!result) throw new TypeError(`audit row: unknown result ${JSON.stringify(value)}`);
+  return result;
+}
+
 function toEntry(row: AuditRow): AuditEntry {
   return {
     id: row.id,
@@ -334,7 +345,7 @@ function toEntry(row: AuditRow): AuditEntry {
     client: row.client,
     action: row.action,
     argv: row.argv === null ? null : JSON.parse(row.argv),
-    result: row.result as AuditResult,
+    result: auditResultOf(row.result),
     message: row.message,
     count: row.count,
     lastAt: row.last_at ?? row.at,

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { countRow, rowReader } from "../db_rows.ts";
 import { z } from "zod";
 import type { Database } from "../db.ts";
 import {
@@ -66,14 +67,15 @@ export interface TokenStoreOptions {
   now?: Clock;
 }
 
-interface TokenRow {
-  id: string;
-  name: string;
-  role: string;
-  secret_hash: string;
-  created_at: number;
-  last_used_at: number | null;
-}
+/** A row of `tokens`. */
+const tokenRow = rowReader("tokens row", {
+  id: "text",
+  name: "text",
+  role: "text",
+  secret_hash: "text",
+  created_at: "integer",
+  last_used_at: "integer?",
+});
 
 const TOKEN_PATTERN = /^bbt_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$/;
 
@@ -102,7 +104,7 @@ export class TokenStore {
 
   /** Number of stored tokens (not counting the environment token). */
   count(): number {
-    return (this.#db.prepare("SELECT COUNT(*) AS n FROM tokens").get() as { n: number }).n;
+    return countRow.check(this.#db.prepare("SELECT COUNT(*) AS n FROM tokens").get()).n;
   }
 
   /** True when any token (stored or environment) could authenticate. */
@@ -131,15 +133,18 @@ export class TokenStore {
 
   /** All stored tokens, sorted by name. */
   list(): ApiToken[] {
-    const rows = this.#db.prepare("SELECT * FROM tokens ORDER BY name")
-      .all() as unknown as TokenRow[];
-    return rows.filter((row) => isRole(row.role)).map((row) => ({
-      id: row.id,
-      name: row.name,
-      role: row.role as Role,
-      createdAt: row.created_at,
-      lastUsedAt: row.last_used_at,
-    }));
+    const rows = tokenRow.all(this.#db.prepare("SELECT * FROM tokens ORDER BY name").all());
+    return rows.flatMap((row) =>
+      isRole(row.role)
+        ? [{
+          id: row.id,
+          name: row.name,
+          role: row.role,
+          createdAt: row.created_at,
+          lastUsedAt: row.last_used_at,
+        }]
+        : []
+    );
   }
 
   /** Deletes the token called `name`; true when it existed. */
@@ -156,9 +161,7 @@ export class TokenStore {
     }
     const match = TOKEN_PATTERN.exec(presented);
     if (!match) return null;
-    const row = this.#db.prepare("SELECT * FROM tokens WHERE id = ?").get(match[1]) as
-      | TokenRow
-      | undefined;
+    const row = tokenRow.one(this.#db.prepare("SELECT * FROM tokens WHERE id = ?").get(match[1]));
     if (!row || !timingSafeEqual(presentedHash, row.secret_hash) || !isRole(row.role)) return null;
     this.#db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(this.#now(), row.id);
     return { name: `token:${row.name}`, role: row.role };

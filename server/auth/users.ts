@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { countRow, type ReadRow, rowReader } from "../db_rows.ts";
 import { z } from "zod";
 import type { Database } from "../db.ts";
 import { type Clock, systemClock } from "../security/secrets.ts";
@@ -68,14 +69,16 @@ export interface UserStoreOptions {
   now?: Clock;
 }
 
-interface UserRow {
-  id: number;
-  name: string;
-  role: string;
-  password_hash: string;
-  created_at: number;
-  updated_at: number;
-}
+/** A row of `users`. */
+const userRow = rowReader("users row", {
+  id: "integer",
+  name: "text",
+  role: "text",
+  password_hash: "text",
+  created_at: "integer",
+  updated_at: "integer",
+});
+type UserRow = ReadRow<typeof userRow>;
 
 /** CRUD for users plus password verification. */
 export class UserStore {
@@ -118,9 +121,7 @@ export class UserStore {
 
   /** All users, sorted by name. */
   list(): User[] {
-    const rows = this.#db.prepare("SELECT * FROM users ORDER BY name")
-      .all() as unknown as UserRow[];
-    return rows.map(toUser);
+    return userRow.all(this.#db.prepare("SELECT * FROM users ORDER BY name").all()).map(toUser);
   }
 
   /** The user called `name`, or null. */
@@ -131,8 +132,7 @@ export class UserStore {
 
   /** How many users exist. */
   count(): number {
-    const row = this.#db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number };
-    return row.n;
+    return countRow.check(this.#db.prepare("SELECT COUNT(*) AS n FROM users").get()).n;
   }
 
   /**
@@ -204,14 +204,13 @@ export class UserStore {
   }
 
   #row(name: string): UserRow | undefined {
-    return this.#db.prepare("SELECT * FROM users WHERE name = ?").get(name) as UserRow | undefined;
+    return userRow.one(this.#db.prepare("SELECT * FROM users WHERE name = ?").get(name));
   }
 
   #adminCount(): number {
-    const row = this.#db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'").get() as {
-      n: number;
-    };
-    return row.n;
+    return countRow.check(
+      this.#db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'").get(),
+    ).n;
   }
 
   #dummy(): Promise<string> {
