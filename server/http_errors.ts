@@ -1,10 +1,14 @@
 /**
- * One error shape for the whole API — `{"error":{"code","message"}}` — and the mapping from
- * domain errors to HTTP statuses.
+ * Errors over HTTP, in one place: the one error type routes throw ({@link HttpError}, answered
+ * by the app's `onError`), the mapping from domain errors to statuses, the one body shape —
+ * `{"error":{"code","message"}}` — and the answers the guards give where they stop a request
+ * (JSON for the API and JSON clients, plain text otherwise; never HTML, so nothing echoed runs).
+ * Every error answer notes its reason on the request for the audit log.
  *
  * @module
  */
 import type { Context } from "hono";
+import type { AppEnv } from "./env.ts";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import { VirshError } from "./virsh/errors.ts";
@@ -84,19 +88,17 @@ export function toHttpError(e: unknown): HttpError {
   return new HttpError(500, "internal", "blockboard hit an unexpected error; see the server log");
 }
 
-const failures = new WeakMap<Request, string>();
-
 /**
- * Remembers why a request failed, wherever its error response is made (guards, routes, the
+ * Notes on the request why it failed, wherever its error response is made (guards, routes, the
  * app's error handler), so the audit log records the reason without reading response bodies.
  */
-export function noteFailure(c: Context, message: string): void {
-  failures.set(c.req.raw, message);
+export function noteFailure(c: Context<AppEnv>, message: string): void {
+  c.set("failure", message);
 }
 
 /** The reason noted with {@link noteFailure}, if any. */
-export function failureOf(c: Context): string | undefined {
-  return failures.get(c.req.raw);
+export function failureOf(c: Context<AppEnv>): string | undefined {
+  return c.var.failure ?? undefined;
 }
 
 /** The body for an {@link HttpError}. */
@@ -114,4 +116,51 @@ export function libvirtHint(e: VirshError): string {
     default:
       return "Start libvirt on the host (as root: virtlogd -d && libvirtd -d) or check --connect; this page recovers on reload.";
   }
+}
+
+/** True for requests under `/api` (JSON clients). */
+export function isApiPath(path: string): boolean {
+  return path === "/api" || path.startsWith("/api/");
+}
+
+/** True when the caller is htmx (it sends `HX-Request: true`). */
+export function isHtmxRequest(c: Context): boolean {
+  return c.req.header("hx-request") === "true";
+}
+
+/** JSON for `/api` paths and for clients that ask for JSON and not HTML. */
+export function wantsJson(c: Context): boolean {
+  if (isApiPath(c.req.path)) return true;
+  const accept = c.req.header("accept") ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
+
+/** A JSON error in the shared shape; the reason is noted for the audit log. */
+export function apiError(
+  c: Context<AppEnv>,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  noteFailure(c, message);
+  const body: ErrorBody = { error: { code, message } };
+  return c.json(body, status, headers);
+}
+
+/**
+ * A guard's refusal in the shape the caller expects: JSON under `/api` or when JSON is the only
+ * thing the client accepts, plain text otherwise (the app turns it into its error page for a
+ * browser).
+ */
+export function errorResponse(
+  c: Context<AppEnv>,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  if (wantsJson(c)) return apiError(c, status, code, message, headers);
+  noteFailure(c, message);
+  return c.text(message, status, headers);
 }

@@ -10,6 +10,7 @@ import { JobMonitor, type JobMonitorOptions } from "./jobs/monitor.ts";
 import { JobOperations, type JobOperationsOptions } from "./jobs/operations.ts";
 import type { Context } from "hono";
 import { tryGetContext } from "hono/context-storage";
+import type { AppEnv } from "./env.ts";
 import { JobHistory } from "./jobs/history.ts";
 import type { Database } from "./db.ts";
 import { UserStore } from "./auth/users.ts";
@@ -48,9 +49,7 @@ export interface ServiceOptions {
 
 /** The signed-in user of the request being served, if any (jobs record who started them). */
 function requestUser(): string | null {
-  const c = tryGetContext() as Context | undefined;
-  const user = (c?.var as { user?: { name?: string } | null } | undefined)?.user;
-  return user?.name ?? null;
+  return tryGetContext<AppEnv>()?.var.user?.name ?? null;
 }
 
 /** Wires inventory, job monitor and operations; call `monitor.start()` to begin watching. */

@@ -6,9 +6,9 @@
  * @module
  */
 import { MAX_LINE_LENGTH } from "../server/terminal/tokenize.ts";
-import { HISTORY_SIZE } from "../server/terminal/http/history.ts";
-import { EVENT_LOG_SIZE } from "../server/terminal/http/event_log.ts";
-import { TERMINAL_UI_BASE } from "../server/terminal/http/fragments.tsx";
+import { HISTORY_SIZE } from "../server/routes/terminal/history.ts";
+import { EVENT_LOG_SIZE } from "../server/routes/terminal/event_log.ts";
+import { TERMINAL_UI_BASE } from "./terminal_output.tsx";
 
 /** Props of {@link TerminalPanel}. */
 export interface TerminalPanelProps {

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { foldCarriageReturns } from "../progress.ts";
-import type { ActionEcho } from "./action_log.ts";
+import { foldCarriageReturns } from "../server/terminal/progress.ts";
+import type { ActionEcho } from "../server/routes/terminal/action_log.ts";
 
-/** Where {@link terminalUi} is mounted; URLs in fragments point below it. */
+/** Where the terminal panel routes are mounted; URLs in fragments point below it. */
 export const TERMINAL_UI_BASE = "/ui/terminal";
 
 function ExitLine(props: { code: number | null; text?: string }) {

@@ -6,7 +6,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { errorResponse } from "../security/respond.ts";
+import { errorResponse } from "../http_errors.ts";
 import type { LoginLimitScope, LoginRateLimiter } from "./ratelimit.ts";
 import type { Session, SessionStore } from "./sessions.ts";
 import type { User, UserStore } from "./users.ts";

@@ -5,8 +5,9 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
 import { clientAddress as peerAddress } from "../security/client.ts";
-import { apiError, isHtmxRequest, wantsJson } from "../security/respond.ts";
+import { apiError, isHtmxRequest, wantsJson } from "../http_errors.ts";
 import { randomToken } from "../security/secrets.ts";
 import { type Role, roleAtLeast } from "./roles.ts";
 import {
@@ -41,9 +42,33 @@ export interface AuthVariables {
   clientAddress: string;
 }
 
-/** Hono env for apps using these middleware. */
-export interface AuthEnv {
-  Variables: AuthVariables;
+/** The caller in open mode (loopback, no users, no tokens): the local admin. */
+export const OPEN_MODE_CALLER: Readonly<CurrentUser> = Object.freeze({
+  name: OPEN_MODE_USER,
+  role: "admin",
+  via: "open",
+});
+
+/** Sets the request variables of an open-mode caller; the one place open mode is written. */
+function enterOpenMode(c: Context<AppEnv>, csrfToken: string | null): void {
+  c.set("user", { ...OPEN_MODE_CALLER });
+  c.set("csrfToken", csrfToken);
+  c.set("openMode", true);
+}
+
+/**
+ * Middleware for an app built without security services (unit tests): every caller is the
+ * open-mode admin and no guard runs.
+ */
+export function openLoopback(
+  clientAddress: (c: Context) => string = peerAddress,
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("session", null);
+    c.set("clientAddress", clientAddress(c));
+    enterOpenMode(c, null);
+    await next();
+  };
 }
 
 /** Options of {@link authenticate}. */
@@ -69,7 +94,7 @@ export interface AuthenticateOptions {
  * fallback to the cookie), then the `bb_session` cookie, then open mode. Anonymous requests pass
  * through with `user` null; gate routes with {@link requireRole}.
  */
-export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AuthEnv> {
+export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   const openCsrf = options.openModeCsrfToken ?? randomToken(32);
   const addressOf = options.clientAddress ?? peerAddress;
   return async (c, next) => {
@@ -115,10 +140,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Au
       clearSessionCookie(c, { secure: options.secureCookie });
     }
 
-    if (open) {
-      c.set("user", { name: OPEN_MODE_USER, role: "admin", via: "open" });
-      c.set("csrfToken", openCsrf);
-    }
+    if (open) enterOpenMode(c, openCsrf);
     await next();
   };
 }
@@ -138,7 +160,7 @@ export interface RequireRoleOptions {
 export function requireRole(
   role: Role,
   options: RequireRoleOptions = {},
-): MiddlewareHandler<AuthEnv> {
+): MiddlewareHandler<AppEnv> {
   const loginPath = options.loginPath ?? "/login";
   return async (c, next) => {
     const user = c.get("user");

@@ -4,13 +4,11 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { AUDIT_RESULTS, type AuditFilter, type AuditLog } from "../audit/log.ts";
-import type { AuthEnv } from "../auth/middleware.ts";
 import { HttpError } from "../http_errors.ts";
-import { mutatingSubcommand } from "../virsh/display.ts";
-import { domainOfArgv } from "../audit/domain.ts";
 import { AuditPage } from "../../views/audit.tsx";
 import { layoutSessionOf } from "./viewer.ts";
 
@@ -36,7 +34,7 @@ const FILTER_FIELDS = ["user", "domain", "action", "result"] as const;
  * The filter from the query string (the page and both exports read the same one); empty fields
  * mean "any".
  */
-function readFilter(c: Context): AuditFilter {
+function readFilter(c: Context<AppEnv>): AuditFilter {
   const raw: Record<string, string> = {};
   for (const key of FILTER_FIELDS) {
     const value = c.req.query(key);
@@ -54,9 +52,9 @@ function queryString(filter: AuditFilter): string {
   return s ? `?${s}` : "";
 }
 
-/** The audit page and its exports (gate them with `requireRole` in the app). */
-export function auditRoutes(deps: AuditRouteDeps): Hono<AuthEnv> {
-  const app = new Hono<AuthEnv>();
+/** The audit page and its exports (the app mounts them behind the audit gate). */
+export function auditRoutes(deps: AuditRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get("/audit", (c) => {
     const filter = readFilter(c);
     const { entries, total } = deps.audit.query({ ...filter, limit: 500 });
@@ -84,48 +82,4 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AuthEnv> {
     });
   });
   return app;
-}
-
-/** Who made the call, read from the request being served (if any). */
-export interface AuditCaller {
-  user: string;
-  role: string;
-  client: string;
-  /** The route, e.g. `POST /api/v1/domains/x/disks/vda/copy`. */
-  action: string;
-  /** The domain named in the route, if any. */
-  domain?: string | null;
-}
-
-/** One finished virsh call, as the runner reports it. */
-export interface FinishedCall {
-  argv: string[];
-  code: number | null;
-  stderr: string;
-  error?: Error;
-}
-
-/**
- * Appends an audit entry for a finished mutating virsh call (others are ignored). Returns true
- * when it recorded one.
- */
-export function recordVirshCall(
-  audit: AuditLog,
-  call: FinishedCall,
-  caller: AuditCaller | null,
-): boolean {
-  const sub = mutatingSubcommand(call.argv);
-  if (!sub) return false;
-  const ok = call.code === 0 && !call.error;
-  audit.record({
-    user: caller?.user ?? "system",
-    role: caller?.role ?? "none",
-    client: caller?.client ?? "",
-    action: caller ? `${caller.action} (${sub})` : sub,
-    argv: call.argv,
-    result: ok ? "ok" : "failed",
-    message: ok ? "" : (call.error?.message ?? call.stderr).slice(0, 2000),
-    domain: caller?.domain ?? domainOfArgv(call.argv),
-  });
-  return true;
 }

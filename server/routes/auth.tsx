@@ -1,31 +1,18 @@
 /**
  * `GET/POST /login`, `POST /logout`: the login page, rate-limited attempts, session cookies, and
  * an audit entry for every attempt that reaches the form (refusals before it — Host, Origin — are
- * audited by the app like any other refusal; see {@link loginAudited}).
+ * audited by the app like any other refusal).
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
 import { attemptLogin, limitedResponse, loginFormSchema, safeNextPath } from "../auth/login.ts";
-import type { AuthEnv } from "../auth/middleware.ts";
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "../auth/sessions.ts";
 import type { SecurityServices } from "../services.ts";
-import { noteFailure } from "../http_errors.ts";
+import { noteFailure, wantsJson } from "../http_errors.ts";
 import type { AuditInput } from "../audit/log.ts";
-import { wantsJson } from "../security/respond.ts";
 import { LoginPage } from "../../views/login.tsx";
-
-/** Login posts whose outcome the route recorded itself, with the name typed. */
-const selfAudited = new WeakSet<Request>();
-
-/**
- * True when `POST /login` wrote its own audit entry for this request (with the user name typed),
- * so the app's refusal audit must not add a second, anonymous one. A login post refused before
- * the route ran (bad Origin, foreign Host) is not marked and is audited by the app.
- */
-export function loginAudited(c: Context): boolean {
-  return selfAudited.has(c.req.raw);
-}
 
 /** What the login routes need. */
 export interface AuthRouteDeps {
@@ -34,9 +21,9 @@ export interface AuthRouteDeps {
 }
 
 /** Login and logout. */
-export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
+export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
   const { security } = deps;
-  const app = new Hono<AuthEnv>();
+  const app = new Hono<AppEnv>();
 
   app.get("/login", (c) => {
     if (c.get("user") && c.get("user")?.via !== "open") {
@@ -125,13 +112,17 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AuthEnv> {
     return c.redirect(next, 303);
   });
 
-  /** Records a login attempt and marks the request as audited (see {@link loginAudited}). */
-  /** Records a login entry; `folded` ones (limited attempts) join equal refusals in one row. */
-  function auditLogin(c: Context, entry: AuditInput, folded = false) {
+  /**
+   * Records a login entry and marks the request as audited (`c.var.audited`), so the app's
+   * refusal audit adds no second, anonymous row; a login post refused before this route ran (bad
+   * Origin, foreign Host) is audited by the app. `folded` entries (limited attempts) join equal
+   * refusals in one row.
+   */
+  function auditLogin(c: Context<AppEnv>, entry: AuditInput, folded = false) {
     if (entry.result !== "ok") noteFailure(c, entry.message ?? "login refused");
     if (folded) security.audit.recordRefusal({ ...entry, result: "refused" });
     else security.audit.record(entry);
-    selfAudited.add(c.req.raw);
+    c.set("audited", true);
   }
 
   app.post("/logout", async (c) => {

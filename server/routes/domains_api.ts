@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { Hono } from "hono";
 import type { Inventory } from "../inventory/service.ts";
 import { domainNameSchema } from "../virsh/values.ts";
@@ -16,8 +17,8 @@ export function parseDomainParam(raw: string): string {
 }
 
 /** `GET /api/v1/domains`, `GET /api/v1/domains/:name`. */
-export function domainsApi(inventory: Inventory): Hono {
-  const app = new Hono();
+export function domainsApi(inventory: Inventory): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get("/domains", async (c) => c.json({ domains: await inventory.listDomains() }));
   app.get("/domains/:name", async (c) => {
     const name = parseDomainParam(c.req.param("name"));

@@ -2,13 +2,21 @@
  * Refusals as pages: the guards (Host, Origin, CSRF, role) answer in the API's shapes — JSON or
  * plain text — wherever they stop a request. A person in a browser should instead see the app's
  * own styled error page, with the same status, headers and reason. API clients and htmx keep the
- * original answer.
+ * original answer. Also the app's one `onError` and its not-found answer.
  *
  * @module
  */
-import type { Context, MiddlewareHandler } from "hono";
-import { failureOf } from "../http_errors.ts";
-import { isHtmxRequest, wantsJson } from "../security/respond.ts";
+import type { AppEnv } from "../env.ts";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import {
+  apiError,
+  errorBody,
+  failureOf,
+  isHtmxRequest,
+  noteFailure,
+  toHttpError,
+  wantsJson,
+} from "../http_errors.ts";
 import { layoutSessionOf } from "./viewer.ts";
 import { ErrorPage } from "../../views/pages.tsx";
 
@@ -65,7 +73,48 @@ export function htmlErrorPages(options: { uri: string }): MiddlewareHandler {
 }
 
 /** A browser asking for a page, not the API, not a JSON client, not htmx. */
-function wantsHtml(c: Context): boolean {
+function wantsHtml(c: Context<AppEnv>): boolean {
   if (wantsJson(c) || isHtmxRequest(c)) return false;
   return (c.req.header("accept") ?? "").includes("text/html");
+}
+
+/**
+ * The app's `onError`: every thrown value becomes an `HttpError` (see `toHttpError`), answered as
+ * `{"error":{"code","message"}}` to JSON clients and as the error page otherwise.
+ */
+export function errorHandler(options: { uri: string }): ErrorHandler<AppEnv> {
+  return (e, c) => {
+    const err = toHttpError(e);
+    noteFailure(c, err.message);
+    if (wantsJson(c)) return c.json(errorBody(err), err.status);
+    return c.html(
+      <ErrorPage
+        uri={options.uri}
+        session={layoutSessionOf(c)}
+        status={err.status}
+        title={errorTitle(err.status)}
+        message={err.message}
+      />,
+      err.status,
+    );
+  };
+}
+
+/** The app's not-found answer: JSON `not_found` or the error page. */
+export function notFoundHandler(options: { uri: string }): NotFoundHandler<AppEnv> {
+  return (c) => {
+    const message = `No route ${c.req.method} ${c.req.path}`;
+    if (wantsJson(c)) return apiError(c, 404, "not_found", message);
+    noteFailure(c, message);
+    return c.html(
+      <ErrorPage
+        uri={options.uri}
+        session={layoutSessionOf(c)}
+        status={404}
+        title="Not found"
+        message={`Nothing at ${c.req.path}`}
+      />,
+      404,
+    );
+  };
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { Hono } from "hono";
 import type { LibvirtSeen } from "../jobs/libvirt_seen.ts";
 
@@ -14,8 +15,8 @@ export interface HealthSource {
 }
 
 /** Routes for health checks. */
-export function healthRoutes(uri: string, libvirt: HealthSource): Hono {
-  const app = new Hono();
+export function healthRoutes(uri: string, libvirt: HealthSource): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get("/healthz", (c) => {
     const seen = libvirt.snapshot();
     return c.json(

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
 import type { Inventory } from "../inventory/service.ts";
@@ -42,7 +43,11 @@ export function parseTargetParam(raw: string): string {
 }
 
 /** Reads and validates a JSON body; an absent body reads as `{}` when `optional`. */
-export async function jsonBody<T>(c: Context, schema: z.ZodType<T>, optional = false): Promise<T> {
+export async function jsonBody<T>(
+  c: Context<AppEnv>,
+  schema: z.ZodType<T>,
+  optional = false,
+): Promise<T> {
   const text = await c.req.text();
   let data: unknown = {};
   if (text.trim() !== "") {
@@ -60,15 +65,15 @@ export async function jsonBody<T>(c: Context, schema: z.ZodType<T>, optional = f
 }
 
 /** Routes under `/api/v1/domains/:name/disks/:target`. */
-export function jobsApi(deps: JobRouteDeps): Hono {
-  const app = new Hono();
+export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   /**
    * Name + target → UUID + target; 400 before any virsh call, 404 when unknown. Reads may use a
    * name resolved in the last few seconds, so a script polling a job costs no virsh call;
    * operations always resolve afresh.
    */
-  const diskRef = async (c: Context, fresh = true): Promise<DiskRef & { name: string }> => {
+  const diskRef = async (c: Context<AppEnv>, fresh = true): Promise<DiskRef & { name: string }> => {
     const name = parseDomainParam(c.req.param("name")!);
     const target = parseTargetParam(c.req.param("target")!);
     const listed = fresh
@@ -77,7 +82,7 @@ export function jobsApi(deps: JobRouteDeps): Hono {
     if (!listed) throw new HttpError(404, "not_found", `No domain named ${JSON.stringify(name)}`);
     return { uuid: listed.uuid, target, name: listed.name };
   };
-  const done = (c: Context, job: { uuid: string }, status: 200 | 202) => {
+  const done = (c: Context<AppEnv>, job: { uuid: string }, status: 200 | 202) => {
     // The disk's chain changes with the job: read this domain again, not the whole host.
     deps.inventory.invalidate(job.uuid);
     return c.json({ job }, status);

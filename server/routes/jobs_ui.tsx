@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
 import type { z } from "zod";
 import type { Inventory } from "../inventory/service.ts";
@@ -47,7 +48,7 @@ export interface JobUiDeps {
    * audit hook does not see it); absent in open mode without security.
    */
   auditAction?: (
-    c: Context,
+    c: Context<AppEnv>,
     entry: { action: string; result: "ok" | "refused" | "failed"; message: string },
   ) => void;
 }
@@ -62,16 +63,16 @@ const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as co
 type StartOp = keyof typeof START_FORMS;
 
 /** Routes under `/ui/domains/:uuid/disks/:target`. */
-export function jobsUi(deps: JobUiDeps): Hono {
-  const app = new Hono();
+export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
-  const ref = (c: Context): DiskRef => {
+  const ref = (c: Context<AppEnv>): DiskRef => {
     const uuid = uuidSchema.safeParse(c.req.param("uuid"));
     if (!uuid.success) throw invalidInput(uuid.error, "domain UUID");
     return { uuid: uuid.data, target: parseTargetParam(c.req.param("target")!) };
   };
 
-  const form = async <T,>(c: Context, schema: z.ZodType<T>): Promise<T> => {
+  const form = async <T,>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<T> => {
     const body = await c.req.parseBody();
     const fields: Record<string, string> = {};
     for (const [k, v] of Object.entries(body)) if (typeof v === "string") fields[k] = v;
@@ -85,7 +86,7 @@ export function jobsUi(deps: JobUiDeps): Hono {
    * command a Start ran.
    */
   const renderDisk = async (
-    c: Context,
+    c: Context<AppEnv>,
     r: DiskRef,
     notice: string | null,
     status = 200,
@@ -301,10 +302,9 @@ export function jobsUi(deps: JobUiDeps): Hono {
         if (!canControlOf(c)) {
           throw new HttpError(403, "forbidden", "Starting jobs needs the operator role");
         }
-        const input = await form(c, START_FORMS[op] as z.ZodType<unknown>);
-        if (op === "copy") await deps.operations.startCopy(r, input as never);
-        else if (op === "pull") await deps.operations.startPull(r, input as never);
-        else await deps.operations.startCommit(r, input as never);
+        if (op === "copy") await deps.operations.startCopy(r, await form(c, copyForm));
+        else if (op === "pull") await deps.operations.startPull(r, await form(c, pullForm));
+        else await deps.operations.startCommit(r, await form(c, commitForm));
       } catch (e) {
         const err = toHttpError(e);
         noteFailure(c, err.message);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
 import type { Inventory } from "../inventory/service.ts";
 import { HttpError, isLibvirtDown, libvirtHint } from "../http_errors.ts";
@@ -29,10 +30,10 @@ export interface PageDeps {
 }
 
 /** `GET /`, `GET /domains/:name`. */
-export function pageRoutes(deps: PageDeps): Hono {
-  const app = new Hono();
+export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   // The forms a page offers follow the caller's role.
-  const extras = async (c: Context, domains: readonly Domain[]) =>
+  const extras = async (c: Context<AppEnv>, domains: readonly Domain[]) =>
     diskExtras({
       canControl: canControlOf(c),
       storageRoots: deps.storageRoots,

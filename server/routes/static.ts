@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AppEnv } from "../env.ts";
 import { Hono } from "hono";
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "text" };
 
@@ -19,8 +20,8 @@ const TYPES: Record<string, string> = {
 const OWN_FILES = new Set(["app.css", "app.js", "terminal.css", "terminal.js"]);
 
 /** Routes under `/static/`. */
-export function staticRoutes(): Hono {
-  const app = new Hono();
+export function staticRoutes(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
   app.get("/htmx.min.js", (c) =>
     c.body(htmx, 200, {
       "content-type": TYPES.js,

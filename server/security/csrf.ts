@@ -7,7 +7,9 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse } from "./respond.ts";
+import type { AppEnv } from "../env.ts";
+import { errorResponse } from "../http_errors.ts";
+import { isSafeMethod } from "./methods.ts";
 import { timingSafeEqual } from "./secrets.ts";
 
 /** Header htmx sends the token in. */
@@ -16,14 +18,6 @@ export const CSRF_HEADER = "X-CSRF-Token";
 /** Form field plain forms send the token in. */
 export const CSRF_FIELD = "_csrf";
 
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-
-/** What the CSRF check needs from the auth step (structurally `AuthVariables`). */
-export interface CsrfVariables {
-  user: { via: "session" | "token" | "open" } | null;
-  csrfToken: string | null;
-}
-
 /**
  * Middleware, placed after `authenticate`: on unsafe methods, session and open-mode callers must
  * send the expected token in `X-CSRF-Token` or the `_csrf` form field (compared in constant
@@ -31,15 +25,12 @@ export interface CsrfVariables {
  * cross-site). Anonymous callers pass: they can only reach the login form, which the Origin check
  * and `SameSite=Strict` already cover, and every other route answers them 401.
  */
-export function csrfProtection<
-  E extends { Variables: CsrfVariables } = { Variables: CsrfVariables },
->(): MiddlewareHandler<E> {
+export function csrfProtection(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (SAFE_METHODS.has(c.req.method)) return await next();
-    const variables = c.var as CsrfVariables;
-    const user = variables.user;
+    if (isSafeMethod(c.req.method)) return await next();
+    const user = c.var.user;
     if (!user || user.via === "token") return await next();
-    const expected = variables.csrfToken;
+    const expected = c.var.csrfToken;
     const presented = c.req.header(CSRF_HEADER) ?? await formToken(c);
     if (!expected || !presented) {
       return errorResponse(

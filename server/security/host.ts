@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse } from "./respond.ts";
+import { errorResponse } from "../http_errors.ts";
 
 /** Where the server listens and which extra names are allowed. */
 export interface AllowedHostsInput {

@@ -6,10 +6,8 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse } from "./respond.ts";
-
-/** Methods that cannot change state; everything else is checked. */
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+import { errorResponse } from "../http_errors.ts";
+import { isSafeMethod } from "./methods.ts";
 
 /** Options of {@link originCheck}. */
 export interface OriginCheckOptions {
@@ -82,7 +80,7 @@ export function judgeOrigin(c: Context, allowed: ReadonlySet<string>): OriginVer
 export function originCheck(options: OriginCheckOptions): MiddlewareHandler {
   const alsoCheck = options.alsoCheck ?? isWebSocketUpgrade;
   return async (c, next) => {
-    if (!SAFE_METHODS.has(c.req.method) || alsoCheck(c)) {
+    if (!isSafeMethod(c.req.method) || alsoCheck(c)) {
       const verdict = judgeOrigin(c, options.allowed);
       if (verdict) return errorResponse(c, 403, "cross_site", verdict.message);
     }
@@ -102,4 +100,29 @@ function originHost(origin: string): string | null {
   // An Origin is scheme://host[:port] only; anything more is not a browser's Origin.
   if (url.username || url.password || url.pathname !== "/" || url.search || url.hash) return null;
   return url.host.toLowerCase();
+}
+
+/**
+ * The rule for event streams: safe `GET`s that a hostile page could open with `EventSource`
+ * cross-site to watch a signed-in operator's output. With an `Origin`, it must name an allowed
+ * host (`Origin: null` never does); without one, only `Sec-Fetch-Site: cross-site` is refused.
+ */
+export function judgeStreamOrigin(c: Context, allowed: ReadonlySet<string>): OriginVerdict {
+  const fetchSite = c.req.header("sec-fetch-site")?.toLowerCase();
+  if (c.req.header("origin") === undefined && fetchSite !== "cross-site") return null;
+  return judgeOrigin(c, allowed);
+}
+
+/**
+ * Middleware for event-stream routes: 403 `cross_site` for requests failing
+ * {@link judgeStreamOrigin}. Without `allowed` (an app without security services) the request's
+ * own `Host` is the one allowed host.
+ */
+export function streamOriginCheck(allowed?: ReadonlySet<string>): MiddlewareHandler {
+  return async (c, next) => {
+    const hosts = allowed ?? new Set([(c.req.header("host") ?? "").toLowerCase()]);
+    const verdict = judgeStreamOrigin(c, hosts);
+    if (verdict) return errorResponse(c, 403, "cross_site", verdict.message);
+    await next();
+  };
 }

@@ -12,7 +12,8 @@
  * @module
  */
 import type { MiddlewareHandler } from "hono";
-import { authenticate, type AuthenticateOptions, type AuthEnv } from "../auth/middleware.ts";
+import type { AppEnv } from "../env.ts";
+import { authenticate, type AuthenticateOptions } from "../auth/middleware.ts";
 import { csrfProtection } from "./csrf.ts";
 import { securityHeaders } from "./headers.ts";
 import { hostAllowlist } from "./host.ts";
@@ -27,12 +28,12 @@ export interface SecurityStackOptions extends AuthenticateOptions {
 }
 
 /** The five guards, in order. */
-export function securityMiddleware(options: SecurityStackOptions): MiddlewareHandler<AuthEnv>[] {
+export function securityMiddleware(options: SecurityStackOptions): MiddlewareHandler<AppEnv>[] {
   return [
     securityHeaders(),
     hostAllowlist({ allowed: options.allowedHosts }),
     originCheck({ allowed: options.allowedHosts, alsoCheck: options.originAlsoCheck }),
     authenticate(options),
-    csrfProtection<AuthEnv>(),
+    csrfProtection(),
   ];
 }

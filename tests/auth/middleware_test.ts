@@ -1,11 +1,12 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { Hono } from "hono";
-import { authenticate, type AuthEnv, requireRole } from "../../server/auth/middleware.ts";
+import { authenticate, requireRole } from "../../server/auth/middleware.ts";
+import type { AppEnv } from "../../server/env.ts";
 import { DEFAULT_IDLE_TIMEOUT_MS } from "../../server/auth/sessions.ts";
 import { type AuthFixture, authFixture } from "./fixture.ts";
 
 function testApp(fixture: AuthFixture, open = false) {
-  const app = new Hono<AuthEnv>();
+  const app = new Hono<AppEnv>();
   app.use(authenticate({
     sessions: fixture.sessions,
     tokens: fixture.tokens,
@@ -14,7 +15,7 @@ function testApp(fixture: AuthFixture, open = false) {
     openModeCsrfToken: "open-mode-csrf",
     clientAddress: () => "192.0.2.10",
   }));
-  const whoami = (c: import("hono").Context<AuthEnv>) =>
+  const whoami = (c: import("hono").Context<AppEnv>) =>
     c.json({
       user: c.get("user"),
       openMode: c.get("openMode"),

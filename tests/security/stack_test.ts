@@ -5,7 +5,8 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { Hono } from "hono";
 import { attemptLogin, limitedResponse, loginFormSchema } from "../../server/auth/login.ts";
-import { type AuthEnv, requireRole } from "../../server/auth/middleware.ts";
+import { requireRole } from "../../server/auth/middleware.ts";
+import type { AppEnv } from "../../server/env.ts";
 import {
   clearSessionCookie,
   readSessionCookie,
@@ -24,7 +25,7 @@ function stack(open = false) {
   const fixture = authFixture();
   const audit = new AuditLog(fixture.db, { now: fixture.clock.now });
   let virshCalls = 0;
-  const app = new Hono<AuthEnv>();
+  const app = new Hono<AppEnv>();
   app.use(...securityMiddleware({
     allowedHosts: allowedHosts({
       listenHost: "127.0.0.1",

@@ -4,33 +4,25 @@
  * buffers of finished sessions.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { Hono } from "hono";
-import { terminalApi, terminalUi } from "../../server/terminal/http/mod.ts";
-import type { TerminalDeps } from "../../server/terminal/http/deps.ts";
-import { streamingScript, testDeps } from "./http_support.ts";
+import { streamingScript, terminalWorld } from "../support/terminal_app.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 import {
   HISTORY_CHARS_PER_USER,
   HISTORY_USERS,
   LineHistory,
-} from "../../server/terminal/http/history.ts";
+} from "../../server/routes/terminal/history.ts";
 import {
   DONE_SESSIONS_KEPT,
   MESSAGE_TEXT_MAX,
   SessionRegistry,
-} from "../../server/terminal/http/sessions.ts";
+} from "../../server/routes/terminal/sessions.ts";
 
 const WAIT_LINE = "blockcopy vm1 vda /srv/t.qcow2 --format qcow2 --transient-job --wait --verbose";
 const HOST = { host: "localhost" };
 
-function mountBoth(deps: TerminalDeps) {
-  const app = new Hono();
-  app.route("/api/v1", terminalApi(deps));
-  app.route("/ui/terminal", terminalUi(deps));
-  return app;
-}
+type App = ReturnType<typeof terminalWorld>["app"];
 
-function apiRun(app: Hono, command: string) {
+function apiRun(app: App, command: string) {
   return app.request("/api/v1/terminal", {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -38,7 +30,7 @@ function apiRun(app: Hono, command: string) {
   });
 }
 
-function uiRun(app: Hono, command: string) {
+function uiRun(app: App, command: string) {
   return app.request("/ui/terminal/run", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
@@ -60,9 +52,8 @@ async function answered(p: Response | Promise<Response>, ms = 500): Promise<Resp
 Deno.test("--wait lines: 2 per user and 8 in all, panel and API together; 429 with a sentence", async () => {
   const s = streamingScript([]);
   const runner = new FakeRunner((args, options) => s.script(args, options));
-  const { deps, state } = testDeps(runner);
-  state.role = "operator";
-  const app = mountBoth(deps);
+  const { app, who } = terminalWorld(runner);
+  who.role = "operator";
   // alice: one through the panel, one through the API; the third is refused either way.
   assertEquals((await uiRun(app, WAIT_LINE)).status, 200);
   const apiFirst = apiRun(app, WAIT_LINE);
@@ -76,11 +67,11 @@ Deno.test("--wait lines: 2 per user and 8 in all, panel and API together; 429 wi
   assertEquals((await uiRun(app, WAIT_LINE)).status, 429);
   // Three more users take the total to 8; a fifth user is refused by the total.
   for (const user of ["bob", "carol", "dave"]) {
-    state.user = user;
+    who.user = user;
     assertEquals((await uiRun(app, WAIT_LINE)).status, 200);
     assertEquals((await uiRun(app, WAIT_LINE)).status, 200);
   }
-  state.user = "erin";
+  who.user = "erin";
   const total = await answered(apiRun(app, WAIT_LINE));
   assertEquals(total?.status, 429);
   assertStringIncludes((await total!.json()).error.message, "8 streaming commands");
@@ -94,9 +85,9 @@ Deno.test("--wait lines: 2 per user and 8 in all, panel and API together; 429 wi
 
 Deno.test("event-log streams are capped per user and in all; a closed one frees its slot", async () => {
   const runner = new FakeRunner();
-  const { deps, state } = testDeps(runner, { subscribeEvents: () => () => {} });
-  const app = new Hono();
-  app.route("/ui/terminal", terminalUi(deps, { eventStreams: { perUser: 2, total: 3 } }));
+  const { app, who } = terminalWorld(runner, {
+    terminal: { eventStreams: { perUser: 2, total: 3 } },
+  });
   const open = async () => await app.request("/ui/terminal/events", { headers: HOST });
   const a = await open();
   const b = await open();
@@ -104,7 +95,7 @@ Deno.test("event-log streams are capped per user and in all; a closed one frees 
   const refused = await open();
   assertEquals(refused.status, 429);
   assertStringIncludes(await refused.text(), "event streams open");
-  state.user = "bob";
+  who.user = "bob";
   const c = await open();
   assertEquals(c.status, 200);
   assertEquals((await open()).status, 429, "the total is reached");
@@ -129,9 +120,7 @@ Deno.test("history: an over-long line is not stored; per-user characters and use
 
 Deno.test("the panel stores no history for a line over the length limit", async () => {
   const runner = new FakeRunner();
-  const { deps } = testDeps(runner);
-  const app = new Hono();
-  app.route("/ui/terminal", terminalUi(deps));
+  const { app } = terminalWorld(runner);
   assertEquals((await uiRun(app, "list ".padEnd(5000, "z"))).status, 400);
   const res = await app.request("/ui/terminal/history");
   assertEquals((await res.json()).history, []);

@@ -3,20 +3,14 @@
  * 400/403 with the reason, are audited, and never start a process.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { Hono } from "hono";
-import { terminalApi } from "../../server/terminal/http/mod.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { VirshError } from "../../server/virsh/errors.ts";
-import { testDeps } from "./http_support.ts";
+import { lineOf, terminalWorld } from "../support/terminal_app.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 
-function mount(deps: Parameters<typeof terminalApi>[0]) {
-  const app = new Hono();
-  app.route("/api/v1", terminalApi(deps));
-  return app;
-}
+type App = ReturnType<typeof terminalWorld>["app"];
 
-function post(app: Hono, body: unknown) {
+function post(app: App, body: unknown) {
   return app.request("/api/v1/terminal", {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -48,8 +42,7 @@ const REFUSED: [string, 400 | 403, string][] = [
 
 Deno.test("refused lines answer 400/403 with the reason, are audited, and run nothing", async () => {
   const runner = new FakeRunner();
-  const { deps, audits } = testDeps(runner);
-  const app = mount(deps);
+  const { app, audits } = terminalWorld(runner);
   for (const [line, status, word] of REFUSED) {
     const res = await post(app, { command: line });
     const body = await res.json();
@@ -60,14 +53,13 @@ Deno.test("refused lines answer 400/403 with the reason, are audited, and run no
   assertEquals(runner.calls.length, 0);
   assertEquals(audits.length, REFUSED.length);
   assert(audits.every((a) => a.result === "refused" && a.argv === null && a.user === "alice"));
-  assertEquals(audits.map((a) => a.line), REFUSED.map(([l]) => l));
+  assertEquals(audits.map(lineOf), REFUSED.map(([l]) => l));
 });
 
 Deno.test("refused lines never spawn a process (SpawnRunner.spawned stays 0)", async () => {
   const runner = new SpawnRunner({ uri: "qemu:///system", binary: "/nonexistent/virsh" });
-  const { deps, state } = testDeps(runner);
-  state.role = "operator";
-  const app = mount(deps);
+  const { app, who } = terminalWorld(runner);
+  who.role = "operator";
   for (const [line, status] of REFUSED) {
     if (status === 403) continue; // an operator may run those
     const res = await post(app, { command: line });
@@ -85,8 +77,8 @@ Deno.test("a viewer's domblklist runs once with the rewritten argv and returns t
       ? { stdout: " Target   Source\n vda  /x.qcow2\n", stderr: "", code: 0 }
       : { code: 1 }
   );
-  const { deps, audits } = testDeps(runner);
-  const res = await post(mount(deps), { command: "virsh domblklist vm1" });
+  const { app, audits } = terminalWorld(runner);
+  const res = await post(app, { command: "virsh domblklist vm1" });
   assertEquals(res.status, 200);
   assertEquals(await res.json(), {
     exitCode: 0,
@@ -100,11 +92,12 @@ Deno.test("a viewer's domblklist runs once with the rewritten argv and returns t
   assertEquals(audits, [{
     user: "alice",
     role: "viewer",
+    client: "127.0.0.1",
     action: "terminal",
     argv: ["-c", "qemu:///fake", "domblklist", "--domain", "vm1"],
-    line: "virsh domblklist vm1",
     result: "ok",
-    message: "exit 0",
+    message: "exit 0 | line: virsh domblklist vm1",
+    domain: "vm1",
   }]);
 });
 
@@ -113,8 +106,8 @@ Deno.test("a failing command is 200 with its exit code and stderr, audited as fa
     stderr: "error: failed to get domain 'nope'\n",
     code: 1,
   }));
-  const { deps, audits } = testDeps(runner);
-  const res = await post(mount(deps), { command: "dominfo nope" });
+  const { app, audits } = terminalWorld(runner);
+  const res = await post(app, { command: "dominfo nope" });
   assertEquals(res.status, 200);
   const body = await res.json();
   assertEquals(body.exitCode, 1);
@@ -126,9 +119,9 @@ Deno.test("an operator's --wait command runs to its end with the long deadline",
   const runner = new FakeRunner(() => ({
     stderr: "\rBlock Copy: [100 %]\nNow in mirroring phase\n",
   }));
-  const { deps, state } = testDeps(runner);
-  state.role = "operator";
-  const res = await post(mount(deps), {
+  const { app, who } = terminalWorld(runner);
+  who.role = "operator";
+  const res = await post(app, {
     command: "blockcopy vm1 vda /srv/t.qcow2 --format qcow2 --transient-job --wait --verbose",
   });
   assertEquals(res.status, 200);
@@ -147,15 +140,13 @@ Deno.test("an operator's --wait command runs to its end with the long deadline",
 
 Deno.test("the copy policy refuses a destination outside the storage roots (400, nothing runs)", async () => {
   const runner = new FakeRunner();
-  const { deps, state, audits } = testDeps(runner, {
-    copyPolicy: (dest) => dest.startsWith("/srv/") ? null : `${dest} is outside the storage roots`,
-  });
-  state.role = "operator";
-  const res = await post(mount(deps), {
+  const { app, who, audits } = terminalWorld(runner, { storageRoots: ["/srv"] });
+  who.role = "operator";
+  const res = await post(app, {
     command: "blockcopy vm1 vda /etc/shadow --format raw --transient-job",
   });
   assertEquals(res.status, 400);
-  assertStringIncludes((await res.json()).error.message, "outside the storage roots");
+  assertStringIncludes((await res.json()).error.message, "not inside a storage root");
   assertEquals(runner.calls.length, 0);
   assertEquals(audits[0].result, "refused");
 });
@@ -164,14 +155,13 @@ Deno.test("no role is 401, a bad body is 400, libvirt down is 503", async () => 
   const runner = new FakeRunner(() => {
     throw new VirshError({ argv: [], code: null, stderr: "", kind: "unreachable" });
   });
-  const { deps, state } = testDeps(runner);
-  const app = mount(deps);
-  state.role = null;
+  const { app, who } = terminalWorld(runner);
+  who.role = null;
   let res = await post(app, { command: "list" });
   assertEquals(res.status, 401);
-  assertEquals((await res.json()).error.code, "unauthorized");
+  assertEquals((await res.json()).error.code, "unauthenticated");
   assertEquals(runner.calls.length, 0);
-  state.role = "viewer";
+  who.role = "viewer";
   for (const bad of ["not json", { cmd: "list" }, { command: 5 }, { command: "list", x: 1 }]) {
     res = await post(app, bad);
     assertEquals(res.status, 400, JSON.stringify(bad));

@@ -3,20 +3,15 @@
  * throttled blockcopy, sees its progress, stops it, and no job is left behind.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { Hono } from "hono";
-import { terminalApi, terminalUi } from "../../server/terminal/http/mod.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
-import { readSse, testDeps } from "./http_support.ts";
+import { readSse, terminalWorld } from "../support/terminal_app.ts";
 
 const HOST = { host: "localhost" };
 
+/** Both route groups; lab tests run without a storage-root restriction. */
 function mountBoth(runner: SpawnRunner) {
-  const t = testDeps(runner);
-  const app = new Hono();
-  app.route("/api/v1", terminalApi(t.deps));
-  app.route("/ui/terminal", terminalUi(t.deps));
-  return { app, ...t };
+  return terminalWorld(runner);
 }
 
 Deno.test("lab: a viewer's domblklist through the API shows the domain's real disk", async () => {
@@ -47,8 +42,8 @@ Deno.test("lab: a viewer's domblklist through the API shows the domain's real di
 Deno.test("lab: an operator streams a throttled blockcopy, sees progress, stops it, no job is left", async () => {
   await using dom = await createLabDomain({ name: `bbterm-${crypto.randomUUID().slice(0, 8)}` });
   const runner = new SpawnRunner({ uri: LAB_URI });
-  const { app, state, audits } = mountBoth(runner);
-  state.role = "operator";
+  const { app, who, audits } = mountBoth(runner);
+  who.role = "operator";
   const line =
     `blockcopy --domain ${dom.uuid} --path vda --dest ${dom.dir}/t.qcow2 --format qcow2 ` +
     `--transient-job --bandwidth 1 --wait --verbose`;

@@ -3,14 +3,14 @@
  * the session buffer and limits.
  */
 import { assertEquals, assertThrows } from "@std/assert";
-import { EventLog } from "../../server/terminal/http/mod.ts";
-import { ActionLog } from "../../server/terminal/http/action_log.ts";
+import { EventLog } from "../../server/routes/terminal/event_log.ts";
+import { ActionLog } from "../../server/routes/terminal/action_log.ts";
 import {
   SESSION_BUFFER,
   SessionRegistry,
   StreamSession,
   TooManyStreams,
-} from "../../server/terminal/http/sessions.ts";
+} from "../../server/routes/terminal/sessions.ts";
 
 Deno.test("the action log is a ring of mutating calls; the terminal's own calls are skipped", () => {
   const log = new ActionLog("u", 3);

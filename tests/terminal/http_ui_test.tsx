@@ -9,20 +9,13 @@ import {
   assertNotMatch,
   assertStringIncludes,
 } from "@std/assert";
-import { Hono } from "hono";
-import { terminalUi, type TerminalUiOptions } from "../../server/terminal/http/mod.ts";
-import type { TerminalDeps } from "../../server/terminal/http/deps.ts";
-import { readSse, streamingScript, testDeps } from "./http_support.ts";
+import { readSse, streamingScript, terminalWorld } from "../support/terminal_app.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 import { TerminalPanel } from "../../views/terminal.tsx";
 
-function mount(deps: TerminalDeps, options?: TerminalUiOptions) {
-  const app = new Hono();
-  app.route("/ui/terminal", terminalUi(deps, options));
-  return app;
-}
+type App = ReturnType<typeof terminalWorld>["app"];
 
-function run(app: Hono, command: string) {
+function run(app: App, command: string) {
   return app.request("/ui/terminal/run", {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
@@ -38,8 +31,8 @@ Deno.test("a finished command renders the line as run, stdout, stderr apart, and
     stderr: "warning: <script>alert(1)</script>\n",
     code: 0,
   }));
-  const { deps } = testDeps(runner);
-  const res = await run(mount(deps), "domblklist 'my vm'");
+  const { app } = terminalWorld(runner);
+  const res = await run(app, "domblklist 'my vm'");
   assertEquals(res.status, 200);
   const html = await res.text();
   assertStringIncludes(html, "virsh -c qemu:///fake domblklist --domain &#39;my vm&#39;");
@@ -52,8 +45,7 @@ Deno.test("a finished command renders the line as run, stdout, stderr apart, and
 
 Deno.test("a refused line renders the reason with 400/403 and runs nothing", async () => {
   const runner = new FakeRunner();
-  const { deps, audits } = testDeps(runner);
-  const app = mount(deps);
+  const { app, audits } = terminalWorld(runner);
   let res = await run(app, "list; destroy vm1");
   assertEquals(res.status, 400);
   assertStringIncludes(await res.text(), "term-refused");
@@ -64,10 +56,9 @@ Deno.test("a refused line renders the reason with 400/403 and runs nothing", asy
   assertEquals(audits.map((a) => a.result), ["refused", "refused"]);
 });
 
-Deno.test("no role: every terminal route answers 401 JSON", async () => {
-  const { deps, state } = testDeps(new FakeRunner());
-  state.role = null;
-  const app = mount(deps);
+Deno.test("no role: the gate answers every terminal route 401 (htmx: HX-Redirect to login)", async () => {
+  const { app, who } = terminalWorld(new FakeRunner());
+  who.role = null;
   for (
     const [method, path] of [
       ["POST", "/ui/terminal/run"],
@@ -78,14 +69,15 @@ Deno.test("no role: every terminal route answers 401 JSON", async () => {
       ["POST", `/ui/terminal/stop/${crypto.randomUUID()}`],
     ]
   ) {
-    const res = await app.request(path, { method, headers: HOST });
+    const res = await app.request(path, { method, headers: { ...HOST, "hx-request": "true" } });
     assertEquals(res.status, 401, path);
-    assertEquals((await res.json()).error.code, "unauthorized");
+    assertEquals(res.headers.get("hx-redirect"), "/login");
+    assertEquals((await res.json()).error.code, "unauthenticated");
   }
 });
 
 /** Starts a streaming blockcopy through the UI and returns the session's stream and stop URLs. */
-async function startCopy(app: Hono) {
+async function startCopy(app: App) {
   const res = await run(
     app,
     "blockcopy vm1 vda /srv/t.qcow2 --format qcow2 --transient-job --wait --verbose",
@@ -107,9 +99,8 @@ Deno.test("a streaming command: SSE carries folded progress; Stop kills it and a
   const runner = new FakeRunner((args, options) =>
     args[0] === "blockjob" ? { code: 0 } : s.script(args, options)
   );
-  const { deps, state, audits } = testDeps(runner);
-  state.role = "operator";
-  const app = mount(deps);
+  const { app, who, audits } = terminalWorld(runner);
+  who.role = "operator";
   const { stream, stop } = await startCopy(app);
   assertEquals(runner.options[0].timeoutMs, 30 * 60_000);
   assert(runner.options[0].signal instanceof AbortSignal);
@@ -125,10 +116,10 @@ Deno.test("a streaming command: SSE carries folded progress; Stop kills it and a
   assertEquals(progress.at(-1)!.event, "out");
 
   // Another user may neither watch nor stop it.
-  state.user = "mallory";
+  who.user = "mallory";
   assertEquals((await app.request(stream, { headers: HOST })).status, 403);
   assertEquals((await app.request(stop, { method: "POST" })).status, 403);
-  state.user = "alice";
+  who.user = "alice";
 
   assertEquals((await app.request(stop, { method: "POST" })).status, 204);
   const rest = await readSse(
@@ -155,9 +146,8 @@ Deno.test("a stream that ends by itself: lines, then exit 0, and the connection 
     "Now in mirroring phase\n",
   ]);
   const runner = new FakeRunner(s.script);
-  const { deps, state } = testDeps(runner);
-  state.role = "operator";
-  const app = mount(deps);
+  const { app, who } = terminalWorld(runner);
+  who.role = "operator";
   const { stream } = await startCopy(app);
   s.release({ code: 0 });
   const res = await app.request(stream, { headers: HOST });
@@ -183,9 +173,8 @@ Deno.test("a stream that ends by itself: lines, then exit 0, and the connection 
 Deno.test("at most two running streams per user (429), unknown ids are 404", async () => {
   const s = streamingScript([]);
   const runner = new FakeRunner(s.script);
-  const { deps, state } = testDeps(runner);
-  state.role = "operator";
-  const app = mount(deps);
+  const { app, who } = terminalWorld(runner);
+  who.role = "operator";
   await startCopy(app);
   await startCopy(app);
   const res = await run(app, "blockpull vm1 vdb --wait");
@@ -202,14 +191,7 @@ Deno.test("at most two running streams per user (429), unknown ids are 404", asy
 });
 
 Deno.test("streams refuse a foreign Origin (403) and accept their own host", async () => {
-  const lines: ((l: string) => void)[] = [];
-  const { deps } = testDeps(new FakeRunner(), {
-    subscribeEvents: (l) => {
-      lines.push(l);
-      return () => {};
-    },
-  });
-  const app = mount(deps);
+  const { app } = terminalWorld(new FakeRunner());
   for (
     const origin of ["http://evil.example", "null", "http://localhost.evil.example", "file://x"]
   ) {
@@ -226,8 +208,10 @@ Deno.test("streams refuse a foreign Origin (403) and accept their own host", asy
   });
   assertEquals(ok.status, 200);
   await ok.body?.cancel();
-  // allowedOrigins overrides the default.
-  const listed = mount({ ...deps, allowedOrigins: () => ["https://board.example:8443"] });
+  // The Host allowlist, when given, replaces the request's own Host.
+  const listed = terminalWorld(new FakeRunner(), {
+    allowedHosts: new Set(["board.example:8443"]),
+  }).app;
   const res = await listed.request("/ui/terminal/events", {
     headers: { ...HOST, origin: "https://board.example:8443" },
   });
@@ -240,14 +224,7 @@ Deno.test("streams refuse a foreign Origin (403) and accept their own host", asy
 });
 
 Deno.test("the event log: backlog on connect, live lines after, parsed domain and block job", async () => {
-  let feed!: (l: string) => void;
-  const { deps } = testDeps(new FakeRunner(), {
-    subscribeEvents: (l) => {
-      feed = l;
-      return () => {};
-    },
-  });
-  const app = mount(deps);
+  const { app, feed } = terminalWorld(new FakeRunner());
   feed("2024-05-01 10:00:00.000+0000: event 'lifecycle' for domain 'vm1': Started Booted\n");
   feed("events received: 1\n");
   const res = await app.request("/ui/terminal/events", { headers: HOST });
@@ -266,9 +243,8 @@ Deno.test("the event log: backlog on connect, live lines after, parsed domain an
 
 Deno.test("dashboard actions are echoed with their command line; reads and terminal lines are not", async () => {
   const runner = new FakeRunner(() => ({ code: 0 }));
-  const { deps, state } = testDeps(runner);
-  state.role = "operator";
-  const app = mount(deps);
+  const { app, who } = terminalWorld(runner);
+  who.role = "operator";
   const cursor = await app.request("/ui/terminal/actions");
   const next = /data-next="(\d+)"/.exec(await cursor.text())![1];
   const record = (argv: string[], code = 0, stderr = "") =>
@@ -317,13 +293,12 @@ Deno.test("dashboard actions are echoed with their command line; reads and termi
 });
 
 Deno.test("history keeps each user's lines, refused ones too, newest last", async () => {
-  const { deps, state } = testDeps(new FakeRunner());
-  const app = mount(deps);
+  const { app, who } = terminalWorld(new FakeRunner());
   await run(app, "list --all");
   await run(app, "list; x");
-  state.user = "bob";
+  who.user = "bob";
   await run(app, "version");
-  state.user = "alice";
+  who.user = "alice";
   const res = await app.request("/ui/terminal/history");
   assertEquals(await res.json(), { history: ["list --all", "list; x"] });
 });

@@ -2,8 +2,8 @@
 import { assert, assertStringIncludes } from "@std/assert";
 import { TerminalPanel } from "../../views/terminal.tsx";
 import { MAX_LINE_LENGTH } from "../../server/terminal/tokenize.ts";
-import { HISTORY_SIZE } from "../../server/terminal/http/history.ts";
-import { EVENT_LOG_SIZE } from "../../server/terminal/http/event_log.ts";
+import { HISTORY_SIZE } from "../../server/routes/terminal/history.ts";
+import { EVENT_LOG_SIZE } from "../../server/routes/terminal/event_log.ts";
 
 Deno.test("TerminalPanel: base path, history and event-log sizes, line limit from the server", () => {
   const html = String(<TerminalPanel uri="qemu:///system" />);

@@ -5,13 +5,17 @@
  *
  * @module
  */
-import type { Context } from "hono";
-import type { VirshOutput } from "../../virsh/runner.ts";
+import type { VirshOutput, VirshRunner } from "../../virsh/runner.ts";
 import { VirshError } from "../../virsh/errors.ts";
-import { type CheckedCommand, parseTerminalLine, type TerminalRole } from "../mod.ts";
-import { ProgressFolder } from "../progress.ts";
-import { TerminalRefusal } from "../refusal.ts";
-import type { TerminalAuditEntry, TerminalDeps } from "./deps.ts";
+import {
+  type CheckedCommand,
+  type CopyPolicy,
+  parseTerminalLine,
+  type TerminalRole,
+} from "../../terminal/mod.ts";
+import { ProgressFolder } from "../../terminal/progress.ts";
+import { TerminalRefusal } from "../../terminal/refusal.ts";
+import type { TerminalAuditEntry } from "../../audit/web.ts";
 import { displayCommandLine } from "../../virsh/display.ts";
 import { blockJobAbortTypedArgs } from "../../virsh/commands.ts";
 import type { SessionRegistry, StreamSession } from "./sessions.ts";
@@ -29,20 +33,16 @@ export const UI_STREAM_TIMEOUT_MS = 30 * 60_000;
 /** Subcommands whose `--wait` follows a job this line started: Stop aborts that job. */
 const JOB_STARTERS = new Set(["blockcopy", "blockpull", "blockcommit"]);
 
-/** Who is asking. */
-export interface Caller {
+/** One signed-in caller's terminal request: who types, what may run, where outcomes go. */
+export interface LineContext {
+  runner: VirshRunner;
   user: string;
-  role: TerminalRole | null;
-}
-
-/** The caller of a request; `userOf` failing (no user) reads as `anonymous`. */
-export function callerOf(deps: TerminalDeps, c: Context): Caller {
-  const role = deps.roleOf(c);
-  let user = "anonymous";
-  try {
-    user = deps.userOf(c);
-  } catch { /* anonymous */ }
-  return { user, role };
+  /** Picks the allowlist the line is checked against. */
+  role: TerminalRole;
+  /** Storage-root rule for `blockcopy --dest` and `snapshot-create-as --diskspec file=`. */
+  copyPolicy?: CopyPolicy;
+  /** Records one outcome of a line (audit log, job feed). */
+  record(entry: TerminalAuditEntry): void;
 }
 
 /** What an audit entry says beyond who typed which line. */
@@ -52,40 +52,31 @@ export type LineOutcome = Omit<TerminalAuditEntry, "user" | "role" | "line">;
  * Audits one outcome of a line the caller typed; an audit sink that throws is logged, never fatal
  * to the request.
  */
-export function audit(
-  deps: TerminalDeps,
-  caller: Caller,
-  line: string,
-  outcome: LineOutcome,
-): void {
+export function audit(ctx: LineContext, line: string, outcome: LineOutcome): void {
   try {
-    deps.audit?.({ user: caller.user, role: caller.role, line, ...outcome });
+    ctx.record({ user: ctx.user, role: ctx.role, line, ...outcome });
   } catch (e) {
     console.error("terminal: audit failed:", e);
   }
 }
 
 /** The full argv as the runner passes it (`-c URI` first), for audit. */
-export function fullArgv(deps: TerminalDeps, argv: readonly string[]): string[] {
-  return ["-c", deps.runner.uri, ...argv];
+export function fullArgv(ctx: LineContext, argv: readonly string[]): string[] {
+  return ["-c", ctx.runner.uri, ...argv];
 }
 
 /**
- * Parses and checks `line` for `caller` (whose role is known). Refusals are audited and
+ * Parses and checks `line` for the caller. Refusals are audited and
  * returned, never thrown.
  */
-export function checkLine(
-  deps: TerminalDeps,
-  caller: Caller & { role: TerminalRole },
-  line: string,
-): CheckedCommand | TerminalRefusal {
+export function checkLine(ctx: LineContext, line: string): CheckedCommand | TerminalRefusal {
   try {
-    return parseTerminalLine(line, caller.role, { copyPolicy: deps.copyPolicy });
+    return parseTerminalLine(line, ctx.role, { copyPolicy: ctx.copyPolicy });
   } catch (e) {
     const refusal = e instanceof TerminalRefusal
       ? e
       : new TerminalRefusal("unknown-subcommand", `the line could not be checked: ${e}`);
-    audit(deps, caller, line, {
+    audit(ctx, line, {
       action: "terminal",
       argv: null,
       result: "refused",
@@ -102,22 +93,21 @@ export function checkLine(
  * @throws {VirshError} when virsh could not run or hit its deadline (audited as failed).
  */
 export async function runToEnd(
-  deps: TerminalDeps,
-  caller: Caller,
+  ctx: LineContext,
   line: string,
   checked: CheckedCommand,
   timeoutMs: number,
 ): Promise<VirshOutput> {
-  const argv = fullArgv(deps, checked.argv);
+  const argv = fullArgv(ctx, checked.argv);
   try {
-    const out = await deps.runner.run(checked.argv, {
+    const out = await ctx.runner.run(checked.argv, {
       allowFailure: true,
       timeoutMs,
       origin: "terminal",
       // A `--wait` line may run for minutes: it must not hold a slot of the short calls.
       lane: checked.streaming ? "long" : "short",
     });
-    audit(deps, caller, line, {
+    audit(ctx, line, {
       action: "terminal",
       argv,
       result: out.code === 0 ? "ok" : "failed",
@@ -125,7 +115,7 @@ export async function runToEnd(
     });
     return out;
   } catch (e) {
-    audit(deps, caller, line, {
+    audit(ctx, line, {
       action: "terminal",
       argv,
       result: "failed",
@@ -163,30 +153,28 @@ function streamSink(session: StreamSession, stream: "stdout" | "stderr") {
  * @throws {TooManyStreams} from the registry (nothing was started or audited as run).
  */
 export function startStream(
-  deps: TerminalDeps,
+  ctx: LineContext,
   registry: SessionRegistry,
-  caller: Caller,
   line: string,
   checked: CheckedCommand,
   timeoutMs = UI_STREAM_TIMEOUT_MS,
 ): StreamSession {
-  const commandLine = displayCommandLine(deps.runner.uri, checked.argv);
-  const session = registry.create(caller.user, commandLine);
-  const argv = fullArgv(deps, checked.argv);
-  audit(deps, caller, line, {
+  const commandLine = displayCommandLine(ctx.runner.uri, checked.argv);
+  const session = registry.create(ctx.user, commandLine);
+  const argv = fullArgv(ctx, checked.argv);
+  audit(ctx, line, {
     action: "terminal",
     argv,
     result: "ok",
     message: `started, streaming (session ${session.id})`,
   });
-  void followStream(deps, session, caller, line, checked, timeoutMs);
+  void followStream(ctx, session, line, checked, timeoutMs);
   return session;
 }
 
 async function followStream(
-  deps: TerminalDeps,
+  ctx: LineContext,
   session: StreamSession,
-  caller: Caller,
   line: string,
   checked: CheckedCommand,
   timeoutMs: number,
@@ -196,7 +184,7 @@ async function followStream(
   let code: number | null = null;
   let failure: string | null = null;
   try {
-    const out = await deps.runner.run(checked.argv, {
+    const out = await ctx.runner.run(checked.argv, {
       allowFailure: true,
       origin: "terminal",
       timeoutMs,
@@ -222,13 +210,13 @@ async function followStream(
     session.stopRequested && code !== 0 && JOB_STARTERS.has(checked.subcommand) &&
     checked.domain && checked.disk
   ) {
-    abortNote = await abortAfterStop(deps, session, caller, line, checked.domain, checked.disk);
+    abortNote = await abortAfterStop(ctx, session, line, checked.domain, checked.disk);
   }
   const stopped = session.stopRequested && code !== 0;
   const message = stopped ? `stopped${abortNote}` : failure ?? `exit ${code}`;
-  audit(deps, caller, line, {
+  audit(ctx, line, {
     action: "terminal.exit",
-    argv: fullArgv(deps, checked.argv),
+    argv: fullArgv(ctx, checked.argv),
     result: code === 0 ? "ok" : "failed",
     message,
   });
@@ -237,18 +225,17 @@ async function followStream(
 
 /** Aborts the job a stopped `--wait` line left behind; returns a note for the exit message. */
 async function abortAfterStop(
-  deps: TerminalDeps,
+  ctx: LineContext,
   session: StreamSession,
-  caller: Caller,
   line: string,
   domain: string,
   disk: string,
 ): Promise<string> {
   const args = blockJobAbortTypedArgs(domain, disk);
-  const shown = displayCommandLine(deps.runner.uri, args);
+  const shown = displayCommandLine(ctx.runner.uri, args);
   session.publish({ type: "line", stream: "info", text: `Stopped; aborting the job: ${shown}` });
   try {
-    const out = await deps.runner.run(args, {
+    const out = await ctx.runner.run(args, {
       allowFailure: true,
       timeoutMs: FINISHED_TIMEOUT_MS,
       origin: "terminal",
@@ -257,9 +244,9 @@ async function abortAfterStop(
     const gone = out.code === 0 || /does not have an active block job/.test(out.stderr);
     const stderrText = out.stderr.trim();
     if (stderrText) session.publish({ type: "line", stream: "stderr", text: stderrText });
-    audit(deps, caller, line, {
+    audit(ctx, line, {
       action: "terminal.stop",
-      argv: fullArgv(deps, args),
+      argv: fullArgv(ctx, args),
       result: gone ? "ok" : "failed",
       message: `abort after Stop: exit ${out.code}`,
     });
@@ -267,9 +254,9 @@ async function abortAfterStop(
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     session.publish({ type: "line", stream: "stderr", text: msg });
-    audit(deps, caller, line, {
+    audit(ctx, line, {
       action: "terminal.stop",
-      argv: fullArgv(deps, args),
+      argv: fullArgv(ctx, args),
       result: "failed",
       message: msg,
     });

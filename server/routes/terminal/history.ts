@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MAX_LINE_LENGTH } from "../tokenize.ts";
+import { MAX_LINE_LENGTH } from "../../terminal/tokenize.ts";
 
 /** Lines kept per user. */
 export const HISTORY_SIZE = 100;

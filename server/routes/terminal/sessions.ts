@@ -184,18 +184,3 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 }
-
-const registries = new WeakMap<object, SessionRegistry>();
-
-/**
- * The registry shared by everything built from the same terminal deps (the app passes one deps
- * object to the API and the panel); `limits` apply when it is created.
- */
-export function registryOf(deps: object, limits?: SessionLimits): SessionRegistry {
-  let registry = registries.get(deps);
-  if (!registry) {
-    registry = new SessionRegistry(limits);
-    registries.set(deps, registry);
-  }
-  return registry;
-}
