@@ -1,6 +1,6 @@
 /** Refused requests through the real app with the security layer on: folded, not one row each. */
 import { assertEquals } from "@std/assert";
-import { VM1, world } from "../security/app_world.ts";
+import { VM1, world } from "../support/app_world.ts";
 
 Deno.test("app: a flood of unauthenticated POSTs is one audit row with a count and the domain", async () => {
   const w = await world();

@@ -5,9 +5,9 @@
  * `$BB_AUDIT_SCREENSHOT_DIR` when set (to look at it).
  */
 import { assert, assertEquals } from "@std/assert";
-import { world } from "../security/app_world.ts";
+import { world } from "../support/app_world.ts";
 import { launchBrowser, serveOnLoopback } from "../support/browser.ts";
-import { HOST } from "../security/app_world.ts";
+import { HOST } from "../support/app_world.ts";
 
 Deno.test("Chromium: the audit page at 390px stacks entries; no horizontal overflow at 390 or 1280px", async () => {
   const w = await world();

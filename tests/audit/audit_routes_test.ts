@@ -1,6 +1,6 @@
 /** `/audit`, `/audit.csv`, `/audit.json` through the real app with the security layer on. */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { world } from "../security/app_world.ts";
+import { world } from "../support/app_world.ts";
 import type { AuditInput } from "../../server/audit/log.ts";
 
 const ODD = "it's <b>odd</b>";

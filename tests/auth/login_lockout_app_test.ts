@@ -5,32 +5,21 @@
  */
 import { assertEquals, assertMatch } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { createSecurity, createServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { allowedHosts } from "../../server/security/host.ts";
+import { createServices } from "../../server/services.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
-import { fakeClock, TEST_ITERATIONS } from "./fixture.ts";
+import { testSecurity } from "../support/security.ts";
+import { fakeClock } from "./fixture.ts";
 
 const HOST = "127.0.0.1:8080";
 const FORM = "application/x-www-form-urlencoded";
 
 Deno.test("login over HTTP: one address hammering alice does not keep alice out from another", async () => {
   const clock = fakeClock();
-  const security = createSecurity({
-    db: openDatabase(IN_MEMORY),
-    allowedHosts: allowedHosts({
-      listenHost: "127.0.0.1",
-      port: 8080,
-      machineHostname: "hv",
-      interfaceAddresses: [],
-    }),
-    listenHost: "127.0.0.1",
-    secureCookie: false,
-    passwordIterations: TEST_ITERATIONS,
+  const security = testSecurity({
+    machineHostname: "hv",
     now: clock.now,
     // The test names the peer; the real server takes it from the connection.
     clientAddress: (c) => c.req.header("x-test-peer") ?? "192.0.2.1",
-    loginSleep: () => Promise.resolve(),
   });
   await security.users.create("alice", "admin", "alice-password-long");
   const app = createApp({ ...createServices(new FakeRunner()), security });

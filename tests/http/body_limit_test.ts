@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { HOST, ORIGIN, world } from "../security/app_world.ts";
+import { HOST, ORIGIN, world } from "../support/app_world.ts";
 import { API_BODY_LIMIT, FORM_BODY_LIMIT } from "../../server/http/body_limit.ts";
 import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";

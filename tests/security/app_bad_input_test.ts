@@ -13,7 +13,7 @@ import {
   VM1,
   type World,
   world,
-} from "./app_world.ts";
+} from "../support/app_world.ts";
 
 type Virsh = "none" | "list" | "no-mutation";
 interface Case {

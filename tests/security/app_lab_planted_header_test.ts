@@ -5,9 +5,8 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { createSecurity, createServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { allowedHosts } from "../../server/security/host.ts";
+import { createServices } from "../../server/services.ts";
+import { testSecurity } from "../support/security.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, qemuImg } from "../lab/lab.ts";
 
@@ -50,13 +49,7 @@ Deno.test({
     const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
     const roots = [dom.dir];
     const services = createServices(runner, { storageRoots: roots });
-    const security = createSecurity({
-      db: openDatabase(IN_MEMORY),
-      allowedHosts: allowedHosts({ listenHost: "127.0.0.1", port: 8080, interfaceAddresses: [] }),
-      listenHost: "127.0.0.1",
-      secureCookie: false,
-      passwordIterations: 1000,
-    });
+    const security = testSecurity();
     const { token } = await security.tokens.create("lab", "operator");
     const app = createApp({ ...services, security });
     await services.monitor.start();

@@ -4,7 +4,7 @@
  * get the styled login or error page while JSON clients get JSON.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { messageOf, ORIGIN, world } from "./app_world.ts";
+import { messageOf, ORIGIN, world } from "../support/app_world.ts";
 
 const FORM = "application/x-www-form-urlencoded";
 const HTML = "text/html,application/xhtml+xml";

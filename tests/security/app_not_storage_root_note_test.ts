@@ -1,7 +1,7 @@
 /** The copy form names the disk's backing-file directories that are not storage roots. */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { directoriesOutsideRoots } from "../../server/security/storage_roots.ts";
-import { world } from "./app_world.ts";
+import { world } from "../support/app_world.ts";
 import { IMG } from "../jobs/fixtures.ts";
 
 Deno.test("directoriesOutsideRoots: directories not under any root, devices and duplicates dropped", () => {

@@ -4,7 +4,7 @@
  * shown to browsers as the app's styled page while API and JSON clients keep JSON.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import { world } from "./app_world.ts";
+import { world } from "../support/app_world.ts";
 import { JobStatus } from "../../views/job.tsx";
 import type { Job } from "../../server/jobs/model.ts";
 

@@ -3,7 +3,7 @@
  * only after sign-in, the CSRF token on every signed-in page.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
-import { world } from "./app_world.ts";
+import { world } from "../support/app_world.ts";
 
 Deno.test("a viewer's domain page has the chain but no start forms; an operator's has them", async () => {
   const w = await world();

@@ -5,10 +5,9 @@
  * @module
  */
 import { createApp } from "../../server/app.tsx";
-import { createSecurity, createServices, type Services } from "../../server/services.ts";
+import { createServices, type Services } from "../../server/services.ts";
 import type { JobOperationsOptions } from "../../server/jobs/operations.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { allowedHosts } from "../../server/security/host.ts";
+import { testSecurity } from "../support/security.ts";
 import type { VirshRunner } from "../../server/virsh/runner.ts";
 import { LAB_ROOT } from "../lab/lab.ts";
 
@@ -27,13 +26,7 @@ export async function labApp(options: LabAppOptions) {
     storageRoots: options.roots,
     operations: { pivotRetryDelayMs: 200, ...options.operations },
   });
-  const security = createSecurity({
-    db: openDatabase(IN_MEMORY),
-    allowedHosts: allowedHosts({ listenHost: "127.0.0.1", port: 8080, interfaceAddresses: [] }),
-    listenHost: "127.0.0.1",
-    secureCookie: false,
-    passwordIterations: 1000,
-  });
+  const security = testSecurity();
   const { token } = await security.tokens.create("lab", "operator");
   const app = createApp({ ...services, security });
   const calls: string[][] = [];

@@ -13,7 +13,7 @@ import {
 import type { Disk, Domain } from "../../server/inventory/model.ts";
 import type { JobPlan } from "../../server/jobs/plan.ts";
 import { confirmQuestion, PlanPreview, StartJobForms } from "../../views/job_forms.tsx";
-import { VM1, world } from "../security/app_world.ts";
+import { VM1, world } from "../support/app_world.ts";
 
 const IMG = "/var/lib/libvirt/images/bbfix";
 const FORM = "application/x-www-form-urlencoded";

@@ -7,11 +7,9 @@
  */
 import type { Page } from "playwright-core";
 import { createApp } from "../../server/app.tsx";
-import { createSecurity, type SecurityServices, type Services } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { allowedHosts } from "../../server/security/host.ts";
+import type { SecurityServices, Services } from "../../server/services.ts";
 import type { Role } from "../../server/auth/roles.ts";
-import { TEST_ITERATIONS } from "../auth/fixture.ts";
+import { testSecurity } from "./security.ts";
 
 /** A user the test signs in as. */
 export interface TestUser {
@@ -46,19 +44,7 @@ export async function serveSecureApp(services: Services): Promise<SecureServer> 
       built.app ? built.app.fetch(req, info) : new Response("starting", { status: 503 }),
   );
   const { port } = server.addr as Deno.NetAddr;
-  const security = createSecurity({
-    db: openDatabase(IN_MEMORY),
-    allowedHosts: allowedHosts({
-      listenHost: "127.0.0.1",
-      port,
-      machineHostname: "",
-      interfaceAddresses: [],
-    }),
-    listenHost: "127.0.0.1",
-    secureCookie: false,
-    passwordIterations: TEST_ITERATIONS,
-    loginSleep: () => Promise.resolve(),
-  });
+  const security = testSecurity({ port });
   for (const user of Object.values(TEST_USERS)) {
     await security.users.create(user.name, user.role, user.password);
   }

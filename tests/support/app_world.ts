@@ -6,17 +6,16 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { createSecurity, createServices, type SecurityServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { allowedHosts } from "../../server/security/host.ts";
-import { FakeRunner } from "../support/fake_runner.ts";
+import { createServices, type SecurityServices } from "../../server/services.ts";
+import { FakeRunner } from "./fake_runner.ts";
+import { testSecurity } from "./security.ts";
 import {
   domStatsInventoryArgs,
   dumpXmlArgs,
   listPersistentArgs,
 } from "../../server/virsh/commands.ts";
 import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
-import { fakeClock, TEST_ITERATIONS } from "../auth/fixture.ts";
+import { fakeClock } from "../auth/fixture.ts";
 import type { Role } from "../../server/auth/roles.ts";
 
 export { VM1 };
@@ -70,20 +69,10 @@ export async function world() {
   const roots = [root];
   const services = createServices(runner, { storageRoots: roots });
   const clock = fakeClock();
-  const security: SecurityServices = createSecurity({
-    db: openDatabase(IN_MEMORY),
-    allowedHosts: allowedHosts({
-      listenHost: "127.0.0.1",
-      port: 8080,
-      machineHostname: "hv",
-      interfaceAddresses: [],
-    }),
-    listenHost: "127.0.0.1",
-    secureCookie: false,
-    passwordIterations: TEST_ITERATIONS,
+  const security: SecurityServices = testSecurity({
+    machineHostname: "hv",
     now: clock.now,
     clientAddress: () => "192.0.2.9",
-    loginSleep: () => Promise.resolve(),
   });
   const app = createApp({ ...services, security });
   for (const role of ["viewer", "operator", "admin"] as Role[]) {
