@@ -15,18 +15,15 @@
  * briefly; they never end it. Under TLS the public socket stays plain TCP and is relayed to an
  * internal TLS listener (see `#tlsInner`), whose side then does all of the above. This file
  * admits, caps, evicts, relays and sweeps; one connection's requests are handled in
- * `connection.ts`, the numbers live in `limits.ts`.
+ * `connection.ts`, the numbers live in `limits.ts`, the per-client table and the eviction rule
+ * in `peers.ts`, the 503 answers in `refuse.ts`.
  *
  * @module
  */
-import {
-  closingResponse,
-  type ConnectionHost,
-  READ_BUFFER,
-  serveHttp,
-  type Slot,
-} from "./connection.ts";
+import { type ConnectionHost, READ_BUFFER, serveHttp, type Slot } from "./connection.ts";
 import { DEFAULT_LIMITS, type FrontDoorLimits, type FrontDoorStats } from "./limits.ts";
+import { PeerTable } from "./peers.ts";
+import { refuseConnection, REFUSED_PER_CLIENT, REFUSED_TOTAL } from "./refuse.ts";
 
 export {
   DEFAULT_LIMITS,
@@ -54,19 +51,6 @@ export interface FrontDoorOptions {
 
 const SWEEP_MS = 250;
 const ACCEPT_PAUSE_MS = 100;
-
-const REFUSED_PER_CLIENT = closingResponse(
-  503,
-  "Service Unavailable",
-  "too_many_connections",
-  "Too many connections from your address are open; close some and retry.",
-);
-const REFUSED_TOTAL = closingResponse(
-  503,
-  "Service Unavailable",
-  "too_many_connections",
-  "The server has too many open connections; retry in a few seconds.",
-);
 
 /** See the module doc. */
 export class FrontDoor implements ConnectionHost {
@@ -98,9 +82,8 @@ export class FrontDoor implements ConnectionHost {
   readonly #inner = new Set<Slot>();
   /** Unix socket of the HTTP server behind the door. */
   readonly upstreamPath: string;
-  /** Open connections by client address, oldest first. */
-  readonly #perPeer = new Map<string, Set<Slot>>();
-  readonly #slots = new Set<Slot>();
+  /** Counted connections, by client address. */
+  readonly #peers = new PeerTable();
   readonly #log: (message: string) => void;
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #tls: boolean;
@@ -153,7 +136,7 @@ export class FrontDoor implements ConnectionHost {
 
   /** Closes every open connection. */
   closeAll(): void {
-    for (const slot of [...this.#slots, ...this.#inner]) this.closeConnection(slot);
+    for (const slot of [...this.#peers.all, ...this.#inner]) this.closeConnection(slot);
   }
 
   /** Stops accepting, closes everything and the sweeper. */
@@ -189,24 +172,18 @@ export class FrontDoor implements ConnectionHost {
 
   #admit(conn: Deno.Conn): void {
     const peer = (conn.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
-    const fromPeer = this.#perPeer.get(peer)?.size ?? 0;
-    if (fromPeer >= this.limits.perClient) {
+    if (this.#peers.countOf(peer) >= this.limits.perClient) {
       this.stats.refusedPerClient++;
-      this.#refuse(conn, REFUSED_PER_CLIENT);
-      return;
+      return refuseConnection(conn, REFUSED_PER_CLIENT, this.#tls);
     }
     if (this.stats.open >= this.limits.total && !this.#evictOne()) {
       this.stats.refusedTotal++;
-      this.#refuse(conn, REFUSED_TOTAL);
-      return;
+      return refuseConnection(conn, REFUSED_TOTAL, this.#tls);
     }
     this.stats.accepted++;
     this.stats.open++;
     const slot = this.#newSlot(conn, peer, true);
-    this.#slots.add(slot);
-    const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
-    mine.add(slot);
-    this.#perPeer.set(peer, mine);
+    this.#peers.add(slot);
     const work = this.#tlsInner ? this.#relay(slot, this.#tlsInner) : serveHttp(this, slot);
     void work.catch(() => {}).finally(() => this.closeConnection(slot));
   }
@@ -288,65 +265,24 @@ export class FrontDoor implements ConnectionHost {
   /** A direct connection to the internal TLS listener, capped like any client. */
   #admitDirect(conn: Deno.Conn): void {
     const peer = (conn.remoteAddr as Deno.NetAddr).hostname ?? "unknown";
-    if ((this.#perPeer.get(peer)?.size ?? 0) >= this.limits.perClient) {
+    if (this.#peers.countOf(peer) >= this.limits.perClient) {
       this.stats.refusedPerClient++;
-      return this.#refuse(conn, REFUSED_PER_CLIENT);
+      return refuseConnection(conn, REFUSED_PER_CLIENT, this.#tls);
     }
     this.stats.accepted++;
     this.stats.open++;
     const slot = this.#newSlot(conn, peer, true);
-    this.#slots.add(slot);
-    const mine = this.#perPeer.get(peer) ?? new Set<Slot>();
-    mine.add(slot);
-    this.#perPeer.set(peer, mine);
+    this.#peers.add(slot);
     void serveHttp(this, slot).catch(() => {}).finally(() => this.closeConnection(slot));
   }
 
-  /**
-   * At the total cap, a new client displaces the oldest connection that never completed a
-   * request head, taken from the address holding the most connections (what a slow-loris flood
-   * from many addresses holds), so idle connections cannot fill the cap at the expense of
-   * clients that talk, and a client with few connections is the last to lose one. False when no
-   * connection is waiting for its first head.
-   */
+  /** At the total cap, displaces the connection `PeerTable` picks; false when there is none. */
   #evictOne(): boolean {
-    let biggest: Set<Slot> | undefined;
-    for (const slots of this.#perPeer.values()) {
-      if (!biggest || slots.size > biggest.size) biggest = slots;
-    }
-    // The biggest holder first; any address if all of its connections are talking.
-    for (const slots of [biggest ?? new Set<Slot>(), this.#slots]) {
-      for (const slot of slots) {
-        if (!slot.talked) {
-          this.stats.evicted++;
-          this.closeConnection(slot);
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  /** Best effort: a plain-text client gets the 503 (it fits the socket buffer); then close. */
-  #refuse(conn: Deno.Conn, response: Uint8Array): void {
-    if (this.#tls) {
-      // Writing would start a TLS handshake a flooding client may never finish.
-      try {
-        conn.close();
-      } catch { /* gone */ }
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        conn.close();
-      } catch { /* gone */ }
-    }, 1000);
-    conn.write(response).catch(() => 0).finally(() => {
-      clearTimeout(timer);
-      try {
-        conn.close();
-      } catch { /* gone */ }
-    });
+    const slot = this.#peers.evictionCandidate();
+    if (!slot) return false;
+    this.stats.evicted++;
+    this.closeConnection(slot);
+    return true;
   }
 
   /** Closes one connection (and its TLS other half) and updates the counts. */
@@ -354,11 +290,8 @@ export class FrontDoor implements ConnectionHost {
     if (slot.closed) return;
     slot.closed = true;
     if (slot.counted) {
-      this.#slots.delete(slot);
+      this.#peers.delete(slot);
       this.stats.open--;
-      const mine = this.#perPeer.get(slot.peer);
-      mine?.delete(slot);
-      if (mine?.size === 0) this.#perPeer.delete(slot.peer);
     } else {
       this.#inner.delete(slot);
     }
@@ -373,7 +306,7 @@ export class FrontDoor implements ConnectionHost {
 
   #sweep(): void {
     const now = Date.now();
-    for (const slot of [...this.#slots, ...this.#inner]) {
+    for (const slot of [...this.#peers.all, ...this.#inner]) {
       if (
         (slot.deadline !== 0 && now > slot.deadline) ||
         (slot.writeDeadline !== 0 && now > slot.writeDeadline)
