@@ -22,13 +22,14 @@ import { errorHandler, htmlErrorPages, notFoundHandler } from "./routes/error_pa
 import { auditRoutes } from "./routes/audit.tsx";
 import { jobsApi } from "./routes/jobs_api.ts";
 import { jobsUi } from "./routes/jobs_ui.tsx";
+import { cleanupUi } from "./routes/cleanup_ui.tsx";
 import { terminalApi } from "./routes/terminal_api.ts";
 import { terminalUi } from "./routes/terminal_ui.tsx";
 import { type TerminalOptions, TerminalState } from "./routes/terminal/state.ts";
 import { openLoopback } from "./auth/middleware.ts";
 import { ACCESS, gate } from "./auth/policy.ts";
 import { securityMiddleware } from "./security/stack.ts";
-import { auditRefusals, auditVirshCalls, recordRouteAction } from "./audit/web.ts";
+import { auditRefusals, auditVirshCalls } from "./audit/web.ts";
 import { domainNamesFromJobs } from "./audit/domain.ts";
 import { bodyLimits } from "./http/body_limit.ts";
 
@@ -97,13 +98,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("*", gate(ACCESS.dashboard));
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
-  app.route(
-    "/ui",
-    jobsUi({
-      ...deps,
-      auditAction: security ? (c, e) => recordRouteAction(security.audit, c, e) : undefined,
-    }),
-  );
+  app.route("/ui", jobsUi(deps));
+  app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
   app.route(
     "/",
     pageRoutes({

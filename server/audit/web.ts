@@ -132,7 +132,7 @@ export function recordTerminalLine(audit: AuditSink, client: string, e: Terminal
 
 /** Audits something a route did that is no virsh call (a clean-up deleting a file). */
 export function recordRouteAction(
-  audit: AuditLog,
+  audit: AuditSink,
   c: Context<AppEnv>,
   e: { action: string; result: "ok" | "refused" | "failed"; message: string },
 ): void {

@@ -13,11 +13,9 @@ import type { Disk, Domain } from "../inventory/model.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { DiskRef, JobOperations } from "../jobs/operations.ts";
 import type { JobRequest } from "../jobs/plan.ts";
-import { uuidSchema } from "../virsh/values.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { displayCommandLine } from "../virsh/display.ts";
 import { HttpError, invalidInput, noteFailure, toHttpError } from "../http_errors.ts";
-import { parseTargetParam } from "./jobs_api.ts";
 import { copyDestLookup } from "./copy_dest.ts";
 import { canControlOf } from "./viewer.ts";
 import { bandwidthForm, commitForm, copyForm, pullForm } from "./job_inputs.ts";
@@ -28,9 +26,7 @@ import { formErrorId, PlanPreview } from "../../views/job_forms.tsx";
 import type { JobHistory } from "../jobs/history.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { JobSlot } from "../../views/disk_extras.tsx";
-import { checkCleanup, deleteFiles } from "../jobs/cleanup.ts";
-import { CleanupConfirm, CleanupResult } from "../../views/cleanup.tsx";
-import { isActivePhase } from "../jobs/model.ts";
+import { diskRefOf } from "./disk_param.ts";
 
 /** What the browser job routes need. */
 export interface JobUiDeps {
@@ -43,14 +39,6 @@ export interface JobUiDeps {
   runner: VirshRunner;
   /** Finished jobs in the database; null without one. */
   history?: JobHistory | null;
-  /**
-   * Audits a file a clean-up deleted or refused (a deletion is not a virsh call, so the runner's
-   * audit hook does not see it); absent in open mode without security.
-   */
-  auditAction?: (
-    c: Context<AppEnv>,
-    entry: { action: string; result: "ok" | "refused" | "failed"; message: string },
-  ) => void;
 }
 
 /** Start subcommands, by form. */
@@ -66,11 +54,7 @@ type StartOp = keyof typeof START_FORMS;
 export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  const ref = (c: Context<AppEnv>): DiskRef => {
-    const uuid = uuidSchema.safeParse(c.req.param("uuid"));
-    if (!uuid.success) throw invalidInput(uuid.error, "domain UUID");
-    return { uuid: uuid.data, target: parseTargetParam(c.req.param("target")!) };
-  };
+  const ref = diskRefOf;
 
   const form = async <T,>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<T> => {
     const body = await c.req.parseBody();
@@ -147,76 +131,6 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
         ))}
       </JobFeed>,
     );
-  });
-
-  /** Files that left the disk's chain in its last finished job, not yet deleted. */
-  const leftFiles = (r: DiskRef) => {
-    const job = deps.monitor.getJob(r.uuid, r.target);
-    if (job && !isActivePhase(job.phase) && job.leftChain) {
-      return {
-        files: job.leftChain.filter((f) => !(job.cleaned ?? []).includes(f)),
-        historyId: null,
-      };
-    }
-    const stored = job ? undefined : recent(r.uuid, r.target)[0];
-    if (!stored) return { files: [], historyId: null };
-    return {
-      files: stored.leftChain.filter((f) => !stored.cleaned.includes(f)),
-      historyId: stored.id,
-    };
-  };
-
-  app.get(`${base}/cleanup`, async (c) => {
-    const r = ref(c);
-    if (c.req.query("cancel") !== undefined) return c.html("");
-    if (!canControlOf(c)) {
-      throw new HttpError(403, "forbidden", "Cleaning up needs the operator role");
-    }
-    const { files } = leftFiles(r);
-    try {
-      const verdicts = await checkCleanup(files, { runner: deps.runner, roots: deps.storageRoots });
-      return c.html(<CleanupConfirm uuid={r.uuid} target={r.target} verdicts={verdicts} />);
-    } catch (e) {
-      return c.html(<p class="error-message" role="alert">{toHttpError(e).message}</p>);
-    }
-  });
-
-  app.post(`${base}/cleanup`, async (c) => {
-    const r = ref(c);
-    if (!canControlOf(c)) {
-      throw new HttpError(403, "forbidden", "Cleaning up needs the operator role");
-    }
-    const body = await c.req.parseBody({ all: true });
-    const posted = [body.file ?? []].flat().filter((v): v is string => typeof v === "string");
-    const { files, historyId } = leftFiles(r);
-    // Only files the operator confirmed *and* the job left behind; everything is checked again.
-    const wanted = files.filter((f) => posted.includes(f));
-    let verdicts;
-    try {
-      verdicts = await checkCleanup(wanted, { runner: deps.runner, roots: deps.storageRoots });
-    } catch (e) {
-      const err = toHttpError(e);
-      noteFailure(c, err.message);
-      return c.html(<p class="error-message" role="alert">{err.message}</p>, err.status);
-    }
-    const results = await deleteFiles(verdicts);
-    for (const res of results) {
-      deps.auditAction?.(c, {
-        action: "job.cleanup",
-        result: res.deleted
-          ? "ok"
-          : verdicts.find((v) => v.path === res.path)?.deletable
-          ? "failed"
-          : "refused",
-        message: res.deleted ? `deleted ${res.path}` : `kept ${res.path}: ${res.reason}`,
-      });
-    }
-    const deleted = results.filter((x) => x.deleted).map((x) => x.path);
-    if (deleted.length > 0) {
-      if (historyId !== null) deps.history?.addCleaned(historyId, deleted);
-      else deps.monitor.noteCleaned(r.uuid, r.target, deleted);
-    }
-    return c.html(<CleanupResult results={results} />);
   });
 
   app.get(`${base}/job/status`, (c) => {
