@@ -18,6 +18,11 @@
  * `connection.ts`, the numbers live in `limits.ts`, the per-client table and the eviction rule
  * in `peers.ts`, the 503 answers in `refuse.ts`.
  *
+ * About 320 lines on purpose: accepting, the caps, the TLS relay and the sweeper all change the
+ * same slot sets and counters under one set of invariants (every counted slot is in the peer
+ * table exactly once; a relay's two halves close together), which are easier to check in one
+ * class than across modules.
+ *
  * @module
  */
 import { type ConnectionHost, READ_BUFFER, serveHttp, type Slot } from "./connection.ts";

@@ -3,6 +3,9 @@
  * asserts the status, a clear message, that no virsh process ran (or, where a valid but unknown
  * name must be looked up, only the read-only name listing, which carries no user input), and that
  * nothing changed on disk.
+ *
+ * Over 600 lines on purpose: one table of cases and one runner, so the issue's list is read (and
+ * counted, last test) as one inventory; the table's sections follow the kinds of input.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import {
