@@ -1,9 +1,10 @@
 /**
  * Errors over HTTP, in one place: the one error type routes throw ({@link HttpError}, answered
  * by the app's `onError`), the mapping from domain errors to statuses, the one body shape —
- * `{"error":{"code","message"}}` — and the answers the guards give where they stop a request
- * (JSON for the API and JSON clients, plain text otherwise; never HTML, so nothing echoed runs).
- * Every error answer notes its reason on the request for the audit log.
+ * `{"error":{"code","message"}}` — and which answer a caller gets (JSON for the API and JSON
+ * clients, the error page for a browser, the sentence as plain text for htmx and the rest).
+ * Guards and routes alike throw; the app's `onError` (`routes/error_pages.tsx`) answers and notes
+ * the reason on the request for the audit log.
  *
  * @module
  */
@@ -20,13 +21,30 @@ export class HttpError extends Error {
   readonly code: string;
   /** The input field at fault, for 400s. */
   readonly field?: string;
+  /** Headers the answer carries (`WWW-Authenticate`, `Retry-After`, `HX-Redirect`). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: ContentfulStatusCode, code: string, message: string, field?: string) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    field?: string,
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = "HttpError";
     this.status = status;
     this.code = code;
     this.field = field;
+    this.headers = headers;
+  }
+
+  /**
+   * The JSON answer, for Hono's own error handler where no `onError` is installed (a sub-app
+   * tested alone); the app's `onError` negotiates JSON, text or a page instead.
+   */
+  getResponse(): Response {
+    return Response.json(errorBody(this), { status: this.status, headers: this.headers });
   }
 }
 
@@ -128,39 +146,15 @@ export function isHtmxRequest(c: Context): boolean {
   return c.req.header("hx-request") === "true";
 }
 
+/** A browser asking for a page: not the API, not a JSON client, not htmx. */
+export function wantsHtml(c: Context): boolean {
+  if (wantsJson(c) || isHtmxRequest(c)) return false;
+  return (c.req.header("accept") ?? "").includes("text/html");
+}
+
 /** JSON for `/api` paths and for clients that ask for JSON and not HTML. */
 export function wantsJson(c: Context): boolean {
   if (isApiPath(c.req.path)) return true;
   const accept = c.req.header("accept") ?? "";
   return accept.includes("application/json") && !accept.includes("text/html");
-}
-
-/** A JSON error in the shared shape; the reason is noted for the audit log. */
-export function apiError(
-  c: Context<AppEnv>,
-  status: ContentfulStatusCode,
-  code: string,
-  message: string,
-  headers?: Record<string, string>,
-): Response {
-  noteFailure(c, message);
-  const body: ErrorBody = { error: { code, message } };
-  return c.json(body, status, headers);
-}
-
-/**
- * A guard's refusal in the shape the caller expects: JSON under `/api` or when JSON is the only
- * thing the client accepts, plain text otherwise (the app turns it into its error page for a
- * browser).
- */
-export function errorResponse(
-  c: Context<AppEnv>,
-  status: ContentfulStatusCode,
-  code: string,
-  message: string,
-  headers?: Record<string, string>,
-): Response {
-  if (wantsJson(c)) return apiError(c, status, code, message, headers);
-  noteFailure(c, message);
-  return c.text(message, status, headers);
 }

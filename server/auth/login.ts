@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Context } from "hono";
 import { z } from "zod";
-import { errorResponse } from "../http_errors.ts";
+import { HttpError } from "../http_errors.ts";
 import type { LoginLimitScope, LoginRateLimiter } from "./ratelimit.ts";
 import type { Session, SessionStore } from "./sessions.ts";
 import type { User, UserStore } from "./users.ts";
@@ -87,12 +86,9 @@ export async function attemptLogin(deps: LoginDeps, attempt: LoginAttempt): Prom
   return { ok: true, user, sessionId: id, session };
 }
 
-/** 429 with `Retry-After` for a limited attempt (JSON under /api, text otherwise). */
-export function limitedResponse(
-  c: Context,
-  outcome: { retryAfterSeconds: number; message: string },
-): Response {
-  return errorResponse(c, 429, "rate_limited", outcome.message, {
+/** The 429 with `Retry-After` for a limited attempt (the app answers it as JSON or text). */
+export function limitedError(outcome: { retryAfterSeconds: number; message: string }): HttpError {
+  return new HttpError(429, "rate_limited", outcome.message, undefined, {
     "Retry-After": String(outcome.retryAfterSeconds),
   });
 }

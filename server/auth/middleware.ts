@@ -7,7 +7,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { clientAddress as peerAddress } from "../security/client.ts";
-import { apiError, isHtmxRequest, wantsJson } from "../http_errors.ts";
+import { HttpError, isHtmxRequest, wantsJson } from "../http_errors.ts";
 import { randomToken } from "../security/secrets.ts";
 import { type Role, roleAtLeast } from "./roles.ts";
 import {
@@ -109,17 +109,17 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     if (authorization !== undefined) {
       const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
       if (!match) {
-        return apiError(
-          c,
+        throw new HttpError(
           401,
           "unauthenticated",
           "Only 'Authorization: Bearer <token>' is accepted.",
+          undefined,
           { "WWW-Authenticate": 'Bearer error="invalid_request"' },
         );
       }
       const identity = await options.tokens.verify(match[1]);
       if (!identity) {
-        return apiError(c, 401, "invalid_token", "The API token is not valid.", {
+        throw new HttpError(401, "invalid_token", "The API token is not valid.", undefined, {
           "WWW-Authenticate": 'Bearer error="invalid_token"',
         });
       }
@@ -153,9 +153,9 @@ export interface RequireRoleOptions {
 
 /**
  * Middleware: lets the request through when the caller holds `role` or more. Anonymous callers
- * get 401: a JSON error under `/api`, `HX-Redirect` to the login page for htmx, a 303 to
- * `/login?next=...` for pages. Callers with too little privilege get 403
- * `{"error":{"code":"forbidden",...}}`.
+ * get a 401 (`WWW-Authenticate` for JSON clients, `HX-Redirect` to the login page for htmx) or a
+ * 303 to `/login?next=...` for pages; callers with too little privilege a 403 `forbidden`. Both
+ * are thrown as `HttpError`s for the app's `onError`.
  */
 export function requireRole(
   role: Role,
@@ -166,8 +166,7 @@ export function requireRole(
     const user = c.get("user");
     if (!user) return unauthenticated(c, loginPath);
     if (!roleAtLeast(user.role, role)) {
-      return apiError(
-        c,
+      throw new HttpError(
         403,
         "forbidden",
         `This needs the ${role} role; ${user.name} has the ${user.role} role.`,
@@ -180,12 +179,13 @@ export function requireRole(
 function unauthenticated(c: Context, loginPath: string): Response {
   const message = "Sign in first (or send 'Authorization: Bearer <token>').";
   if (wantsJson(c)) {
-    return apiError(c, 401, "unauthenticated", message, { "WWW-Authenticate": "Bearer" });
+    throw new HttpError(401, "unauthenticated", message, undefined, {
+      "WWW-Authenticate": "Bearer",
+    });
   }
   if (isHtmxRequest(c)) {
     // htmx follows HX-Redirect with a full page load; a 303 would be swapped into a fragment.
-    c.header("HX-Redirect", loginPath);
-    return apiError(c, 401, "unauthenticated", message);
+    throw new HttpError(401, "unauthenticated", message, undefined, { "HX-Redirect": loginPath });
   }
   if (c.req.method === "GET" || c.req.method === "HEAD") {
     const url = new URL(c.req.url);

@@ -7,7 +7,7 @@
  */
 import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
-import { attemptLogin, limitedResponse, loginFormSchema, safeNextPath } from "../auth/login.ts";
+import { attemptLogin, limitedError, loginFormSchema, safeNextPath } from "../auth/login.ts";
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "../auth/sessions.ts";
 import type { SecurityServices } from "../services.ts";
 import { noteFailure, wantsJson } from "../http_errors.ts";
@@ -78,7 +78,7 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
         message: limited ? `429 limited (${outcome.scope})` : outcome.message,
       }, limited);
       if (outcome.reason === "limited") {
-        if (wantsJson(c)) return limitedResponse(c, outcome);
+        if (wantsJson(c)) throw limitedError(outcome);
         // A browser gets the login page again, saying how long to wait.
         return c.html(
           <LoginPage

@@ -7,14 +7,15 @@
  * @module
  */
 import type { AppEnv } from "../env.ts";
-import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import {
-  apiError,
   errorBody,
   failureOf,
+  HttpError,
   isHtmxRequest,
   noteFailure,
   toHttpError,
+  wantsHtml,
   wantsJson,
 } from "../http_errors.ts";
 import { layoutSessionOf } from "./viewer.ts";
@@ -72,21 +73,19 @@ export function htmlErrorPages(options: { uri: string }): MiddlewareHandler {
   };
 }
 
-/** A browser asking for a page, not the API, not a JSON client, not htmx. */
-function wantsHtml(c: Context<AppEnv>): boolean {
-  if (wantsJson(c) || isHtmxRequest(c)) return false;
-  return (c.req.header("accept") ?? "").includes("text/html");
-}
-
 /**
- * The app's `onError`: every thrown value becomes an `HttpError` (see `toHttpError`), answered as
- * `{"error":{"code","message"}}` to JSON clients and as the error page otherwise.
+ * The app's `onError`, where guards and routes end alike: every thrown value becomes an
+ * `HttpError` (see `toHttpError`), answered with its headers as `{"error":{"code","message"}}`
+ * to JSON clients, as the sentence in plain text to htmx (it swaps it where the operator
+ * clicked), and as the error page (everything escaped) otherwise.
  */
 export function errorHandler(options: { uri: string }): ErrorHandler<AppEnv> {
   return (e, c) => {
     const err = toHttpError(e);
     noteFailure(c, err.message);
-    if (wantsJson(c)) return c.json(errorBody(err), err.status);
+    const headers = { ...err.headers };
+    if (wantsJson(c)) return c.json(errorBody(err), err.status, headers);
+    if (isHtmxRequest(c)) return c.text(err.message, err.status, headers);
     return c.html(
       <ErrorPage
         uri={options.uri}
@@ -96,6 +95,7 @@ export function errorHandler(options: { uri: string }): ErrorHandler<AppEnv> {
         message={err.message}
       />,
       err.status,
+      headers,
     );
   };
 }
@@ -104,8 +104,8 @@ export function errorHandler(options: { uri: string }): ErrorHandler<AppEnv> {
 export function notFoundHandler(options: { uri: string }): NotFoundHandler<AppEnv> {
   return (c) => {
     const message = `No route ${c.req.method} ${c.req.path}`;
-    if (wantsJson(c)) return apiError(c, 404, "not_found", message);
     noteFailure(c, message);
+    if (wantsJson(c)) return c.json(errorBody(new HttpError(404, "not_found", message)), 404);
     return c.html(
       <ErrorPage
         uri={options.uri}

@@ -8,7 +8,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-import { errorResponse } from "../http_errors.ts";
+import { HttpError } from "../http_errors.ts";
 import { isSafeMethod } from "./methods.ts";
 import { timingSafeEqual } from "./secrets.ts";
 
@@ -33,16 +33,14 @@ export function csrfProtection(): MiddlewareHandler<AppEnv> {
     const expected = c.var.csrfToken;
     const presented = c.req.header(CSRF_HEADER) ?? await formToken(c);
     if (!expected || !presented) {
-      return errorResponse(
-        c,
+      throw new HttpError(
         403,
         "csrf",
         "The CSRF token is missing. Reload the page and try again.",
       );
     }
     if (!timingSafeEqual(presented, expected)) {
-      return errorResponse(
-        c,
+      throw new HttpError(
         403,
         "csrf",
         "The CSRF token is wrong. Reload the page and try again.",

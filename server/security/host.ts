@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse } from "../http_errors.ts";
+import { HttpError } from "../http_errors.ts";
 
 /** Where the server listens and which extra names are allowed. */
 export interface AllowedHostsInput {
@@ -72,8 +72,7 @@ export function hostAllowlist(options: HostAllowlistOptions): MiddlewareHandler 
     const host = requestHost(c);
     if (!options.allowed.has(host)) {
       const shown = host.slice(0, 200);
-      return errorResponse(
-        c,
+      throw new HttpError(
         421,
         "misdirected",
         `Host ${

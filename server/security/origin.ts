@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { errorResponse } from "../http_errors.ts";
+import { HttpError } from "../http_errors.ts";
 import { isSafeMethod } from "./methods.ts";
 
 /** Options of {@link originCheck}. */
@@ -82,7 +82,7 @@ export function originCheck(options: OriginCheckOptions): MiddlewareHandler {
   return async (c, next) => {
     if (!isSafeMethod(c.req.method) || alsoCheck(c)) {
       const verdict = judgeOrigin(c, options.allowed);
-      if (verdict) return errorResponse(c, 403, "cross_site", verdict.message);
+      if (verdict) throw new HttpError(403, "cross_site", verdict.message);
     }
     await next();
   };
@@ -122,7 +122,7 @@ export function streamOriginCheck(allowed?: ReadonlySet<string>): MiddlewareHand
   return async (c, next) => {
     const hosts = allowed ?? new Set([(c.req.header("host") ?? "").toLowerCase()]);
     const verdict = judgeStreamOrigin(c, hosts);
-    if (verdict) return errorResponse(c, 403, "cross_site", verdict.message);
+    if (verdict) throw new HttpError(403, "cross_site", verdict.message);
     await next();
   };
 }

@@ -3,10 +3,12 @@ import { Hono } from "hono";
 import {
   attemptLogin,
   INVALID_LOGIN_MESSAGE,
-  limitedResponse,
+  limitedError,
   type LoginDeps,
   safeNextPath,
 } from "../../server/auth/login.ts";
+import type { AppEnv } from "../../server/env.ts";
+import { errorHandler } from "../../server/routes/error_pages.tsx";
 import { authFixture } from "./fixture.ts";
 
 function deps() {
@@ -101,10 +103,15 @@ Deno.test("login: parallel guesses are counted before the password check", async
 });
 
 Deno.test("login: a limited attempt answers 429 with Retry-After", async () => {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler({ uri: "qemu:///test" }));
   const outcome = { retryAfterSeconds: 42, message: "Too many failed logins." };
-  app.post("/api/login", (c) => limitedResponse(c, outcome));
-  app.post("/login", (c) => limitedResponse(c, outcome));
+  app.post("/api/login", () => {
+    throw limitedError(outcome);
+  });
+  app.post("/login", () => {
+    throw limitedError(outcome);
+  });
   const api = await app.request("/api/login", { method: "POST" });
   assertEquals(api.status, 429);
   assertEquals(api.headers.get("retry-after"), "42");

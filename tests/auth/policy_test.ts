@@ -5,6 +5,7 @@
 import { assertEquals } from "@std/assert";
 import { Hono } from "hono";
 import type { AppEnv } from "../../server/env.ts";
+import { errorHandler } from "../../server/routes/error_pages.tsx";
 import { ACCESS, canControl, gate, neededRole, terminalRoleOf } from "../../server/auth/policy.ts";
 import type { CurrentUser } from "../../server/auth/middleware.ts";
 import type { Role } from "../../server/auth/roles.ts";
@@ -34,6 +35,7 @@ Deno.test("canControl and terminalRoleOf follow the caller's role", () => {
 Deno.test("gate: 401 anonymous, 403 too little privilege, through otherwise", async () => {
   let user: CurrentUser | null = null;
   const app = new Hono<AppEnv>();
+  app.onError(errorHandler({ uri: "qemu:///test" }));
   app.use(async (c, next) => {
     c.set("user", user);
     await next();

@@ -1,16 +1,17 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { Hono } from "hono";
 import { csrfProtection } from "../../server/security/csrf.ts";
+import type { AppEnv } from "../../server/env.ts";
+import { errorHandler } from "../../server/routes/error_pages.tsx";
 
 type Via = "session" | "token" | "open";
 
 function app(via: Via | null, token: string | null = "the-session-csrf-token") {
   let reached = 0;
-  const app = new Hono<{
-    Variables: { user: { via: Via } | null; csrfToken: string | null; body?: unknown };
-  }>();
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler({ uri: "qemu:///test" }));
   app.use(async (c, next) => {
-    c.set("user", via ? { via } : null);
+    c.set("user", via ? { name: "u", role: "operator", via } : null);
     c.set("csrfToken", token);
     await next();
   });

@@ -1,5 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { Hono } from "hono";
+import { errorHandler } from "../../server/routes/error_pages.tsx";
+import type { AppEnv } from "../../server/env.ts";
 import { allowedHosts, hostAllowlist } from "../../server/security/host.ts";
 
 const defaults = allowedHosts({
@@ -10,7 +12,8 @@ const defaults = allowedHosts({
 });
 
 function app(allowed = defaults) {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler({ uri: "qemu:///test" }));
   app.use(hostAllowlist({ allowed }));
   app.all("*", (c) => c.text("reached"));
   return app;

@@ -1,12 +1,15 @@
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { Hono } from "hono";
+import { errorHandler } from "../../server/routes/error_pages.tsx";
+import type { AppEnv } from "../../server/env.ts";
 import { originCheck } from "../../server/security/origin.ts";
 
 const allowed = new Set(["localhost:8080", "127.0.0.1:8080"]);
 
 function app() {
   let reached = 0;
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
+  app.onError(errorHandler({ uri: "qemu:///test" }));
   app.use(originCheck({ allowed }));
   app.all("*", (c) => {
     reached++;
@@ -126,12 +129,20 @@ Deno.test("origin: safe methods pass, except cross-site WebSocket upgrades", asy
   assertEquals(sameWs.status, 200);
 });
 
-Deno.test("origin: page paths get a plain-text refusal", async () => {
+Deno.test("origin: page paths get a plain-text refusal (htmx), the error page (a browser)", async () => {
   const { app: a } = app();
   const res = await a.request("/jobs/pivot", {
     method: "POST",
-    headers: { origin: "https://evil.example", accept: "text/html" },
+    headers: { origin: "https://evil.example", "hx-request": "true" },
   });
   assertEquals(res.status, 403);
   assertStringIncludes(res.headers.get("content-type") ?? "", "text/plain");
+  const page = await a.request("/jobs/pivot", {
+    method: "POST",
+    headers: { origin: "https://evil.example", accept: "text/html" },
+  });
+  assertEquals(page.status, 403);
+  assertStringIncludes(page.headers.get("content-type") ?? "", "text/html");
+  // The hostile origin is text in the page, never markup.
+  assertStringIncludes(await page.text(), "&quot;https://evil.example&quot;");
 });

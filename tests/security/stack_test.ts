@@ -4,7 +4,8 @@
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import { Hono } from "hono";
-import { attemptLogin, limitedResponse, loginFormSchema } from "../../server/auth/login.ts";
+import { errorHandler } from "../../server/routes/error_pages.tsx";
+import { attemptLogin, limitedError, loginFormSchema } from "../../server/auth/login.ts";
 import { requireRole } from "../../server/auth/middleware.ts";
 import type { AppEnv } from "../../server/env.ts";
 import {
@@ -26,6 +27,7 @@ function stack(open = false) {
   const audit = new AuditLog(fixture.db, { now: fixture.clock.now });
   let virshCalls = 0;
   const app = new Hono<AppEnv>();
+  app.onError(errorHandler({ uri: "qemu:///test" }));
   app.use(...securityMiddleware({
     allowedHosts: allowedHosts({
       listenHost: "127.0.0.1",
@@ -61,9 +63,8 @@ function stack(open = false) {
         result: "refused",
         message: outcome.message,
       });
-      return outcome.reason === "limited"
-        ? limitedResponse(c, outcome)
-        : c.text(outcome.message, 401);
+      if (outcome.reason === "limited") throw limitedError(outcome);
+      return c.text(outcome.message, 401);
     }
     writeSessionCookie(c, outcome.sessionId, { secure: false });
     audit.record({
