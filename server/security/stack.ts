@@ -7,7 +7,7 @@
  * 4. `authenticate` – sets `user`, `session`, `csrfToken`, `openMode`, `clientAddress`;
  * 5. `csrfProtection` – 403 for session/open-mode unsafe requests without the right token.
  *
- * Routes then add `requireRole(...)`.
+ * The app then gates each route group where it mounts it (`auth/policy.ts`).
  *
  * @module
  */
