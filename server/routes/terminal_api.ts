@@ -16,7 +16,7 @@ import type { TerminalState } from "./terminal/state.ts";
 import {
   API_STREAM_TIMEOUT_MS,
   audit,
-  checkLine,
+  checkLineFully,
   FINISHED_TIMEOUT_MS,
   runToEnd,
 } from "./terminal/execute.ts";
@@ -54,7 +54,7 @@ export function terminalApi(state: TerminalState): Hono<AppEnv> {
       throw new HttpError(400, "invalid_input", message);
     }
     const line = parsed.data.command;
-    const checked = checkLine(ctx, line);
+    const checked = await checkLineFully(ctx, line);
     if (checked instanceof TerminalRefusal) {
       throw new HttpError(checked.status, refusalCode(checked), checked.reason);
     }

@@ -13,7 +13,7 @@ import { TerminalRefusal } from "../terminal/refusal.ts";
 import { streamOriginCheck } from "../security/origin.ts";
 import { displayCommandLine } from "../virsh/display.ts";
 import {
-  checkLine,
+  checkLineFully,
   FINISHED_TIMEOUT_MS,
   type LineContext,
   runToEnd,
@@ -56,7 +56,7 @@ export function terminalUi(state: TerminalState, options: TerminalUiOptions = {}
     const body = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
     const line = typeof body.command === "string" ? body.command : "";
     state.history.add(ctx.user, line);
-    const checked = checkLine(ctx, line);
+    const checked = await checkLineFully(ctx, line);
     if (checked instanceof TerminalRefusal) {
       return c.html(<RefusedLine line={line} reason={checked.reason} />, checked.status);
     }

@@ -1,11 +1,12 @@
 /**
  * Lab: pre-created (reuse-external) destinations whose own header would drop the guest's backing
  * data or hand QEMU a host file are refused with 400 and a reason, in the preview and on Start,
- * before any blockcopy runs. Real domain, real virsh and qemu-img, the secured app.
+ * before any blockcopy runs — from the form, the API and the web terminal alike. Real domain, real
+ * virsh and qemu-img, the secured app.
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, qemuImg, uniqueName } from "../lab/lab.ts";
+import { createLabDomain, LAB_URI, labVirsh, qemuImg, uniqueName } from "../lab/lab.ts";
 import { rawJob } from "../jobs/lab_harness.ts";
 import { dropBackingFormat, labApp } from "./lab_app.ts";
 
@@ -87,6 +88,19 @@ Deno.test({
       assertStringIncludes(body.error.message, c.reason, label);
       assert(!lab.copied(), `${label}: no blockcopy may run`);
       assertEquals(await rawJob(dom.uuid, "vda"), null, `${label}: no job on the disk`);
+
+      // The same line typed in the web terminal gets the same check.
+      const typed = await lab.request("/api/v1/terminal", {
+        json: {
+          command: `blockcopy ${dom.uuid} vda ${dest} --reuse-external --format qcow2 ${
+            c.shallow ? "--shallow " : ""
+          }--transient-job`,
+        },
+      });
+      const refusal = await typed.json();
+      assertEquals(typed.status, 400, `terminal ${label}: ${JSON.stringify(refusal)}`);
+      assertStringIncludes(refusal.error.message, c.reason, `terminal ${label}`);
+      assert(!lab.copied(), `terminal ${label}: no blockcopy may run`);
     }
 
     // A destination outside the roots is refused in the preview too, not only on Start.
@@ -96,5 +110,22 @@ Deno.test({
     });
     assertStringIncludes(outside, "not inside a storage root");
     assert(!lab.copied());
+
+    // A destination backed by exactly the disk's backing chain passes, from the terminal too.
+    await create("-b", vda.chain[1], "-F", "qcow2", `${dst}/good.qcow2`);
+    const good = await lab.request("/api/v1/terminal", {
+      json: {
+        command:
+          `blockcopy ${dom.uuid} vda ${dst}/good.qcow2 --reuse-external --format qcow2 --shallow --transient-job --bandwidth 1`,
+      },
+    });
+    assertEquals(good.status, 200, await good.clone().text());
+    assertEquals((await good.json()).exitCode, 0);
+    assert(lab.copied(), "the checked line ran");
+    assert(await rawJob(dom.uuid, "vda"), "the copy runs");
+    assertEquals(
+      (await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vda", "--abort")).code,
+      0,
+    );
   },
 });

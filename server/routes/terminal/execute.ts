@@ -41,6 +41,11 @@ export interface LineContext {
   role: TerminalRole;
   /** Storage-root rule for `blockcopy --dest` and `snapshot-create-as --diskspec file=`. */
   copyPolicy?: CopyPolicy;
+  /**
+   * The reused destination's header check (`blockcopy --reuse-external`): why the line must not
+   * run, or null. Absent: no such check (tests of other lines).
+   */
+  reusedCopyProblem?: (checked: CheckedCommand) => Promise<string | null>;
   /** Records one outcome of a line (audit log, job feed). */
   record(entry: TerminalAuditEntry): void;
 }
@@ -84,6 +89,28 @@ export function checkLine(ctx: LineContext, line: string): CheckedCommand | Term
     });
     return refusal;
   }
+}
+
+/**
+ * {@link checkLine}, then the checks that read the host (a reused copy destination's header).
+ * Refusals are audited and returned, never thrown.
+ */
+export async function checkLineFully(
+  ctx: LineContext,
+  line: string,
+): Promise<CheckedCommand | TerminalRefusal> {
+  const checked = checkLine(ctx, line);
+  if (checked instanceof TerminalRefusal || !ctx.reusedCopyProblem) return checked;
+  const problem = await ctx.reusedCopyProblem(checked);
+  if (problem === null) return checked;
+  const refusal = new TerminalRefusal("policy", problem);
+  audit(ctx, line, {
+    action: "terminal",
+    argv: null,
+    result: "refused",
+    message: `${refusal.code}: ${refusal.reason}`,
+  });
+  return refusal;
 }
 
 /**

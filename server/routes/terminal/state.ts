@@ -13,6 +13,9 @@ import type { JobMonitor } from "../../jobs/monitor.ts";
 import { type AuditSink, callerOf, recordTerminalLine } from "../../audit/web.ts";
 import { terminalRoleOf } from "../../auth/policy.ts";
 import { copyDestinationProblem } from "../../security/destinations.ts";
+import type { Inventory } from "../../inventory/service.ts";
+import { type QemuImgRunner, SpawnQemuImg } from "../../images/runner.ts";
+import { reusedCopyProblem } from "./reused_copy.ts";
 import { ActionLog } from "./action_log.ts";
 import { EventLog } from "./event_log.ts";
 import { LineHistory } from "./history.ts";
@@ -39,6 +42,10 @@ export interface TerminalSources {
   storageRoots?: readonly string[] | null;
   /** Every line goes here; absent in open mode without security. */
   audit?: AuditSink;
+  /** Resolves the domain a reuse-external copy names (the inventory snapshot). */
+  inventory?: Pick<Inventory, "resolve">;
+  /** Reads a reused destination's headers (default: qemu-img on this host). */
+  qemuImg?: QemuImgRunner;
 }
 
 /** The terminal's long-lived state, one per app. */
@@ -56,10 +63,12 @@ export class TerminalState {
   /** Deadline of a streamed panel command. */
   readonly streamTimeoutMs: number;
   readonly #sources: TerminalSources;
+  readonly #qemuImg: QemuImgRunner;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(sources: TerminalSources, options: TerminalOptions = {}) {
     this.#sources = sources;
+    this.#qemuImg = sources.qemuImg ?? new SpawnQemuImg();
     this.registry = new SessionRegistry(options.sessions);
     this.eventStreams = new StreamCounter(options.eventStreams);
     this.streamTimeoutMs = options.streamTimeoutMs ?? UI_STREAM_TIMEOUT_MS;
@@ -79,7 +88,7 @@ export class TerminalState {
     const user = c.var.user ?? null;
     const role = terminalRoleOf(user);
     if (!user || !role) return null;
-    const { runner, monitor, audit, storageRoots } = this.#sources;
+    const { runner, monitor, audit, storageRoots, inventory } = this.#sources;
     const client = callerOf(c).client;
     // The terminal audits its lines itself (refused ones included); the app adds no refusal row.
     c.set("audited", true);
@@ -89,6 +98,13 @@ export class TerminalState {
       role,
       copyPolicy: (dest, { reuseExternal }) =>
         copyDestinationProblem(dest, { reuseExternal, roots: storageRoots ?? null }),
+      reusedCopyProblem: (checked) =>
+        reusedCopyProblem(checked, {
+          runner,
+          resolve: (name) => inventory ? inventory.resolve(name) : Promise.resolve(null),
+          qemuImg: this.#qemuImg,
+          roots: storageRoots ?? null,
+        }),
       record: (e) => {
         // A line that starts a job: every page learns of it at once, labelled with its author.
         if (e.action === "terminal" && e.argv && e.result === "ok") {
