@@ -110,7 +110,10 @@ if (import.meta.main) {
     storageRoots = found.roots;
   }
   const services = createServices(runner, { storageRoots, db });
+  // Aborted at shutdown: the app drops its runner and monitor subscriptions.
+  const appLifetime = new AbortController();
   shutdown.set(async () => {
+    appLifetime.abort();
     await services.monitor.stop();
     await runner.close();
     security.audit.close();
@@ -120,7 +123,7 @@ if (import.meta.main) {
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
   );
-  const app = createApp({ ...services, security });
+  const app = createApp({ ...services, security, signal: appLifetime.signal });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
     console.log(
