@@ -24,10 +24,11 @@ import {
 } from "../virsh/commands.ts";
 import { parseListUuidName, parseUuidList } from "../virsh/parse/list.ts";
 import type { ListedDomain } from "../virsh/parse/list.ts";
-import { type BlockStat, type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
-import { type DomainXml, parseDomainXml, type XmlDisk } from "../virsh/parse/domxml.ts";
+import { type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
+import { type DomainXml, parseDomainXml } from "../virsh/parse/domxml.ts";
 import { parseEventLine } from "../virsh/parse/event.ts";
-import { type Disk, type Domain, domainStateName, type Layer } from "./model.ts";
+import type { Domain } from "./model.ts";
+import { buildDomain } from "./build.ts";
 import type { Job } from "../jobs/model.ts";
 
 /** Looks up the job on a disk; supplied by the job monitor. */
@@ -262,75 +263,4 @@ function domainOf(snap: Snapshot, d: ListedDomain): Domain | null {
     stats: snap.stats.get(d.name) ?? null,
     xml,
   });
-}
-
-/** What {@link buildDomain} merges for one domain. */
-interface DomainSources {
-  /** The domain as `list` names it. */
-  listed: ListedDomain;
-  /** Whether `list --persistent` named it. */
-  persistent: boolean;
-  /** Its bulk `domstats` record; null when domstats had none. */
-  stats: DomainStats | null;
-  /** Its parsed live XML. */
-  xml: DomainXml;
-}
-
-/** Merges list, persistence, domstats and XML into one {@link Domain}. Pure. */
-function buildDomain({ listed, persistent, stats, xml }: DomainSources): Domain {
-  return {
-    name: listed.name,
-    uuid: listed.uuid,
-    state: domainStateName(stats?.state ?? null),
-    persistent,
-    disks: xml.disks.map((d) => buildDisk(d, stats?.blocks ?? [])),
-  };
-}
-
-/** One disk: XML layers with sizes from the matching domstats blocks. Pure. */
-function buildDisk(disk: XmlDisk, blocks: readonly BlockStat[]): Disk {
-  const mine = blocks.filter((b) => b.name === disk.target);
-  const chain: Layer[] = disk.chain.map((layer, position) => {
-    const stat = mine.find((b) => layer.index !== null && b.backingIndex === layer.index) ??
-      mine.find((b) => b.path === layer.path) ??
-      // Shut-off domains have no indexes; domstats then reports the top only.
-      (position === 0 ? mine.find((b) => b.backingIndex === null) : undefined);
-    return {
-      index: layer.index,
-      path: layer.path,
-      format: layer.format,
-      capacity: stat?.capacity ?? null,
-      allocation: stat ? (stat.physical ?? stat.allocation) : null,
-    };
-  });
-  const warnings: string[] = [];
-  const unrecorded = chain.slice(1).filter((l) => l.format === null);
-  if (unrecorded.length) {
-    warnings.push(
-      `libvirt has no recorded format for ${
-        unrecorded.map((l) => l.path).join(", ")
-      }; blockboard will not run jobs on this disk (a probe could follow a guest-written header)`,
-    );
-  }
-  if (chain.length && chain[0].format === null) {
-    warnings.push("the active layer's format is not recorded in the domain XML");
-  }
-  return {
-    target: disk.target,
-    device: disk.device,
-    type: disk.type,
-    format: disk.chain[0]?.format ?? null,
-    source: disk.chain[0]?.path ?? null,
-    chain,
-    mirror: disk.mirror
-      ? {
-        path: disk.mirror.path,
-        format: disk.mirror.format,
-        job: disk.mirror.job,
-        ready: disk.mirror.ready,
-      }
-      : null,
-    warnings,
-    job: null,
-  };
 }
