@@ -67,6 +67,12 @@ interface Dirty {
   names: Set<string>;
 }
 
+/**
+ * Lifecycle events after which the listing (which domains exist, their names) is read again; a
+ * transient domain that stops is gone.
+ */
+const LISTING_EVENTS = new Set(["Defined", "Undefined", "Renamed", "Stopped"]);
+
 const clean = (): Dirty => ({ all: false, listing: false, uuids: new Set(), names: new Set() });
 
 /** Reads domains from libvirt, keeps them, and answers from memory. */
@@ -107,13 +113,18 @@ export class Inventory {
     if (!event || event.domain === null) return;
     const listed = this.#snapshot?.listed.find((d) => d.name === event.domain);
     if (listed) this.#dirty.uuids.add(listed.uuid);
-    else this.#dirty.names.add(event.domain);
-    if (event.kind === "lifecycle" || !listed) this.#dirty.listing = true;
+    else {
+      this.#dirty.names.add(event.domain);
+      this.#dirty.listing = true;
+    }
+    // Only these change which domains exist or what they are called; a start or stop changes
+    // the domain's own state and XML, read again with it.
+    if (event.kind === "lifecycle" && LISTING_EVENTS.has(event.event)) this.#dirty.listing = true;
   }
 
   /** Every domain with its disks and chains, sorted by name. */
   async listDomains(): Promise<Domain[]> {
-    const snap = await this.#current();
+    const snap = await this.#current("all");
     return snap.listed.flatMap((d) => {
       const domain = domainOf(snap, d);
       return domain ? [this.#withJobs(domain)] : [];
@@ -122,7 +133,7 @@ export class Inventory {
 
   /** Resolves an exact domain name (or, failing that, a UUID) to the listed domain. */
   async resolve(nameOrUuid: string): Promise<ListedDomain | null> {
-    const { listed } = await this.#current();
+    const { listed } = await this.#current("listing");
     return listed.find((d) => d.name === nameOrUuid) ??
       listed.find((d) => d.uuid === nameOrUuid.toLowerCase()) ?? null;
   }
@@ -139,12 +150,16 @@ export class Inventory {
   async getDomain(nameOrUuid: string): Promise<Domain | null> {
     const listed = await this.resolve(nameOrUuid);
     if (!listed) return null;
-    const domain = domainOf(this.#snapshot!, listed);
+    const domain = domainOf(await this.#current({ uuid: listed.uuid }), listed);
     return domain ? this.#withJobs(domain) : null;
   }
 
-  /** The snapshot to answer from: rebuilt first when something is known to be out of date. */
-  async #current(): Promise<Snapshot> {
+  /**
+   * The snapshot to answer from, rebuilt first when what the read needs is known to be out of
+   * date: the listing (names ↔ UUIDs), one domain, or everything. A read of another domain does
+   * not wait for a domain an event just marked.
+   */
+  async #current(need: "listing" | "all" | { uuid: string }): Promise<Snapshot> {
     const snap = this.#snapshot;
     const d = this.#dirty;
     const age = snap ? this.#now() - snap.at : Infinity;
@@ -152,8 +167,16 @@ export class Inventory {
       this.#dirty.all = true;
       return await this.#refresh();
     }
-    if (d.all || d.listing || d.uuids.size > 0 || d.names.size > 0) return await this.#refresh();
-    if (age > this.#refreshMs) this.#refresh().catch(() => {/* the next read retries */});
+    const listingStale = d.all || d.listing || d.names.size > 0;
+    const stale = need === "listing"
+      ? listingStale
+      : need === "all"
+      ? isDirty(d)
+      : listingStale || d.uuids.has(need.uuid);
+    if (stale) return await this.#refresh();
+    if (age > this.#refreshMs || isDirty(d)) {
+      this.#refresh().catch(() => {/* the next read retries */});
+    }
     return snap;
   }
 

@@ -9,6 +9,8 @@ import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
 import type { Domain } from "../../server/inventory/model.ts";
 import { parseListUuidName } from "../../server/virsh/parse/list.ts";
+import { labDomainXml } from "../lab/domain_xml.ts";
+import { currentOwner } from "../lab/owner.ts";
 
 function realApp() {
   const runner = new SpawnRunner({ uri: LAB_URI });
@@ -203,4 +205,40 @@ Deno.test("kept without events: a chain changed behind its back is found by the 
   assert(dumps.includes(a.uuid), dumps.join(" "));
   assert(!dumps.includes(b.uuid), "B's chain did not change: its XML is not read again");
   assert((await inventory.getDomain(b.uuid))?.disks[0].chain.length === 2);
+});
+
+Deno.test("kept by events: a domain defined, then undefined with plain virsh, is listed and gone within 2 s", async () => {
+  const runner = new SpawnRunner({ uri: LAB_URI });
+  const services = createServices(runner, { monitor: { intervalMs: 250, resyncIntervalMs: 0 } });
+  await services.monitor.start();
+  const dir = await Deno.makeTempDir({ prefix: "bb-define-" });
+  const uuid = crypto.randomUUID();
+  const name = `bbdef-${uuid.slice(0, 8)}`;
+  try {
+    await services.inventory.listDomains();
+    // The event listener prints nothing until its first event: give it a moment to connect.
+    await new Promise((r) => setTimeout(r, 1000));
+    const xml = labDomainXml({
+      name,
+      uuid,
+      disks: [{ target: "vda", format: "qcow2", source: `${dir}/a.qcow2` }],
+      owner: currentOwner("test", dir),
+    });
+    await Deno.writeTextFile(`${dir}/d.xml`, xml);
+    assertEquals((await labVirsh("define", "--file", `${dir}/d.xml`)).code, 0);
+    const listed = await waitFor("the defined domain on the list", async () => {
+      const ds = await services.inventory.listDomains();
+      return ds.find((d) => d.uuid === uuid) ?? null;
+    }, { timeoutMs: 2_000, intervalMs: 100 });
+    assertEquals([listed.name, listed.state, listed.persistent], [name, "shut off", true]);
+    assertEquals((await labVirsh("undefine", "--domain", uuid)).code, 0);
+    await waitFor("the undefined domain gone", async () => {
+      const ds = await services.inventory.listDomains();
+      return ds.some((d) => d.uuid === uuid) ? null : true;
+    }, { timeoutMs: 2_000, intervalMs: 100 });
+  } finally {
+    await labVirsh("undefine", "--domain", uuid);
+    await services.monitor.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
