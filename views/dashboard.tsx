@@ -1,5 +1,6 @@
 /**
- * The dashboard: every domain, every disk, every backing chain. Pure.
+ * A domain's card (every disk, every backing chain, the job views under each disk), shown on the
+ * domain's page. Pure.
  *
  * @module
  */
@@ -15,40 +16,6 @@ export function domainHref(name: string): string {
 
 /** Renders what sits under a disk (its job, its actions); supplied by the job views. */
 export type DiskExtras = (domain: Domain, disk: Disk) => Child;
-
-/** Props of {@link DomainList}. */
-export interface DomainListProps {
-  domains: Domain[];
-  extras?: DiskExtras;
-}
-
-/** All domains, or a friendly empty state. */
-export function DomainList({ domains, extras }: DomainListProps) {
-  if (domains.length === 0) {
-    return (
-      <section class="empty">
-        <h2>No domains</h2>
-        <p>
-          libvirt answered but has no domains on this connection. Define or start one with{" "}
-          <code>virsh define</code> / <code>virsh create</code>; it appears here on reload.
-        </p>
-      </section>
-    );
-  }
-  const running = domains.filter((d) => d.state === "running").length;
-  const disks = domains.reduce((n, d) => n + d.disks.length, 0);
-  return (
-    <>
-      <p class="summary">
-        {domains.length} domain{domains.length === 1 ? "" : "s"}, {running} running, {disks} disk
-        {disks === 1 ? "" : "s"}
-      </p>
-      <div class="domains">
-        {domains.map((d) => <DomainCard domain={d} extras={extras} />)}
-      </div>
-    </>
-  );
-}
 
 /** Props of {@link DomainCard}. */
 export interface DomainCardProps {

@@ -28,6 +28,13 @@ export const START_CONFIRM: Readonly<Record<string, string | undefined>> = {
     "Start the commit? It writes data into the base layer and changes the chain for good; it cannot be undone.",
 };
 
+/**
+ * When a form's preview is asked for: the first time its `<details>` panel opens (`toggle` fires
+ * on open and close; the panel starts closed, so `once` means "opened"), then on every change.
+ */
+export const PREVIEW_TRIGGER =
+  "toggle once from:'closest details', input from:'closest form' delay:300ms, change from:'closest form'";
+
 /** Props of {@link StartJobForms}. */
 export interface StartJobFormsProps {
   domain: Domain;
@@ -73,7 +80,8 @@ export function StartJobForms(
   // The preview describes the form's state number `previewSeq`; static/app.js bumps it on every
   // change, drops answers for older numbers and keeps Start disabled until the answer for the
   // current one is shown. hx-sync="replace": a new preview request aborts the one in flight
-  // (htmx 4's default queue would drop the newest and answer with an older state).
+  // (htmx 4's default queue would drop the newest and answer with an older state). The first
+  // preview is asked for when the panel opens, not on load: a page of closed panels asks nothing.
   const preview = (op: string) => (
     <>
       <input type="hidden" name="previewSeq" value="0" />
@@ -81,7 +89,7 @@ export function StartJobForms(
         class="preview"
         data-preview={op}
         hx-post={`${ui}/preview/${op}`}
-        hx-trigger="load, input from:'closest form' delay:300ms, change from:'closest form'"
+        hx-trigger={PREVIEW_TRIGGER}
         hx-include="closest form"
         hx-swap="innerHTML"
         hx-sync="replace"

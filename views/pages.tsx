@@ -7,7 +7,12 @@ import type { Child } from "hono/jsx";
 import type { Domain } from "../server/inventory/model.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
 import { Banner } from "./banner.tsx";
-import { type DiskExtras, DomainCard, DomainList } from "./dashboard.tsx";
+import { type DiskExtras, DomainCard } from "./dashboard.tsx";
+import type { Job } from "../server/jobs/model.ts";
+import type { DashboardQuery } from "../server/inventory/filter.ts";
+import { DomainResults } from "./domain_list.tsx";
+import { DomainFilters } from "./dashboard_filters.tsx";
+import { JobsStrip } from "./jobs_strip.tsx";
 
 /** What went wrong talking to libvirt, for the banner. */
 export interface LibvirtProblem {
@@ -20,13 +25,19 @@ export interface DashboardPageProps {
   uri: string;
   /** Who is looking (see {@link Layout}). */
   session: LayoutSession | null;
-  domains: Domain[] | null;
+  /** The domains to list (filtered and sorted); null when libvirt did not answer. */
+  domains: readonly Domain[] | null;
+  /** How many domains the host has before filtering. */
+  total?: number;
+  /** The filter the list shows. */
+  query: DashboardQuery;
+  /** Every active job on the host (the strip). */
+  jobs?: readonly Job[];
   problem?: LibvirtProblem | null;
-  extras?: DiskExtras;
   banners?: Child;
 }
 
-/** `GET /`. */
+/** `GET /`: the jobs strip, the filters and the compact list of domains. */
 export function DashboardPage(props: DashboardPageProps) {
   return (
     <Layout
@@ -50,7 +61,15 @@ export function DashboardPage(props: DashboardPageProps) {
       }
     >
       <h1 class="page-title">Domains</h1>
-      {props.domains ? <DomainList domains={props.domains} extras={props.extras} /> : null}
+      {props.domains
+        ? (
+          <>
+            <JobsStrip jobs={props.jobs ?? []} />
+            <DomainFilters query={props.query} />
+            <DomainResults domains={props.domains} total={props.total ?? props.domains.length} />
+          </>
+        )
+        : null}
     </Layout>
   );
 }

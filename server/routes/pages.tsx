@@ -1,5 +1,6 @@
 /**
- * HTML pages: the dashboard and a domain's page.
+ * HTML pages: the dashboard (a compact, filtered list; see `inventory/filter.ts`) and a domain's
+ * page (chains and forms).
  *
  * @module
  */
@@ -16,6 +17,9 @@ import { canControlOf, layoutSessionOf } from "./viewer.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { JobHistory } from "../jobs/history.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
+import { filterDomains, jobsRunningNow, parseDashboardQuery } from "../inventory/filter.ts";
+import { DomainResults, RESULTS_ID } from "../../views/domain_list.tsx";
+import { JOBS_STRIP_ID, JobsStrip } from "../../views/jobs_strip.tsx";
 
 /** What the page routes need. */
 export interface PageDeps {
@@ -44,15 +48,33 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
   // Read before the listing, so a change made while the page renders is sent again, not lost.
   const feed = () => deps.monitor ? <JobFeed generation={deps.monitor.generation} /> : null;
   app.get("/", async (c) => {
+    // htmx asks for one part: the list (the filter form) or the jobs strip (its poller).
+    const part = c.req.header("HX-Request-Type") === "partial" ? c.req.header("HX-Target") : "";
+    const parsed = parseDashboardQuery(c.req.query());
+    if (!parsed.ok) {
+      if (part?.endsWith(`#${RESULTS_ID}`)) {
+        return c.html(<DomainResults domains={[]} total={0} error={parsed.error} />, 400);
+      }
+      throw new HttpError(400, "invalid_input", parsed.error);
+    }
     try {
       const live = feed();
-      const domains = await deps.inventory.listDomains();
+      const all = await deps.inventory.listDomains();
+      const domains = filterDomains(all, parsed.query);
+      if (part?.endsWith(`#${RESULTS_ID}`)) {
+        return c.html(<DomainResults domains={domains} total={all.length} />);
+      }
+      if (part?.endsWith(`#${JOBS_STRIP_ID}`)) {
+        return c.html(<JobsStrip jobs={jobsRunningNow(all)} />);
+      }
       return c.html(
         <DashboardPage
           uri={deps.uri}
           session={layoutSessionOf(c)}
           domains={domains}
-          extras={await extras(c, domains)}
+          total={all.length}
+          query={parsed.query}
+          jobs={jobsRunningNow(all)}
           banners={live}
         />,
       );
@@ -63,6 +85,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
           uri={deps.uri}
           session={layoutSessionOf(c)}
           domains={null}
+          query={parsed.query}
           problem={{ message: e.message, hint: libvirtHint(e) }}
         />,
         503,

@@ -9,7 +9,7 @@ import { createLabDomain, LAB_URI } from "../lab/lab.ts";
 import { launchBrowser, pictureFolder } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
-Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs from a name", async () => {
+Deno.test("Chromium goes from the list to a lab domain's chain, top to base, and no script runs from a name", async () => {
   await using dom = await createLabDomain({
     name: `bbt-<img src=x onerror=alert(1)>-${crypto.randomUUID().slice(0, 8)}`,
     disks: [{ target: "vda", layers: 3 }, { target: "vdb", format: "raw", sizeMiB: 16 }],
@@ -29,6 +29,9 @@ Deno.test("Chromium shows a lab domain's chain, top to base, and no script runs 
     });
     await logIn(page, server.url, TEST_USERS.operator);
     assertEquals(new URL(page.url()).pathname, "/");
+    // The dashboard lists the domain; its page has the chains.
+    await page.locator(`tr[data-domain="${dom.name}"] a`).click();
+    await page.waitForURL((u) => u.pathname === `/domains/${encodeURIComponent(dom.name)}`);
     const card = page.locator(`section.domain[data-uuid="${dom.uuid}"]`);
     await card.waitFor();
     assertEquals(await card.locator(".domain-name").innerText(), dom.name);

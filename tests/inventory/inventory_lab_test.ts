@@ -62,8 +62,8 @@ Deno.test("a running domain's chain is listed top to base with formats and sizes
     dom.disks[1].chain,
   ]);
 
-  // The page draws the same chain, active layer first.
-  const html = await (await app.request("/")).text();
+  // The domain's page draws the same chain, active layer first.
+  const html = await (await app.request(`/domains/${encodeURIComponent(dom.name)}`)).text();
   const positions = dom.disks[0].chain.map((p) => html.indexOf(`data-path="${p}"`));
   assert(positions.every((p) => p > 0), "every layer is on the page");
   assertEquals([...positions].sort((a, b) => a - b), positions);

@@ -16,7 +16,7 @@ Deno.test("directoriesOutsideRoots: directories not under any root, devices and 
 Deno.test("page: the copy form says which backing directories are not storage roots", async () => {
   const w = await world();
   try {
-    const res = await w.request("/", { as: await w.login("operator") });
+    const res = await w.request("/domains/bbfix-vm1", { as: await w.login("operator") });
     const html = await res.text();
     // The fixture's backing files live in IMG; the world's only root is a temporary directory.
     assertStringIncludes(html, `Not a storage root: ${IMG}`);

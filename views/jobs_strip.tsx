@@ -1,0 +1,43 @@
+/**
+ * "Jobs running now": every active block job on the host (domain, disk, type, phase, percent),
+ * from the job monitor's memory, each linking to its domain's page. It asks for itself again
+ * every 2 s (htmx load polling: the answer is the next strip, never stacked requests). Pure.
+ *
+ * @module
+ */
+import type { Job } from "../server/jobs/model.ts";
+import { domainHref } from "./dashboard.tsx";
+
+/** Element id of the strip (the server answers a request targeting it with the strip alone). */
+export const JOBS_STRIP_ID = "jobs-strip";
+
+/** The strip. */
+export function JobsStrip({ jobs }: { jobs: readonly Job[] }) {
+  return (
+    <section
+      id={JOBS_STRIP_ID}
+      class="jobs-strip"
+      aria-labelledby="jobs-strip-title"
+      hx-get="/"
+      hx-trigger="load delay:2s"
+      hx-swap="outerHTML"
+    >
+      <h2 id="jobs-strip-title" class="jobs-strip-title">Jobs running now</h2>
+      {jobs.length === 0 ? <p class="muted">No block job is running.</p> : (
+        <ul class="strip-jobs">
+          {jobs.map((j) => (
+            <li class="strip-job" data-uuid={j.uuid} data-target={j.target} data-phase={j.phase}>
+              <a href={domainHref(j.domain)}>{j.domain}</a>
+              <span class="strip-disk">{j.target}</span>
+              <span class="tag">{j.type}</span>
+              <span class={`badge badge-${j.phase}`}>{j.phase}</span>
+              <progress max="100" value={String(j.percent)} aria-label={`${j.domain} ${j.target}`}>
+              </progress>
+              <span class="strip-percent">{j.percent}%</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
