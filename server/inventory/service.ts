@@ -27,6 +27,7 @@ import type { ListedDomain } from "../virsh/parse/list.ts";
 import { type DomainStats, parseDomstats } from "../virsh/parse/domstats.ts";
 import { type DomainXml, parseDomainXml } from "../virsh/parse/domxml.ts";
 import { parseEventLine } from "../virsh/parse/event.ts";
+import { VirshError } from "../virsh/errors.ts";
 import type { Domain } from "./model.ts";
 import { buildDomain } from "./build.ts";
 import type { Job } from "../jobs/model.ts";
@@ -224,15 +225,29 @@ export class Inventory {
       if (stale) reread.push(d);
       else xml.set(d.uuid, old);
     }
-    const read = await Promise.all(reread.map((d) => this.#dumpXml(d.uuid).catch(() => null)));
+    const read = await Promise.all(
+      reread.map((d) => this.#dumpXml(d.uuid).then((x) => x, (e: unknown) => e)),
+    );
+    const gone = new Set<string>();
     reread.forEach((d, i) => {
-      // A domain undefined between `list` and `dumpxml` is simply gone.
       const x = read[i];
-      if (x) xml.set(d.uuid, x);
+      if (!(x instanceof Error || x instanceof VirshError)) {
+        xml.set(d.uuid, x as DomainXml);
+        return;
+      }
+      // A domain undefined between `list` and `dumpxml` is simply gone. Any other failure (a
+      // deadline, a lock held by a job starting) keeps what was known and tries again next time.
+      if (x instanceof VirshError && x.kind === "not-found") gone.add(d.uuid);
+      else {
+        const old = previous?.xml.get(d.uuid);
+        if (old) xml.set(d.uuid, old);
+        this.#dirty.uuids.add(d.uuid);
+      }
     });
     return {
       at,
-      listed: listed.filter((d) => xml.has(d.uuid)),
+      // Names resolve even while a domain's XML could not be read; pages skip it until it is.
+      listed: listed.filter((d) => !gone.has(d.uuid)),
       persistent: new Set(parseUuidList(persistentOut.stdout)),
       stats,
       xml,

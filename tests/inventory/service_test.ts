@@ -16,28 +16,21 @@ const VM1 = "704cf090-1533-475a-a0f6-1f81adb2fb5c";
 const fixture = (name: string) =>
   Deno.readTextFileSync(new URL(`../fixtures/virsh/${name}`, import.meta.url));
 
-/** The `Domain: 'bbfix-vm1'` record of a bulk domstats output. */
-function vm1Record(all: string): string {
-  const start = all.indexOf("Domain: 'bbfix-vm1'");
-  const end = all.indexOf("\nDomain: ", start + 1);
-  return all.slice(start, end < 0 ? undefined : end + 1) + "\n";
+/** The captured host: bbfix-vm1 running. */
+function host(args: readonly string[]) {
+  if (args[0] === "list") {
+    return args.includes("--persistent")
+      ? fixture("list-uuid-persistent.txt")
+      : `${VM1} bbfix-vm1\n\n`;
+  }
+  // The inventory's one bulk call: every domain's record.
+  if (args[0] === "domstats") return fixture("domstats-all.txt");
+  if (args[0] === "dumpxml") return fixture("dumpxml-vm1-running.xml");
+  return { error: `unexpected call ${args.join(" ")}` };
 }
 
 function runner(): FakeRunner {
-  return new FakeRunner((args) => {
-    if (args[0] === "list") {
-      return args.includes("--persistent")
-        ? fixture("list-uuid-persistent.txt")
-        : `${VM1} bbfix-vm1\n\n`;
-    }
-    if (args[0] === "domstats") {
-      const all = fixture("domstats-all.txt");
-      // One domain after `--`: virsh prints only its record.
-      return args.includes("--") ? vm1Record(all) : all;
-    }
-    if (args[0] === "dumpxml") return fixture("dumpxml-vm1-running.xml");
-    return { error: `unexpected call ${args.join(" ")}` };
-  });
+  return new FakeRunner(host);
 }
 
 Deno.test("Inventory.getDomain: one snapshot (list, persistent list, bulk domstats, dumpxml by UUID), then memory", async () => {
@@ -85,4 +78,32 @@ Deno.test("Inventory.listDomains: one bulk domstats for every domain; an unknown
   assertEquals(domains.map((d) => d.name), ["bbfix-vm1"]);
   assertEquals(r.calls.filter((c) => c[0] === "domstats"), [domStatsInventoryArgs()]);
   assertEquals(await inventory.getDomain("no-such-domain"), null);
+});
+
+Deno.test("a domain whose XML cannot be read for a moment still resolves; its XML is read again next time", async () => {
+  let failNext = false;
+  const r = new FakeRunner((args) => {
+    if (args[0] === "dumpxml" && failNext) {
+      failNext = false;
+      return { fail: "timeout" };
+    }
+    return host(args);
+  });
+  const inventory = new Inventory(r);
+  assertEquals((await inventory.getDomain(VM1))?.name, "bbfix-vm1");
+  inventory.invalidate(VM1);
+  failNext = true;
+  // The failed read keeps the name and the last known XML: no 404 for a busy moment.
+  assertEquals((await inventory.resolve("bbfix-vm1"))?.uuid, VM1);
+  assertEquals((await inventory.getDomain("bbfix-vm1"))?.disks.length, 3);
+  assertEquals(r.calls.filter((c) => c[0] === "dumpxml").length, 3, "read again after the failure");
+});
+
+Deno.test("a domain gone between list and dumpxml is simply gone", async () => {
+  const r = new FakeRunner((args) =>
+    args[0] === "dumpxml" ? { error: `failed to get domain '${VM1}'` } : host(args)
+  );
+  const inventory = new Inventory(r);
+  assertEquals(await inventory.resolve("bbfix-vm1"), null);
+  assertEquals(await inventory.listDomains(), []);
 });
