@@ -65,6 +65,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
   });
   // The inventory is kept by the events the monitor already listens to.
   monitor.onEventLine((line) => inventory.noteEventLine(line));
+  monitor.onDomainChange((name) => inventory.noteDomainChanged(name));
   const roots = options.storageRoots ?? null;
   const operations = new JobOperations(runner, monitor, {
     storageRoots: roots,

@@ -4,8 +4,10 @@
  * domain, then kept up to date by events and a cheap periodic refresh rather than rebuilt per
  * request, so page views and API reads start no virsh process once it is warm.
  *
- * - An event line (the job monitor's `virsh event` stream) marks the domain it names: its XML is
- *   read again before the next answer; a lifecycle event also re-reads the listing.
+ * - An event line (the job monitor's `virsh event` stream), or a QEMU job the domain ran (a
+ *   disk-only snapshot sends no libvirt event), marks the domain: its XML is read again before the
+ *   next answer that needs it; a lifecycle event that adds, removes, renames or stops a domain
+ *   also re-reads the listing.
  * - A read of a snapshot older than `refreshMs` is answered at once and starts one refresh in the
  *   background: `list` + bulk `domstats`, and `dumpxml` only for domains that are new or whose
  *   state or disk paths changed (changes made without an event: sizes, a chain changed while
@@ -112,15 +114,20 @@ export class Inventory {
     const known = this.#snapshot?.listed.map((d) => d.name);
     const event = parseEventLine(line, known);
     if (!event || event.domain === null) return;
-    const listed = this.#snapshot?.listed.find((d) => d.name === event.domain);
-    if (listed) this.#dirty.uuids.add(listed.uuid);
-    else {
-      this.#dirty.names.add(event.domain);
-      this.#dirty.listing = true;
-    }
+    this.noteDomainChanged(event.domain);
     // Only these change which domains exist or what they are called; a start or stop changes
     // the domain's own state and XML, read again with it.
     if (event.kind === "lifecycle" && LISTING_EVENTS.has(event.event)) this.#dirty.listing = true;
+  }
+
+  /** The domain named `name` changed (an event, or a QEMU job it ran): read it again. */
+  noteDomainChanged(name: string): void {
+    const listed = this.#snapshot?.listed.find((d) => d.name === name);
+    if (listed) this.#dirty.uuids.add(listed.uuid);
+    else {
+      this.#dirty.names.add(name);
+      this.#dirty.listing = true;
+    }
   }
 
   /** Every domain with its disks and chains, sorted by name. */

@@ -46,6 +46,12 @@ export function parseQemuJobEvent(line: string): QemuJobEvent | null {
 export interface JobStartWatcherOptions {
   /** Called for every job QEMU creates. */
   onCreated: (domain: string, target: string | null) => void;
+  /**
+   * Called when QEMU dismisses a job (status `null`): whatever it did to the domain's disks (a
+   * disk-only snapshot's image creation, a block job) is over, and libvirt sends no event of its
+   * own for some of them.
+   */
+  onDismissed?: (domain: string) => void;
   backoffMs?: { initial: number; max: number };
 }
 
@@ -61,6 +67,7 @@ export class JobStartWatcher {
       onLine: (line) => {
         const event = parseQemuJobEvent(line);
         if (event?.status === "created") options.onCreated(event.domain, event.target);
+        if (event?.status === "null") options.onDismissed?.(event.domain);
       },
     });
   }

@@ -64,6 +64,7 @@ export class JobMonitor {
   readonly #sampler: Sampler;
   readonly #resync: Resync;
   readonly #startWatcher: JobStartWatcher | null;
+  readonly #domainChangeListeners = new Set<(domain: string) => void>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
   #stopped = true;
@@ -98,6 +99,9 @@ export class JobMonitor {
       ? new JobStartWatcher(runner, {
         backoffMs,
         onCreated: (domain, target) => this.#jobCreated(domain, target),
+        onDismissed: (domain) => {
+          for (const listener of this.#domainChangeListeners) listener(domain);
+        },
       })
       : null;
   }
@@ -184,6 +188,15 @@ export class JobMonitor {
   /** A clean-up deleted `files` that left the disk's chain: remember it on the job and store. */
   noteCleaned(uuid: string, target: string, files: readonly string[]): void {
     this.#settler.noteCleaned({ uuid, target }, files);
+  }
+
+  /**
+   * Domains (by name) whose disks QEMU may have changed without a libvirt event (a disk-only
+   * snapshot). Returns an unsubscribe function.
+   */
+  onDomainChange(listener: (domain: string) => void): () => void {
+    this.#domainChangeListeners.add(listener);
+    return () => this.#domainChangeListeners.delete(listener);
   }
 
   /** Every raw `virsh event` line (the live event log). Returns an unsubscribe function. */

@@ -242,3 +242,33 @@ Deno.test("kept by events: a domain defined, then undefined with plain virsh, is
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("kept by events: a disk-only snapshot made with plain virsh (no libvirt event) shows within 2 s", async () => {
+  await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 2 }] });
+  const runner = new SpawnRunner({ uri: LAB_URI });
+  const services = createServices(runner, { monitor: { intervalMs: 250, resyncIntervalMs: 0 } });
+  await services.monitor.start();
+  try {
+    assertEquals((await services.inventory.getDomain(dom.uuid))?.disks[0].chain.length, 2);
+    // The QEMU event listener prints nothing until its first event: give it a moment.
+    await new Promise((r) => setTimeout(r, 1000));
+    const overlay = `${dom.dir}/vda/overlay.qcow2`;
+    const made = await labVirsh(
+      "snapshot-create-as",
+      "--domain",
+      dom.uuid,
+      "--disk-only",
+      "--no-metadata",
+      "--diskspec",
+      `vda,file=${overlay}`,
+    );
+    assertEquals(made.code, 0, made.stderr);
+    const chain = await waitFor("the overlay on top of the chain", async () => {
+      const d = await services.inventory.getDomain(dom.uuid);
+      return d && d.disks[0].chain.length === 3 ? d.disks[0].chain : null;
+    }, { timeoutMs: 2_000, intervalMs: 100 });
+    assertEquals(chain[0].path, overlay);
+  } finally {
+    await services.monitor.stop();
+  }
+});
