@@ -16,6 +16,7 @@ import { labDomainXml } from "../lab/domain_xml.ts";
 import { currentOwner } from "../lab/owner.ts";
 import { createLabDomain, LAB_ROOT, LAB_URI, qemuImg, waitFor } from "../lab/lab.ts";
 import { removeLabDir } from "../lab/teardown.ts";
+import { parseEventLine } from "../../server/virsh/parse/event.ts";
 
 const N = Number(Deno.args[0] ?? 500);
 const RATES = [50, 200];
@@ -161,6 +162,36 @@ if (import.meta.main) {
       );
     }
     console.log(`RSS of this process: ${(Deno.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+
+    // Ready: libvirt's event (its own timestamp) → the job API and the card fragment say so.
+    let readyEventAt: number | null = null;
+    const unsubscribe = services.monitor.onEventLine((line) => {
+      const event = parseEventLine(line);
+      if (
+        event?.kind === "block-job" && event.status === "ready" && event.domain === copying.name
+      ) {
+        readyEventAt = event.timestamp?.getTime() ?? Date.now();
+      }
+    });
+    const lift = await fetch(`${jobUrl}/bandwidth`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ bandwidthBytes: 0 }),
+    });
+    await lift.arrayBuffer();
+    const fragmentUrl = `${base}/ui/domains/${copying.uuid}/disks/vda/job/status?seen=ready`;
+    const seen = await waitFor("ready on the API and the card", async () => {
+      const { job } = await (await fetch(jobUrl)).json();
+      const card = await (await fetch(fragmentUrl)).text();
+      return job?.phase === "ready" && card.includes('data-phase="ready"') ? Date.now() : null;
+    }, { timeoutMs: 60_000, intervalMs: 2 });
+    unsubscribe();
+    console.log(
+      readyEventAt === null
+        ? "ready: seen on the API and the card, but the event line was not"
+        : `ready: event → API and card fragment show it in ${seen - readyEventAt} ms ` +
+          "(libvirt's event timestamp to the first poll that saw it, 2 ms polls)",
+    );
     await fetch(`${jobUrl}/abort`, { method: "POST", body: "{}" }).then((r) => r.arrayBuffer());
     await waitFor("the copy to end", async () => {
       const { job } = await (await fetch(jobUrl)).json();
