@@ -53,14 +53,21 @@ export interface DiskRowProps {
   domain: Domain;
   disk: Disk;
   extras?: DiskExtras;
+  /** Sent out of band (the change feed): replaces the disk already on the page. */
+  oob?: boolean;
 }
 
 /** One disk: identity, warnings, chain, then job and actions. */
-export function DiskRow({ domain, disk, extras }: DiskRowProps) {
+export function DiskRow({ domain, disk, extras, oob }: DiskRowProps) {
   const job = disk.job;
   const active = job !== null && isActivePhase(job.phase);
   return (
-    <article class="disk" data-target={disk.target} id={`disk-${domain.uuid}-${disk.target}`}>
+    <article
+      class="disk"
+      data-target={disk.target}
+      id={`disk-${domain.uuid}-${disk.target}`}
+      hx-swap-oob={oob ? "outerHTML" : undefined}
+    >
       <header class="disk-head">
         <h3 class="disk-target">{disk.target}</h3>
         <span class="tag">{disk.device}</span>

@@ -1,35 +1,39 @@
 /**
- * The page's shared change feed: one element per page that polls `/ui/jobs/feed?since=N` every
- * 500 ms (htmx load polling, so requests never stack; twice a second leaves room inside the 2 s
- * promise) and is answered from the monitor's memory with the job slots of disks whose job
- * started, changed or ended since generation N, swapped out of band. Pure.
+ * The page's shared change feed: one element per page that polls
+ * `/ui/jobs/feed?since=N&chains=M` every 500 ms (htmx load polling, so requests never stack; twice
+ * a second leaves room inside the 2 s promise) and is answered from memory with the job slots of
+ * disks whose job started, changed or ended since monitor generation N, and the whole disks of
+ * domains whose chains changed since inventory generation M (a snapshot taken with plain virsh),
+ * swapped out of band. Pure.
  *
  * @module
  */
 import type { Child } from "hono/jsx";
 
-/** URL of the feed after `generation`. */
-export function feedUrl(generation: number): string {
-  return `/ui/jobs/feed?since=${generation}`;
+/** URL of the feed after monitor `generation` and inventory generation `chains`. */
+export function feedUrl(generation: number, chains: number): string {
+  return `/ui/jobs/feed?since=${generation}&chains=${chains}`;
 }
 
 /** Props of {@link JobFeed}. */
 export interface JobFeedProps {
   /** The monitor generation the page (or the last answer) reflects. */
   generation: number;
+  /** The inventory generation (chains) the page reflects. */
+  chains: number;
   /** Out-of-band job slots sent along with the next poller. */
   children?: Child;
 }
 
 /** The poller (and, in a feed answer, the changed slots after it). */
-export function JobFeed({ generation, children }: JobFeedProps) {
+export function JobFeed({ generation, chains, children }: JobFeedProps) {
   return (
     <>
       <div
         id="job-feed"
         class="job-feed"
         data-generation={String(generation)}
-        hx-get={feedUrl(generation)}
+        hx-get={feedUrl(generation, chains)}
         hx-trigger="load delay:500ms"
         hx-swap="outerHTML"
         hidden

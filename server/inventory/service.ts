@@ -86,6 +86,10 @@ export class Inventory {
   readonly #refreshMs: number;
   readonly #now: () => number;
   #snapshot: Snapshot | null = null;
+  /** Goes up whenever a rebuild finds a domain's disks or chains changed (or it came or went). */
+  #generation = 0;
+  /** The generation at which each domain last changed (UUID → generation). */
+  readonly #changedAt = new Map<string, number>();
   #dirty: Dirty = { ...clean(), all: true };
   #refreshing: Promise<Snapshot> | null = null;
 
@@ -162,6 +166,34 @@ export class Inventory {
     return domain ? this.#withJobs(domain) : null;
   }
 
+  /** See {@link chainChangesSince}: the generation the snapshot is at. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Domains whose disks or chains changed since `generation` (an open page redraws them). It
+   * reads memory, except when an event marked the snapshot out of date: then it refreshes first
+   * (one refresh per change, shared by every page asking at once, never one per page). Before any
+   * snapshot exists it reports nothing. `removed` are UUIDs no longer listed.
+   */
+  async chainChangesSince(
+    generation: number,
+  ): Promise<{ generation: number; domains: Domain[]; removed: string[] }> {
+    if (!this.#snapshot) return { generation: this.#generation, domains: [], removed: [] };
+    const snap = isDirty(this.#dirty) ? await this.#refresh() : this.#snapshot;
+    const changed = [...this.#changedAt].filter(([, at]) => at > generation).map(([uuid]) => uuid);
+    const domains: Domain[] = [];
+    const removed: string[] = [];
+    for (const uuid of changed) {
+      const listed = snap.listed.find((d) => d.uuid === uuid);
+      const domain = listed ? domainOf(snap, listed) : null;
+      if (domain) domains.push(this.#withJobs(domain));
+      else if (!listed) removed.push(uuid);
+    }
+    return { generation: this.#generation, domains, removed };
+  }
+
   /**
    * The snapshot to answer from, rebuilt first when what the read needs is known to be out of
    * date: the listing (names ↔ UUIDs), one domain, or everything. A read of another domain does
@@ -199,7 +231,9 @@ export class Inventory {
     const running = this.#rebuild(this.#snapshot, dirty);
     this.#refreshing = running;
     try {
+      const before = this.#snapshot;
       this.#snapshot = await running;
+      this.#noteChanges(before, this.#snapshot);
       return this.#snapshot;
     } catch (e) {
       // Nothing was learnt: what was out of date still is.
@@ -207,6 +241,17 @@ export class Inventory {
       throw e;
     } finally {
       this.#refreshing = null;
+    }
+  }
+
+  /** Bumps the generation for every domain whose disks or chains differ between snapshots. */
+  #noteChanges(before: Snapshot | null, after: Snapshot): void {
+    if (!before) return; // the first snapshot is what every page starts from
+    const uuids = new Set([...before.xml.keys(), ...after.xml.keys()]);
+    for (const uuid of uuids) {
+      if (chainsOf(before.xml.get(uuid)) !== chainsOf(after.xml.get(uuid))) {
+        this.#changedAt.set(uuid, ++this.#generation);
+      }
     }
   }
 
@@ -297,6 +342,12 @@ function merge(a: Dirty, b: Dirty): Dirty {
 function signature(stats: DomainStats | undefined): string {
   if (!stats) return "";
   return JSON.stringify([stats.state, stats.blocks.map((b) => [b.name, b.path, b.backingIndex])]);
+}
+
+/** Every disk's target and chain (paths and formats) as one comparable string. */
+function chainsOf(xml: DomainXml | undefined): string {
+  if (!xml) return "";
+  return JSON.stringify(xml.disks.map((d) => [d.target, d.chain.map((l) => [l.path, l.format])]));
 }
 
 function domainOf(snap: Snapshot, d: ListedDomain): Domain | null {

@@ -50,6 +50,11 @@ const RECENT_JOBS = 5;
 const START_FORMS = { copy: copyForm, pull: pullForm, commit: commitForm } as const;
 type StartOp = keyof typeof START_FORMS;
 
+/** A feed generation from the query: a whole number, or null. */
+function generationParam(raw: string | undefined): number | null {
+  return raw !== undefined && /^[0-9]{1,15}$/.test(raw) ? Number(raw) : null;
+}
+
 /** Routes under `/ui/domains/:uuid/disks/:target`. */
 export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -107,19 +112,35 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
 
   const base = "/domains/:uuid/disks/:target";
 
-  // The shared change feed: from memory (monitor and database), never a virsh call.
-  app.get("/jobs/feed", (c) => {
-    const raw = c.req.query("since") ?? "";
-    const since = /^[0-9]{1,15}$/.test(raw) ? Number(raw) : null;
-    if (since === null) {
+  // The shared change feed: from memory (monitor, inventory snapshot, database). It starts virsh
+  // only when an event marked the snapshot out of date: once per change, not per page.
+  app.get("/jobs/feed", async (c) => {
+    const since = generationParam(c.req.query("since"));
+    const chainsSince = generationParam(c.req.query("chains") ?? "0");
+    if (since === null || chainsSince === null) {
       // Still a feed element, so the page keeps polling from now on.
-      return c.html(<JobFeed generation={deps.monitor.generation} />, 400);
+      return c.html(
+        <JobFeed generation={deps.monitor.generation} chains={deps.inventory.generation} />,
+        400,
+      );
     }
     const changes = deps.monitor.changesSince(since);
+    const chains = await deps.inventory.chainChangesSince(chainsSince);
     const canControl = canControlOf(c);
+    const redrawn = new Set(chains.domains.map((d) => d.uuid));
+    const extras = chains.domains.length
+      ? diskExtras({
+        canControl,
+        storageRoots: deps.storageRoots ?? [],
+        copyDest: canControl
+          ? await copyDestLookup(chains.domains, deps.storageRoots ?? [])
+          : undefined,
+        history: recent,
+      })
+      : undefined;
     return c.html(
-      <JobFeed generation={changes.generation}>
-        {changes.disks.map((d) => (
+      <JobFeed generation={changes.generation} chains={chains.generation}>
+        {changes.disks.filter((d) => !redrawn.has(d.uuid)).map((d) => (
           <JobSlot
             uuid={d.uuid}
             target={d.target}
@@ -129,6 +150,9 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
             oob
           />
         ))}
+        {chains.domains.flatMap((domain) =>
+          domain.disks.map((disk) => <DiskRow domain={domain} disk={disk} extras={extras} oob />)
+        )}
       </JobFeed>,
     );
   });

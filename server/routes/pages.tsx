@@ -46,7 +46,10 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
       history: (uuid, target) => deps.history?.recent(uuid, target, 5) ?? [],
     });
   // Read before the listing, so a change made while the page renders is sent again, not lost.
-  const feed = () => deps.monitor ? <JobFeed generation={deps.monitor.generation} /> : null;
+  const feed = () =>
+    deps.monitor
+      ? <JobFeed generation={deps.monitor.generation} chains={deps.inventory.generation} />
+      : null;
   app.get("/", async (c) => {
     // htmx asks for one part: the list (the filter form) or the jobs strip (its poller).
     const part = c.req.header("HX-Request-Type") === "partial" ? c.req.header("HX-Target") : "";

@@ -10,7 +10,7 @@ import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
-Deno.test("Chromium: copies started with plain virsh and from the terminal appear on the open page without reload", async () => {
+Deno.test("Chromium: copies started with plain virsh and from the terminal, and a virsh snapshot, appear on the open page without reload", async () => {
   await using dom = await createLabDomain({
     disks: [
       { target: "vda", layers: 2, sizeMiB: 64 },
@@ -91,9 +91,31 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal appea
     await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vda", "--abort");
     await slot("vda").locator('.job[data-phase="canceled"]').waitFor({ timeout: 5_000 });
 
+    await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vdb", "--abort");
+    await slot("vdb").locator('.job[data-phase="canceled"]').waitFor({ timeout: 5_000 });
+
+    // 4. A disk-only snapshot with plain virsh (no libvirt event): the new top layer shows.
+    const overlay = `${dom.dir}/vda/overlay.qcow2`;
+    const t1 = performance.now();
+    const snap = await labVirsh(
+      "snapshot-create-as",
+      "--domain",
+      dom.uuid,
+      "--disk-only",
+      "--no-metadata",
+      "--diskspec",
+      `vda,file=${overlay}`,
+      "--diskspec",
+      "vdb,snapshot=no",
+    );
+    assertEquals(snap.code, 0, snap.stderr);
+    await page.locator(`#disk-${dom.uuid}-vda`, { hasText: overlay }).waitFor({ timeout: 5_000 });
+    const chainAfter = performance.now() - t1;
+    console.log(`virsh snapshot's new layer on the page after ${chainAfter.toFixed(0)} ms`);
+    assert(chainAfter < 2_000, `shown after ${chainAfter} ms`);
+
     assertEquals(await page.locator("body").getAttribute("data-test-mark"), "kept");
     assertEquals(problems, []);
-    await labVirsh("blockjob", "--domain", dom.uuid, "--path", "vdb", "--abort");
   } finally {
     await browser.close();
     await services.monitor.stop();

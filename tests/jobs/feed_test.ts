@@ -51,7 +51,7 @@ Deno.test("the feed returns the slot of a disk whose job appeared, with no virsh
   assertStringIncludes(html, `id="jobslot-${VM1.uuid}-vda"`);
   assertStringIncludes(html, 'hx-swap-oob="true"');
   assertStringIncludes(html, "started by outside blockboard");
-  assertMatch(html, new RegExp(`hx-get="/ui/jobs/feed\\?since=(?!${since}")\\d+"`));
+  assertMatch(html, new RegExp(`hx-get="/ui/jobs/feed\\?since=(?!${since}&)\\d+&amp;chains=\\d+"`));
   // Polling again from the new generation: nothing more.
   const next = Number(/data-generation="(\d+)"/.exec(html)![1]);
   const again = await (await app.request(`/ui/jobs/feed?since=${next}`)).text();
