@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
+import { createLabDomain, LAB_URI, labDiskOnlySnapshot, labVirsh, waitFor } from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
@@ -97,17 +97,7 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal, and 
     // 4. A disk-only snapshot with plain virsh (no libvirt event): the new top layer shows.
     const overlay = `${dom.dir}/vda/overlay.qcow2`;
     const t1 = performance.now();
-    const snap = await labVirsh(
-      "snapshot-create-as",
-      "--domain",
-      dom.uuid,
-      "--disk-only",
-      "--no-metadata",
-      "--diskspec",
-      `vda,file=${overlay}`,
-      "--diskspec",
-      "vdb,snapshot=no",
-    );
+    const snap = await labDiskOnlySnapshot(dom.uuid, "vda", overlay, ["vdb"]);
     assertEquals(snap.code, 0, snap.stderr);
     await page.locator(`#disk-${dom.uuid}-vda`, { hasText: overlay }).waitFor({ timeout: 5_000 });
     const chainAfter = performance.now() - t1;

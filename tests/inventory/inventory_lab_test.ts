@@ -6,7 +6,7 @@ import { createApp } from "../../server/app.tsx";
 import { Inventory } from "../../server/inventory/service.ts";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
+import { createLabDomain, LAB_URI, labDiskOnlySnapshot, labVirsh, waitFor } from "../lab/lab.ts";
 import type { Domain } from "../../server/inventory/model.ts";
 import { parseListUuidName } from "../../server/virsh/parse/list.ts";
 import { labDomainXml } from "../lab/domain_xml.ts";
@@ -253,15 +253,7 @@ Deno.test("kept by events: a disk-only snapshot made with plain virsh (no libvir
     // The QEMU event listener prints nothing until its first event: give it a moment.
     await new Promise((r) => setTimeout(r, 1000));
     const overlay = `${dom.dir}/vda/overlay.qcow2`;
-    const made = await labVirsh(
-      "snapshot-create-as",
-      "--domain",
-      dom.uuid,
-      "--disk-only",
-      "--no-metadata",
-      "--diskspec",
-      `vda,file=${overlay}`,
-    );
+    const made = await labDiskOnlySnapshot(dom.uuid, "vda", overlay);
     assertEquals(made.code, 0, made.stderr);
     const chain = await waitFor("the overlay on top of the chain", async () => {
       const d = await services.inventory.getDomain(dom.uuid);

@@ -11,7 +11,14 @@ import { createSecurity, createServices } from "../../server/services.ts";
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { allowedHosts } from "../../server/security/host.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, type LabDomain, labVirsh, qemuImg } from "../lab/lab.ts";
+import {
+  createLabDomain,
+  LAB_URI,
+  labDiskOnlySnapshot,
+  type LabDomain,
+  labVirsh,
+  qemuImg,
+} from "../lab/lab.ts";
 import { waitPhase } from "./lab_harness.ts";
 import { OPEN_MODE_USER } from "../../server/auth/users.ts";
 
@@ -293,15 +300,7 @@ Deno.test("a snapshot taken with plain virsh redraws the disk on an open page wi
   // `virsh qemu-monitor-event` prints nothing until the first event: give it a second to subscribe.
   await new Promise((r) => setTimeout(r, 1000));
   const overlay = `${dom.dir}/vda/live-overlay.qcow2`;
-  const made = await labVirsh(
-    "snapshot-create-as",
-    "--domain",
-    dom.uuid,
-    "--disk-only",
-    "--no-metadata",
-    "--diskspec",
-    `vda,file=${overlay}`,
-  );
+  const made = await labDiskOnlySnapshot(dom.uuid, "vda", overlay);
   assertEquals(made.code, 0, made.stderr);
   const t0 = performance.now();
   let url = feedUrl;

@@ -98,3 +98,25 @@ export async function mustExec(binary: string, args: readonly string[]): Promise
 export function mustVirsh(...args: string[]): Promise<ExecResult> {
   return mustExec("virsh", ["-c", LAB_URI, ...args]);
 }
+
+/**
+ * A disk-only external snapshot made with plain virsh, as an operator would outside blockboard:
+ * `file` becomes the new top layer of `target`; every other disk in `skip` is left alone.
+ */
+export function labDiskOnlySnapshot(
+  uuid: string,
+  target: string,
+  file: string,
+  skip: readonly string[] = [],
+): Promise<ExecResult> {
+  return labVirsh(
+    "snapshot-create-as",
+    "--domain",
+    uuid,
+    "--disk-only",
+    "--no-metadata",
+    "--diskspec",
+    `${target},file=${file}`,
+    ...skip.flatMap((t) => ["--diskspec", `${t},snapshot=no`]),
+  );
+}

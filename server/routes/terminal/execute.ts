@@ -78,17 +78,25 @@ export function checkLine(ctx: LineContext, line: string): CheckedCommand | Term
   try {
     return parseTerminalLine(line, ctx.role, { copyPolicy: ctx.copyPolicy });
   } catch (e) {
-    const refusal = e instanceof TerminalRefusal
-      ? e
-      : new TerminalRefusal("unknown-subcommand", `the line could not be checked: ${e}`);
-    audit(ctx, line, {
-      action: "terminal",
-      argv: null,
-      result: "refused",
-      message: `${refusal.code}: ${refusal.reason}`,
-    });
-    return refusal;
+    return refused(
+      ctx,
+      line,
+      e instanceof TerminalRefusal
+        ? e
+        : new TerminalRefusal("unknown-subcommand", `the line could not be checked: ${e}`),
+    );
   }
+}
+
+/** Audits a refused line and hands the refusal back. */
+function refused(ctx: LineContext, line: string, refusal: TerminalRefusal): TerminalRefusal {
+  audit(ctx, line, {
+    action: "terminal",
+    argv: null,
+    result: "refused",
+    message: `${refusal.code}: ${refusal.reason}`,
+  });
+  return refusal;
 }
 
 /**
@@ -102,15 +110,7 @@ export async function checkLineFully(
   const checked = checkLine(ctx, line);
   if (checked instanceof TerminalRefusal || !ctx.reusedCopyProblem) return checked;
   const problem = await ctx.reusedCopyProblem(checked);
-  if (problem === null) return checked;
-  const refusal = new TerminalRefusal("policy", problem);
-  audit(ctx, line, {
-    action: "terminal",
-    argv: null,
-    result: "refused",
-    message: `${refusal.code}: ${refusal.reason}`,
-  });
-  return refusal;
+  return problem === null ? checked : refused(ctx, line, new TerminalRefusal("policy", problem));
 }
 
 /**
