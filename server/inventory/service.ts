@@ -46,7 +46,11 @@ export interface InventoryOptions {
    * behind blockboard's back pass 0). Default: never; events and refreshes keep it current.
    */
   cacheMs?: number;
-  /** A read of a snapshot older than this starts a background refresh (default 10 s). */
+  /**
+   * A read of a snapshot older than this starts a background refresh (default 30 s: events
+   * bring most changes at once; this catches sizes and changes made while nothing listened, at a
+   * fixed cost of 4 virsh calls per period whatever the load).
+   */
   refreshMs?: number;
   /** Clock (tests). */
   now?: () => number;
@@ -97,7 +101,7 @@ export class Inventory {
     this.#runner = runner;
     this.#jobLookup = options.jobLookup ?? (() => null);
     this.#maxAgeMs = options.cacheMs ?? Infinity;
-    this.#refreshMs = options.refreshMs ?? 10_000;
+    this.#refreshMs = options.refreshMs ?? 30_000;
     this.#now = options.now ?? Date.now;
   }
 

@@ -20,7 +20,7 @@ import { parseEventLine } from "../../server/virsh/parse/event.ts";
 
 const N = Number(Deno.args[0] ?? 500);
 const RATES = [50, 200];
-const LOAD_SECONDS = 5;
+const LOAD_SECONDS = 20;
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -142,9 +142,14 @@ if (import.meta.main) {
     );
 
     const idleStart = calls;
+    bySubcommand.clear();
     await new Promise((r) => setTimeout(r, LOAD_SECONDS * 1000));
     const idleRate = (calls - idleStart) / LOAD_SECONDS;
-    console.log(`virsh calls per second, idle (sampler + resync): ${idleRate.toFixed(2)}`);
+    console.log(
+      `virsh calls per second, idle for ${LOAD_SECONDS} s (sampler + resync): ${
+        idleRate.toFixed(2)
+      } (${[...bySubcommand].map(([k, v]) => `${k} ${v}`).join(", ")})`,
+    );
     const jobUrl = `${base}/api/v1/domains/${encodeURIComponent(copying.name)}/disks/vda/job`;
     for (const rate of RATES) {
       const before = calls;
