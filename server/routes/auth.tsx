@@ -77,20 +77,8 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
         // Attempts refused by the limiter can come as a flood: folded into one row per window.
         message: limited ? `429 limited (${outcome.scope})` : outcome.message,
       }, limited);
-      if (outcome.reason === "limited") {
-        if (wantsJson(c)) throw limitedError(outcome);
-        // A browser gets the login page again, saying how long to wait.
-        return c.html(
-          <LoginPage
-            uri={deps.uri}
-            next={next}
-            error={outcome.message}
-            username={form.data.username}
-          />,
-          429,
-          { "Retry-After": String(outcome.retryAfterSeconds) },
-        );
-      }
+      if (outcome.reason === "limited" && wantsJson(c)) throw limitedError(outcome);
+      // A browser gets the login page again, saying what was wrong (and how long to wait).
       return c.html(
         <LoginPage
           uri={deps.uri}
@@ -98,7 +86,8 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
           error={outcome.message}
           username={form.data.username}
         />,
-        401,
+        outcome.reason === "limited" ? 429 : 401,
+        outcome.reason === "limited" ? { "Retry-After": String(outcome.retryAfterSeconds) } : {},
       );
     }
     writeSessionCookie(c, outcome.sessionId, { secure: security.secureCookie });

@@ -4,37 +4,21 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { JobMonitor } from "../../server/jobs/monitor.ts";
-import { fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fixtures.ts";
+import {
+  fixture,
+  IMG,
+  LIST,
+  monitorOnFakeClock,
+  NO_JOB,
+  rawInfo,
+  startCopy,
+  VM1,
+} from "./fixtures.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 
 const MiB = 1024 * 1024;
-const LIST = `${VM1.uuid} ${VM1.name}\n\n`;
 
-/** A monitor on a fake clock with no timers: the test drives tick() and events. */
-function setup(handler: ConstructorParameters<typeof FakeRunner>[0]) {
-  const clock = { now: 1_700_000_000_000 };
-  const runner = new FakeRunner(handler);
-  const monitor = new JobMonitor(runner, {
-    now: () => clock.now,
-    sampling: false,
-    events: false,
-    vanishGraceMs: 1500,
-  });
-  return { clock, runner, monitor };
-}
-
-function startCopy(monitor: JobMonitor) {
-  monitor.book.begin({
-    uuid: VM1.uuid,
-    domain: VM1.name,
-    target: "vda",
-    type: "copy",
-    bandwidthBytes: MiB,
-    dest: `${IMG}/copy.qcow2`,
-    source: `${IMG}/snap2.qcow2`,
-  });
-  monitor.book.confirm({ uuid: VM1.uuid, target: "vda" });
-}
+const setup = monitorOnFakeClock;
 
 Deno.test("ready event, then canceled: a ready copy ends as kept-copy with a consistent-image outcome", async () => {
   const { monitor } = setup(() => rawInfo("Block Copy", 64 * MiB, 64 * MiB));

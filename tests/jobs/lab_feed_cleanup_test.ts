@@ -7,9 +7,9 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { tryGetContext } from "hono/context-storage";
 import { createApp } from "../../server/app.tsx";
-import { createSecurity, createServices } from "../../server/services.ts";
+import { createServices } from "../../server/services.ts";
+import { testSecurity } from "../support/security.ts";
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { allowedHosts } from "../../server/security/host.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import {
   createLabDomain,
@@ -41,18 +41,7 @@ async function labApp(dom: LabDomain) {
     // No periodic resync: whatever is seen within 2 s came from the QEMU job event.
     monitor: { intervalMs: 250, resyncIntervalMs: 0 },
   });
-  const security = createSecurity({
-    db,
-    allowedHosts: allowedHosts({
-      listenHost: "127.0.0.1",
-      port: 8080,
-      machineHostname: "hv",
-      interfaceAddresses: [],
-    }),
-    listenHost: "127.0.0.1",
-    secureCookie: false,
-    clientAddress: () => "192.0.2.9",
-  });
+  const security = testSecurity({ db, clientAddress: () => "192.0.2.9" });
   await services.monitor.start();
   const app = createApp({ ...services, security });
   let csrf = "";

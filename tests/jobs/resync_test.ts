@@ -3,25 +3,11 @@
  * gap, and what it costs when no domain has a job.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { JobMonitor } from "../../server/jobs/monitor.ts";
-import { fixture, IMG, NO_JOB, rawInfo, VM1 } from "./fixtures.ts";
-import { FakeRunner } from "../support/fake_runner.ts";
+import { fixture, IMG, LIST, monitorOnFakeClock, NO_JOB, rawInfo, VM1 } from "./fixtures.ts";
 
 const MiB = 1024 * 1024;
-const LIST = `${VM1.uuid} ${VM1.name}\n\n`;
 
-/** A monitor on a fake clock with no timers: the test drives tick() and events. */
-function setup(handler: ConstructorParameters<typeof FakeRunner>[0]) {
-  const clock = { now: 1_700_000_000_000 };
-  const runner = new FakeRunner(handler);
-  const monitor = new JobMonitor(runner, {
-    now: () => clock.now,
-    sampling: false,
-    events: false,
-    vanishGraceMs: 1500,
-  });
-  return { clock, runner, monitor };
-}
+const setup = monitorOnFakeClock;
 
 Deno.test("resync adopts a job started elsewhere, ready from <mirror ready='yes'>", async () => {
   const { runner, monitor } = setup((args) => {

@@ -7,7 +7,7 @@
  */
 import type { Context } from "hono";
 import { createSecurity, type SecurityServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
+import { type Database, IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { allowedHosts } from "../../server/security/host.ts";
 import { TEST_ITERATIONS } from "../auth/fixture.ts";
 
@@ -20,12 +20,14 @@ export interface TestSecurityOptions {
   now?: () => number;
   /** The client address of a request (default: the connection's). */
   clientAddress?: (c: Context) => string;
+  /** A database shared with other services (default: a fresh in-memory one). */
+  db?: Database;
 }
 
-/** Security services for 127.0.0.1 over a fresh in-memory database. */
+/** Security services for 127.0.0.1 over a fresh in-memory database (or the one given). */
 export function testSecurity(options: TestSecurityOptions = {}): SecurityServices {
   return createSecurity({
-    db: openDatabase(IN_MEMORY),
+    db: options.db ?? openDatabase(IN_MEMORY),
     allowedHosts: allowedHosts({
       listenHost: "127.0.0.1",
       port: options.port ?? 8080,
