@@ -32,6 +32,8 @@ import { securityMiddleware } from "./security/stack.ts";
 import { auditRefusals, auditVirshCalls } from "./audit/web.ts";
 import { domainNamesFromJobs } from "./audit/domain.ts";
 import { bodyLimits } from "./http/body_limit.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+import { apiDocumentText } from "./openapi/registry.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("*", gate(ACCESS.dashboard));
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
+  app.route("/api/v1", openApiRoutes(apiDocumentText));
   app.route("/ui", jobsUi(deps));
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
   app.route(

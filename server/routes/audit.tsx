@@ -11,6 +11,8 @@ import { AUDIT_RESULTS, type AuditFilter, type AuditLog } from "../audit/log.ts"
 import { HttpError } from "../http_errors.ts";
 import { AuditPage } from "../../views/audit.tsx";
 import { layoutSessionOf } from "./viewer.ts";
+import { apiRoute } from "../openapi/route.ts";
+import { auditExportResponse } from "../openapi/schemas.ts";
 
 /** What the audit routes need. */
 export interface AuditRouteDeps {
@@ -83,3 +85,35 @@ export function auditRoutes(deps: AuditRouteDeps): Hono<AppEnv> {
   });
   return app;
 }
+
+const exportDescription = "Every entry matching the filter (empty fields mean any), newest first.";
+
+/** The OpenAPI descriptions of the exports (the HTML page is not part of the API). */
+export const auditApiRoutes = [
+  apiRoute({
+    method: "get",
+    path: "/audit.json",
+    operationId: "exportAuditJson",
+    summary: "The audit log as JSON",
+    description: exportDescription,
+    tag: "audit",
+    access: "operator",
+    query: filterSchema,
+    responses: {
+      200: { description: "The entries (an attachment).", schema: auditExportResponse },
+    },
+  }),
+  apiRoute({
+    method: "get",
+    path: "/audit.csv",
+    operationId: "exportAuditCsv",
+    summary: "The audit log as CSV",
+    description: exportDescription,
+    tag: "audit",
+    access: "operator",
+    query: filterSchema,
+    responses: {
+      200: { description: "The entries (an attachment), one row each.", contentType: "text/csv" },
+    },
+  }),
+];

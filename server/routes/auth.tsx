@@ -13,6 +13,8 @@ import type { SecurityServices } from "../services.ts";
 import { noteFailure, wantsJson } from "../http_errors.ts";
 import type { AuditInput } from "../audit/log.ts";
 import { LoginPage } from "../../views/login.tsx";
+import { apiRoute } from "../openapi/route.ts";
+import { SESSION_COOKIE } from "../auth/sessions.ts";
 
 /** What the login routes need. */
 export interface AuthRouteDeps {
@@ -131,3 +133,55 @@ export function authRoutes(deps: AuthRouteDeps): Hono<AppEnv> {
   });
   return app;
 }
+
+/** The OpenAPI descriptions of signing in and out with a session cookie. */
+export const authApiRoutes = [
+  apiRoute({
+    method: "post",
+    path: "/login",
+    operationId: "login",
+    summary: "Sign in with a user name and password: sets the session cookie",
+    description: "The browser's form; scripts should prefer a bearer token. Attempts are " +
+      "rate-limited per client and per user.",
+    tag: "auth",
+    access: "public",
+    body: {
+      schema: loginFormSchema,
+      required: true,
+      contentType: "application/x-www-form-urlencoded",
+    },
+    responses: {
+      303: {
+        description: "Signed in: redirected to `next` (or /).",
+        headers: { Location: "where to go next", "Set-Cookie": `the ${SESSION_COOKIE} session` },
+      },
+      400: {
+        description: "A field is missing or too long: the form again.",
+        contentType: "text/html",
+      },
+      401: {
+        description: "Wrong user name or password: the form again.",
+        contentType: "text/html",
+      },
+    },
+    errors: {
+      429: "Too many attempts (`rate_limited`); `Retry-After` says when to try again. JSON for " +
+        "JSON clients, the form for a browser.",
+    },
+  }),
+  apiRoute({
+    method: "post",
+    path: "/logout",
+    operationId: "logout",
+    summary: "End the session and clear its cookie",
+    tag: "auth",
+    access: "public",
+    responses: {
+      303: { description: "Signed out: redirected to /login.", headers: { Location: "/login" } },
+    },
+    errors: {
+      403: "A session's request without its CSRF token (`csrf`), or from another site " +
+        "(`cross_site`).",
+    },
+  }),
+];

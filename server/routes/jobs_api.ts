@@ -23,6 +23,16 @@ import {
   pullBody,
 } from "./job_inputs.ts";
 import { type JobHistory, jobHistoryQuerySchema } from "../jobs/history.ts";
+import type { Job } from "../jobs/model.ts";
+import { domainNameSchema } from "../virsh/values.ts";
+import { type ApiRoute, apiRoute } from "../openapi/route.ts";
+import { virshErrors } from "../openapi/document.ts";
+import {
+  type JobHistoryResponse,
+  jobHistoryResponse,
+  type JobResponse,
+  jobResponse,
+} from "../openapi/schemas.ts";
 
 /** What the job routes need. */
 export interface JobRouteDeps {
@@ -82,17 +92,17 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
     if (!listed) throw new HttpError(404, "not_found", `No domain named ${JSON.stringify(name)}`);
     return { uuid: listed.uuid, target, name: listed.name };
   };
-  const done = (c: Context<AppEnv>, job: { uuid: string }, status: 200 | 202) => {
+  const done = (c: Context<AppEnv>, job: Job, status: 200 | 202) => {
     // The disk's chain changes with the job: read this domain again, not the whole host.
     deps.inventory.invalidate(job.uuid);
-    return c.json({ job }, status);
+    return c.json({ job } satisfies JobResponse, status);
   };
 
   // Finished jobs from the database: no virsh call.
   app.get("/jobs", (c) => {
     const r = jobHistoryQuerySchema.safeParse(c.req.query());
     if (!r.success) throw invalidInput(r.error, "query");
-    return c.json({ jobs: deps.history?.list(r.data) ?? [] });
+    return c.json({ jobs: deps.history?.list(r.data) ?? [] } satisfies JobHistoryResponse);
   });
 
   const base = "/domains/:name/disks/:target";
@@ -104,7 +114,7 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
     if (!job && !domain?.disks.some((d) => d.target === ref.target)) {
       throw new HttpError(404, "not_found", `domain ${ref.name} has no disk ${ref.target}`);
     }
-    return c.json({ job });
+    return c.json({ job } satisfies JobResponse);
   });
   app.post(`${base}/pull`, async (c) => {
     const body = await jsonBody(c, pullBody, true);
@@ -132,3 +142,106 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
   });
   return app;
 }
+
+const diskParams = { name: domainNameSchema, target: diskTargetSchema };
+const DISK = "/api/v1/domains/:name/disks/:target";
+const unknownDisk = "No domain has this name, or it has no disk with this target (`not_found`).";
+const busy = "The disk is busy or the job is not in a state for this (`conflict`); " +
+  "the message says what to do.";
+
+/** A job start or control route: the disk's parameters, a body, the job as the answer. */
+function jobOperation(
+  route: Pick<ApiRoute, "path" | "operationId" | "summary" | "description"> & {
+    body: NonNullable<ApiRoute["body"]>;
+    status: 200 | 202;
+  },
+): ApiRoute {
+  return apiRoute({
+    method: "post",
+    path: route.path,
+    operationId: route.operationId,
+    summary: route.summary,
+    description: route.description,
+    tag: "jobs",
+    access: "operator",
+    params: diskParams,
+    body: route.body,
+    responses: {
+      [route.status]: {
+        description: route.status === 202 ? "The job started; poll its state." : "Done.",
+        schema: jobResponse,
+      },
+    },
+    errors: { 404: unknownDisk, 409: busy, ...virshErrors() },
+  });
+}
+
+/** The OpenAPI descriptions of {@link jobsApi}. */
+export const jobsApiRoutes: ApiRoute[] = [
+  apiRoute({
+    method: "get",
+    path: "/api/v1/jobs",
+    operationId: "listJobHistory",
+    summary: "Finished jobs, newest first",
+    description: "From the database; no virsh call. `domain` is a name or UUID.",
+    tag: "jobs",
+    access: "viewer",
+    query: jobHistoryQuerySchema,
+    responses: { 200: { description: "The finished jobs.", schema: jobHistoryResponse } },
+  }),
+  apiRoute({
+    method: "get",
+    path: `${DISK}/job`,
+    operationId: "getJob",
+    summary: "The block job on a disk",
+    description: "`job` is null when the disk has none. A job that just ended stays readable " +
+      "with its outcome for a while.",
+    tag: "jobs",
+    access: "viewer",
+    params: diskParams,
+    responses: { 200: { description: "The disk's job, or null.", schema: jobResponse } },
+    errors: { 404: unknownDisk, ...virshErrors() },
+  }),
+  jobOperation({
+    path: `${DISK}/pull`,
+    operationId: "startPull",
+    summary: "Start a pull (blockpull): copy backing data into the active layer",
+    body: { schema: pullBody, required: false },
+    status: 202,
+  }),
+  jobOperation({
+    path: `${DISK}/copy`,
+    operationId: "startCopy",
+    summary: "Start a copy (blockcopy) to a new file under a storage root",
+    body: { schema: copyBody, required: true },
+    status: 202,
+  }),
+  jobOperation({
+    path: `${DISK}/commit`,
+    operationId: "startCommit",
+    summary: "Start a commit (blockcommit) of upper layers into a lower one",
+    body: { schema: commitBody, required: false },
+    status: 202,
+  }),
+  jobOperation({
+    path: `${DISK}/job/pivot`,
+    operationId: "pivotJob",
+    summary: "Pivot a ready copy or active commit: the domain switches to the new image",
+    body: { schema: pivotBody, required: false },
+    status: 200,
+  }),
+  jobOperation({
+    path: `${DISK}/job/abort`,
+    operationId: "abortJob",
+    summary: "Abort the job; `keep-copy` keeps a ready copy as a consistent image",
+    body: { schema: abortBody, required: false },
+    status: 200,
+  }),
+  jobOperation({
+    path: `${DISK}/job/bandwidth`,
+    operationId: "setJobBandwidth",
+    summary: "Change a running job's bandwidth limit (bytes/s; 0 = unlimited)",
+    body: { schema: bandwidthBody, required: true },
+    status: 200,
+  }),
+];

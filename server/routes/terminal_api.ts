@@ -11,6 +11,8 @@ import type { AppEnv } from "../env.ts";
 import { HttpError } from "../http_errors.ts";
 import { TerminalRefusal } from "../terminal/refusal.ts";
 import { displayCommandLine } from "../virsh/display.ts";
+import { apiRoute } from "../openapi/route.ts";
+import { type TerminalResult, terminalResultSchema } from "../openapi/schemas.ts";
 import { type StreamSession, TooManyStreams } from "./terminal/sessions.ts";
 import type { TerminalState } from "./terminal/state.ts";
 import {
@@ -74,10 +76,34 @@ export function terminalApi(state: TerminalState): Hono<AppEnv> {
       const timeout = checked.streaming ? API_STREAM_TIMEOUT_MS : FINISHED_TIMEOUT_MS;
       const out = await runToEnd(ctx, line, checked, timeout);
       code = out.code;
-      return c.json({ exitCode: out.code, stdout: out.stdout, stderr: out.stderr });
+      return c.json(
+        { exitCode: out.code, stdout: out.stdout, stderr: out.stderr } satisfies TerminalResult,
+      );
     } finally {
       session?.publish({ type: "exit", code, stopped: false, message: `exit ${code}` });
     }
   });
   return app;
 }
+
+/** The OpenAPI description of {@link terminalApi}. */
+export const terminalApiRoutes = [
+  apiRoute({
+    method: "post",
+    path: "/api/v1/terminal",
+    operationId: "runTerminalLine",
+    summary: "Run one virsh line of the web terminal to its end",
+    description: "The line is checked against the caller's role's allowlist before it runs; " +
+      "a refused line answers 400 `refused_<why>` or 403 `forbidden`. A failing virsh command " +
+      "is a 200 with its non-zero `exitCode` and `stderr`.",
+    tag: "terminal",
+    access: "viewer",
+    body: { schema: terminalRequestSchema, required: true },
+    responses: { 200: { description: "The line ran.", schema: terminalResultSchema } },
+    errors: {
+      400: 'The body is not `{"command": "..."}`, or the line is refused ' +
+        "(`invalid_input`, `refused_<why>`).",
+      429: "Too many streaming (`--wait`) lines are running (`too_many_streams`).",
+    },
+  }),
+];
