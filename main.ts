@@ -1,5 +1,6 @@
 /**
  * Starts blockboard: `deno task start [--host ADDR] [--port N] [--connect URI] ...` (see USAGE).
+ * `main.ts user ...` (the installed `blockboard user ...`) manages users like `deno task user`.
  *
  * Opens the database, decides whether it may listen (open mode only on loopback without
  * credentials), fixes the storage roots, and serves the app with every guard in place behind the
@@ -22,8 +23,11 @@ import { raiseFileLimit } from "./server/http/fd_limit.ts";
 import { FrontDoor, totalForDescriptorLimit } from "./server/http/front_door.ts";
 import { serveUpstream } from "./server/http/upstream.ts";
 import { listenFailure, onShutdownSignal, SHUTDOWN_GRACE_MS } from "./server/http/lifecycle.ts";
+import { denoIo, runUserCli } from "./server/cli/user.ts";
 
 if (import.meta.main) {
+  // The installed binary has no `deno task`: `blockboard user ...` is `deno task user ...`.
+  if (Deno.args[0] === "user") Deno.exit(await runUserCli(Deno.args.slice(1), denoIo()));
   let parsed;
   try {
     parsed = parseConfig(Deno.args);

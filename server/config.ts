@@ -62,6 +62,7 @@ Options (each has an environment variable; the flag wins):
 
 Listening beyond loopback needs a user or an API token first:
   deno task user add NAME --role admin       (or set BLOCKBOARD_TOKEN)
+  blockboard user add NAME --role admin --data-dir DIR   (the installed binary)
 `;
 
 /** A configuration problem: the message says which value and why. */

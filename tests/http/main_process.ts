@@ -41,15 +41,22 @@ export async function startMain(
     wait?: boolean;
     /** Runs with the data directory before the server starts (e.g. to add a user). */
     setup?: (dataDir: string) => Promise<void>;
+    /** The program and its arguments before the flags (default `deno run --allow-all main.ts`). */
+    command?: string[];
+    /** Working directory (default: this process's). */
+    cwd?: string;
+    /** Extra flags after `--port` and `--data-dir`. */
+    args?: string[];
   } = {},
 ): Promise<MainProcess> {
   const port = options.port ?? freePort();
   const dataDir = await Deno.makeTempDir({ prefix: "bb-main-" });
   await options.setup?.(dataDir);
   const prefix = options.prefix ?? [];
-  const argv = [...prefix, Deno.execPath(), "run", "--allow-all", MAIN];
+  const argv = [...prefix, ...options.command ?? [Deno.execPath(), "run", "--allow-all", MAIN]];
   const child = new Deno.Command(argv[0], {
-    args: [...argv.slice(1), "--port", String(port), "--data-dir", dataDir],
+    args: [...argv.slice(1), "--port", String(port), "--data-dir", dataDir, ...options.args ?? []],
+    cwd: options.cwd,
     env: { ...options.env, BLOCKBOARD_STORAGE_ROOTS: dataDir, NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",

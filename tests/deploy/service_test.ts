@@ -1,0 +1,289 @@
+/**
+ * Running blockboard as a service: the binary's permission set serves the dashboard, `deno
+ * compile` builds a binary that serves it (where denort can be had), `deno task install
+ * --prefix` lays out the files and never overwrites the configuration, and the unit file is
+ * well-formed (`systemd-analyze verify` where it exists).
+ */
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  COMPILE_PERMISSIONS,
+  compileArgs,
+  denortAvailable,
+  INSTALL_PATHS,
+  REPO_ROOT,
+} from "../../server/cli/install.ts";
+import { USAGE } from "../../server/config.ts";
+import { startMain } from "../http/main_process.ts";
+
+const INSTALL_CLI = `${REPO_ROOT}server/cli/install.ts`;
+const UNIT = `${REPO_ROOT}deploy/blockboard.service`;
+
+/** GETs the dashboard, assets and health probe of a server on `port`; each must answer 200. */
+async function assertServesDashboard(port: number): Promise<void> {
+  const base = `http://127.0.0.1:${port}`;
+  const wanted: [string, string][] = [
+    ["/", "text/html"],
+    ["/static/app.css", "text/css"],
+    ["/static/app.js", "text/javascript"],
+    ["/static/htmx.min.js", "text/javascript"],
+    ["/healthz", "application/json"],
+    ["/api/v1/openapi.json", "application/json"],
+  ];
+  for (const [path, type] of wanted) {
+    const res = await fetch(`${base}${path}`);
+    const body = await res.text();
+    assertEquals(res.status, 200, `${path}: ${body.slice(0, 300)}`);
+    assertStringIncludes(res.headers.get("content-type") ?? "", type, path);
+    assert(body.length > 0, `${path} is empty`);
+  }
+}
+
+/** Starts `command` from an empty directory (nothing may depend on the repository as cwd). */
+async function serveFrom(command: string[]) {
+  const cwd = await Deno.makeTempDir({ prefix: "bbapi-cwd-" });
+  const server = await startMain({ command, cwd, args: ["--host", "127.0.0.1"] });
+  return {
+    server,
+    async [Symbol.asyncDispose]() {
+      await server.cleanup();
+      await Deno.remove(cwd, { recursive: true });
+    },
+  };
+}
+
+Deno.test("the compiled binary's permission set (no --allow-all) serves the dashboard", async () => {
+  await using run = await serveFrom([
+    Deno.execPath(),
+    "run",
+    ...COMPILE_PERMISSIONS,
+    `${REPO_ROOT}main.ts`,
+  ]);
+  assertStringIncludes(run.server.output(), "blockboard listening on http://127.0.0.1:");
+  await assertServesDashboard(run.server.port);
+  run.server.child.kill("SIGTERM");
+  assertEquals((await run.server.status).code, 0, run.server.output());
+});
+
+const canCompile = await denortAvailable();
+if (!canCompile) {
+  console.warn(
+    "service_test: deno compile's runtime (denort) is neither cached nor named by DENORT_BIN " +
+      "and cannot be downloaded here: the compiled-binary test is ignored.",
+  );
+}
+
+Deno.test({
+  name: "deno compile builds one binary that serves the dashboard and prints --help",
+  ignore: !canCompile,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "bbapi-bin-" });
+    try {
+      const binary = `${dir}/blockboard`;
+      const built = await new Deno.Command(Deno.execPath(), {
+        args: compileArgs(binary),
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(built.code, 0, new TextDecoder().decode(built.stderr));
+      const help = await new Deno.Command(binary, { args: ["--help"], stdout: "piped" }).output();
+      assertEquals(new TextDecoder().decode(help.stdout).trim(), USAGE.trim());
+      await using run = await serveFrom([binary]);
+      await assertServesDashboard(run.server.port);
+      run.server.child.kill("SIGTERM");
+      assertEquals((await run.server.status).code, 0, run.server.output());
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+async function installCli(...args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", INSTALL_CLI, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  return { code: out.code, text };
+}
+
+async function mode(path: string): Promise<number> {
+  return (await Deno.stat(path)).mode! & 0o777;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("install --prefix lays out binary, unit and config; keeps the config; uninstall keeps it too", async () => {
+  const prefix = await Deno.makeTempDir({ prefix: "bbapi-prefix-" });
+  try {
+    // The install steps copy files; the binary's content does not matter to them (compiling is
+    // the test above), so a small stand-in file is installed here.
+    const binary = `${prefix}/built-blockboard`;
+    await Deno.writeTextFile(binary, "#!/bin/sh\necho blockboard\n");
+    const at = (rel: string) => `${prefix}/${rel}`;
+
+    const dry = await installCli("install", "--prefix", prefix, "--binary", binary, "--dry-run");
+    assertEquals(dry.code, 0, dry.text);
+    assertStringIncludes(dry.text, `install: ${binary} -> ${at(INSTALL_PATHS.binary)}`);
+    assertStringIncludes(dry.text, `install if absent: `);
+    assertEquals(await exists(at(INSTALL_PATHS.unit)), false, "a dry run wrote the unit");
+
+    const first = await installCli("install", "--prefix", prefix, "--binary", binary);
+    assertEquals(first.code, 0, first.text);
+    assertStringIncludes(first.text, "no systemctl call");
+    assertEquals(
+      await Deno.readTextFile(at(INSTALL_PATHS.binary)),
+      await Deno.readTextFile(binary),
+    );
+    assertEquals(await mode(at(INSTALL_PATHS.binary)), 0o755);
+    assertEquals(await Deno.readTextFile(at(INSTALL_PATHS.unit)), await Deno.readTextFile(UNIT));
+    assertEquals(await mode(at(INSTALL_PATHS.unit)), 0o644);
+    assertEquals(
+      await Deno.readTextFile(at(INSTALL_PATHS.config)),
+      await Deno.readTextFile(`${REPO_ROOT}deploy/blockboard.env`),
+    );
+    assertEquals(await mode(at(INSTALL_PATHS.config)), 0o600);
+
+    // An upgrade: the operator's configuration stays, the binary is replaced.
+    await Deno.writeTextFile(at(INSTALL_PATHS.config), "PORT=9999\n");
+    await Deno.writeTextFile(binary, "#!/bin/sh\necho blockboard 2\n");
+    const again = await installCli("install", "--prefix", prefix, "--binary", binary);
+    assertEquals(again.code, 0, again.text);
+    assertStringIncludes(again.text, "already there");
+    assertEquals(await Deno.readTextFile(at(INSTALL_PATHS.config)), "PORT=9999\n");
+    assertStringIncludes(await Deno.readTextFile(at(INSTALL_PATHS.binary)), "blockboard 2");
+
+    const gone = await installCli("uninstall", "--prefix", prefix);
+    assertEquals(gone.code, 0, gone.text);
+    assertEquals(await exists(at(INSTALL_PATHS.binary)), false);
+    assertEquals(await exists(at(INSTALL_PATHS.unit)), false);
+    assertEquals(await Deno.readTextFile(at(INSTALL_PATHS.config)), "PORT=9999\n");
+
+    const usage = await installCli("reinstall");
+    assertEquals(usage.code, 2);
+    assertEquals((await installCli("install", "--prefix", "relative")).code, 2);
+  } finally {
+    await Deno.remove(prefix, { recursive: true });
+  }
+});
+
+/** `[section] → key → values` of a unit file (keys may repeat). */
+function parseUnit(text: string): Map<string, Map<string, string[]>> {
+  const sections = new Map<string, Map<string, string[]>>();
+  let current: Map<string, string[]> | null = null;
+  for (const [i, raw] of text.split("\n").entries()) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#") || line.startsWith(";")) continue;
+    const section = /^\[([A-Za-z]+)\]$/.exec(line);
+    if (section) {
+      current = new Map();
+      sections.set(section[1], current);
+      continue;
+    }
+    const kv = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (!kv || !current) {
+      throw new Error(`unit line ${i + 1} is not Key=value in a section: ${raw}`);
+    }
+    current.set(kv[1], [...current.get(kv[1]) ?? [], kv[2]]);
+  }
+  return sections;
+}
+
+/** The directives the unit uses that systemd knows (a typo would be silently ignored by it). */
+const KNOWN_KEYS: Record<string, string[]> = {
+  Unit: ["Description", "Documentation", "After", "Wants", "Requires"],
+  Service: [
+    "Type",
+    "EnvironmentFile",
+    "Environment",
+    "ExecStart",
+    "KillMode",
+    "TimeoutStopSec",
+    "Restart",
+    "RestartSec",
+    "User",
+    "StateDirectory",
+    "StateDirectoryMode",
+    "UMask",
+    "LimitNOFILE",
+    "ProtectSystem",
+    "ReadWritePaths",
+    "ProtectHome",
+    "PrivateTmp",
+    "NoNewPrivileges",
+    "RestrictSUIDSGID",
+    "CapabilityBoundingSet",
+    "AmbientCapabilities",
+    "ProtectKernelTunables",
+    "ProtectKernelModules",
+    "ProtectKernelLogs",
+    "ProtectControlGroups",
+    "ProtectClock",
+    "ProtectHostname",
+    "RestrictAddressFamilies",
+    "RestrictNamespaces",
+    "RestrictRealtime",
+    "LockPersonality",
+    "SystemCallArchitectures",
+  ],
+  Install: ["WantedBy"],
+};
+
+Deno.test("the unit file: well-formed, hardened, pointing at what install puts in place", async () => {
+  const text = await Deno.readTextFile(UNIT);
+  const analyze = await new Deno.Command("systemd-analyze", {
+    args: ["verify", UNIT],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch(() => null);
+  if (analyze) {
+    // It also complains that /usr/local/bin/blockboard is missing on a host without it.
+    const complaints = new TextDecoder().decode(analyze.stderr).split("\n")
+      .filter((l) => l.trim() !== "" && !l.includes("/usr/local/bin/blockboard"));
+    assertEquals(complaints, [], "systemd-analyze verify");
+    // systemd's own rating of the sandbox (0 = locked down, 10 = exposed); 4.3 when written.
+    const security = await new Deno.Command("systemd-analyze", {
+      args: ["security", "--offline=true", UNIT],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const level = /Overall exposure level for blockboard\.service: ([0-9.]+)/.exec(
+      new TextDecoder().decode(security.stdout),
+    );
+    if (level) assert(Number(level[1]) <= 5, `exposure level ${level[1]} is above 5`);
+  }
+  const unit = parseUnit(text);
+  assertEquals([...unit.keys()], ["Unit", "Service", "Install"]);
+  for (const [section, keys] of unit) {
+    for (const key of keys.keys()) {
+      assert(KNOWN_KEYS[section].includes(key), `[${section}] ${key} is not a known directive`);
+    }
+  }
+  const service = unit.get("Service")!;
+  const one = (key: string) => {
+    const values = service.get(key) ?? [];
+    assertEquals(values.length, 1, `${key} once`);
+    return values[0];
+  };
+  assertEquals(one("ExecStart"), `/${INSTALL_PATHS.binary}`);
+  assertEquals(one("EnvironmentFile"), `/${INSTALL_PATHS.config}`);
+  assertEquals(one("ProtectSystem"), "strict");
+  assertEquals(one("PrivateTmp"), "yes");
+  assertEquals(one("NoNewPrivileges"), "yes");
+  assertEquals(one("ProtectHome"), "yes");
+  assertEquals(one("StateDirectory"), "blockboard");
+  assertStringIncludes(one("ReadWritePaths"), "/var/lib/libvirt/images");
+  assertEquals(
+    one("RestrictAddressFamilies").split(" ").sort(),
+    ["AF_INET", "AF_INET6", "AF_NETLINK", "AF_UNIX"],
+  );
+  // V8's JIT needs writable+executable memory.
+  assert(!service.has("MemoryDenyWriteExecute"));
+  // The data directory the unit creates is the one the configuration names.
+  const env = await Deno.readTextFile(`${REPO_ROOT}deploy/blockboard.env`);
+  assertStringIncludes(env, "\nBLOCKBOARD_DATA_DIR=/var/lib/blockboard\n");
+  assertEquals(unit.get("Install")!.get("WantedBy"), ["multi-user.target"]);
+});
