@@ -186,6 +186,13 @@ export const auditExportEntrySchema = z.object({
   domain: nullableString,
 });
 
+/** `GET /api/v1/openapi.json`: an OpenAPI 3.1 document (its own validator checks the rest). */
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.literal("3.1.0"),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
 /** `GET /api/v1/domains`. */
 export const domainListResponse = z.object({ domains: z.array(domainSchema) });
 /** `GET /api/v1/domains/:name`. */

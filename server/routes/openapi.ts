@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { apiRoute } from "../openapi/route.ts";
+import { openApiDocumentSchema } from "../openapi/schemas.ts";
 
 /** The route, given the document's text (computed once by the caller, see `openapi/registry.ts`). */
 export function openApiRoutes(documentText: () => string): Hono<AppEnv> {
@@ -29,6 +30,6 @@ export const openApiDocRoutes = [
     summary: "This document",
     tag: "meta",
     access: "viewer",
-    responses: { 200: { description: "The OpenAPI 3.1 document." } },
+    responses: { 200: { description: "The OpenAPI 3.1 document.", schema: openApiDocumentSchema } },
   }),
 ];

@@ -64,6 +64,42 @@ Deno.test("the compiled binary's permission set (no --allow-all) serves the dash
   assertEquals((await run.server.status).code, 0, run.server.output());
 });
 
+Deno.test("`blockboard user ...` (main.ts user) manages users like `deno task user`", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "bbapi-data-" });
+  try {
+    const main = [...COMPILE_PERMISSIONS, `${REPO_ROOT}main.ts`];
+    const add = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...main,
+        "user",
+        "add",
+        "bbapi-admin",
+        "--role",
+        "admin",
+        "--data-dir",
+        dataDir,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = add.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("a long enough password\n"));
+    await writer.close();
+    const added = await add.output();
+    assertEquals(added.code, 0, new TextDecoder().decode(added.stderr));
+    const list = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...main, "user", "list", "--data-dir", dataDir],
+      stdout: "piped",
+    }).output();
+    assertEquals(list.code, 0);
+    assertStringIncludes(new TextDecoder().decode(list.stdout), "bbapi-admin");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 const canCompile = await denortAvailable();
 if (!canCompile) {
   console.warn(

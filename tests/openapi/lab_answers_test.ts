@@ -39,7 +39,9 @@ Deno.test("real answers of a lab domain's life match the OpenAPI document", asyn
       headers: { host: HOST, authorization: `Bearer ${viewer}` },
     });
     assertEquals(docAnswer.status, 200);
-    const doc = answerChecker(await docAnswer.json());
+    const document = await docAnswer.json();
+    const doc = answerChecker(document);
+    doc.check("GET", "/api/v1/openapi.json", 200, document);
 
     /** One request; its answer validated against the document under `route` (Hono syntax). */
     const call = async (
