@@ -9,8 +9,11 @@ import {
   COMPILE_PERMISSIONS,
   compileArgs,
   denortAvailable,
+  describeStep,
   INSTALL_PATHS,
+  installPlan,
   REPO_ROOT,
+  uninstallPlan,
 } from "../../server/cli/install.ts";
 import { USAGE } from "../../server/config.ts";
 import { startMain } from "../http/main_process.ts";
@@ -204,6 +207,29 @@ Deno.test("install --prefix lays out binary, unit and config; keeps the config; 
   } finally {
     await Deno.remove(prefix, { recursive: true });
   }
+});
+
+Deno.test("systemctl runs only for a real install on a systemd host (plan table)", () => {
+  const cases: [string, boolean, string[], string[]][] = [
+    ["/", true, ["daemon-reload"], ["disable --now blockboard", "daemon-reload"]],
+    ["/", false, [], []],
+    ["/tmp/x", true, [], []],
+    ["/tmp/x/", false, [], []],
+  ];
+  for (const [prefix, systemdRunning, install, uninstall] of cases) {
+    const options = { prefix, systemdRunning, workDir: "/w" };
+    const calls = (steps: ReturnType<typeof installPlan>) =>
+      steps.flatMap((s) => s.kind === "systemctl" ? [s.args.join(" ")] : []);
+    assertEquals(calls(installPlan(options)), install, `install ${prefix} ${systemdRunning}`);
+    assertEquals(calls(uninstallPlan(options)), uninstall, `uninstall ${prefix} ${systemdRunning}`);
+    const lines = installPlan(options).map(describeStep);
+    assertEquals(lines[0], `compile: deno ${compileArgs("/w/blockboard").join(" ")}`);
+    assertStringIncludes(lines[1], `-> ${prefix.replace(/\/$/, "")}/${INSTALL_PATHS.binary}`);
+  }
+  assert(
+    !installPlan({ prefix: "/", systemdRunning: false, workDir: "/w", binary: "/b" })
+      .some((s) => s.kind === "compile"),
+  );
 });
 
 /** `[section] → key → values` of a unit file (keys may repeat). */
