@@ -24,6 +24,7 @@ import { FrontDoor, totalForDescriptorLimit } from "./server/http/front_door.ts"
 import { serveUpstream } from "./server/http/upstream.ts";
 import { listenFailure, onShutdownSignal, SHUTDOWN_GRACE_MS } from "./server/http/lifecycle.ts";
 import { denoIo, runUserCli } from "./server/cli/user.ts";
+import { WebhookNotifier } from "./server/webhooks/notifier.ts";
 
 if (import.meta.main) {
   // The installed binary has no `deno task`: `blockboard user ...` is `deno task user ...`.
@@ -63,6 +64,7 @@ if (import.meta.main) {
       listenHost: config.host,
       secureCookie: config.tls !== null,
       envToken: Deno.env.get(ENV_TOKEN_VARIABLE),
+      metricsToken: config.metricsToken,
     });
   } catch (e) {
     console.error(`blockboard: ${(e as Error).message}`);
@@ -114,10 +116,18 @@ if (import.meta.main) {
     storageRoots = found.roots;
   }
   const services = createServices(runner, { storageRoots, db });
+  const webhooks = config.webhooks
+    ? new WebhookNotifier({
+      ...config.webhooks,
+      hostName: services.hostName,
+      audit: security.audit,
+    })
+    : null;
   // Aborted at shutdown: the app drops its runner and monitor subscriptions.
   const appLifetime = new AbortController();
   shutdown.set(async () => {
     appLifetime.abort();
+    await webhooks?.close();
     await services.monitor.stop();
     await runner.close();
     security.audit.close();
@@ -127,6 +137,8 @@ if (import.meta.main) {
   await services.monitor.start().catch((e) =>
     console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
   );
+  // After the first resync: jobs that ran before a restart are not announced as started again.
+  webhooks?.watch(services.monitor.book);
   const app = createApp({ ...services, security, signal: appLifetime.signal });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
@@ -160,6 +172,7 @@ if (import.meta.main) {
   } catch (e) {
     console.error(`blockboard: ${listenFailure(config.host, config.port, e)}`);
     await upstream.shutdown(0);
+    await webhooks?.close();
     await services.monitor.stop();
     await runner.close();
     security.audit.close();
@@ -171,6 +184,8 @@ if (import.meta.main) {
     await door.stopAccepting();
     await upstream.shutdown(SHUTDOWN_GRACE_MS);
     door.closeAll();
+    // Before the audit log closes: undelivered events are audited.
+    await webhooks?.close();
     await services.monitor.stop();
     await runner.close();
     // After the last request: writes the refusals still buffered.

@@ -34,6 +34,7 @@ import { domainNamesFromJobs } from "./audit/domain.ts";
 import { bodyLimits } from "./http/body_limit.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { apiDocumentText } from "./openapi/registry.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const nameOf = domainNamesFromJobs(deps.monitor);
   const terminal = new TerminalState({ ...deps, audit: security?.audit }, deps.terminal);
   const closers = [() => terminal.close()];
+  // Outermost: counts every answer, refusals included.
+  app.use(deps.metrics.countRequests());
   // Lets the audit find the request of a virsh call the job layer makes.
   app.use(contextStorage());
 
@@ -62,6 +65,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use(auditRefusals(security.audit, nameOf));
     // Inside the audit (it sees the status) and outside the guards (it sees their refusals).
     app.use(htmlErrorPages({ uri }));
+    // Prometheus: its own bearer check, ahead of the session and CSRF guards it does not need.
+    app.route(
+      "/",
+      metricsRoutes({
+        render: () => deps.metrics.render(),
+        access: {
+          tokens: security.tokens,
+          metricsToken: security.metricsToken,
+          openMode: security.openMode,
+          allowedHosts: security.allowedHosts,
+        },
+      }),
+    );
     const [headers, ...guards] = securityMiddleware({
       allowedHosts: security.allowedHosts,
       sessions: security.sessions,
@@ -76,6 +92,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     closers.push(auditVirshCalls(deps.runner, security.audit, nameOf));
   } else {
     app.use(bodyLimits(), openLoopback());
+    app.route("/", metricsRoutes({ render: () => deps.metrics.render(), access: null }));
   }
   deps.signal?.addEventListener("abort", () => closers.forEach((close) => close()), { once: true });
 

@@ -8,6 +8,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_DATA_DIR } from "./db.ts";
+import { metricsTokenSchema } from "./metrics/token.ts";
+import { webhookSecretSchema, webhookUrlSchema } from "./webhooks/settings.ts";
 
 /** Validated server configuration. */
 export interface Config {
@@ -36,6 +38,10 @@ export interface Config {
   storageRoots: string[] | null;
   /** PEM certificate and key for TLS; both or neither. */
   tls: { certFile: string; keyFile: string } | null;
+  /** A bearer that may scrape `/metrics` and nothing else; null when not set. */
+  metricsToken: string | null;
+  /** Receivers of job events and the HMAC key signing them; null without receivers. */
+  webhooks: { urls: string[]; secret: string } | null;
 }
 
 /** Usage text printed by `--help` and after a bad value. */
@@ -58,6 +64,13 @@ Options (each has an environment variable; the flag wins):
                        (default /var/lib/libvirt/images + directories of the host's disk images)
   --tls-cert FILE      PEM certificate (with --tls-key) BLOCKBOARD_TLS_CERT
   --tls-key FILE       PEM private key                  BLOCKBOARD_TLS_KEY
+  --metrics-token T    bearer for GET /metrics only, >= 24 characters (API tokens work too;
+                       prefer the variable: flags show in ps)
+                                                      BLOCKBOARD_METRICS_TOKEN
+  --webhook URL        POST job events (JSON, signed) to this http(s) URL; repeatable
+                                                      BLOCKBOARD_WEBHOOKS (comma-separated)
+  --webhook-secret S   HMAC-SHA256 key of X-Blockboard-Signature, >= 16 characters;
+                       needed with --webhook          BLOCKBOARD_WEBHOOK_SECRET
   --help               show this text
 
 Listening beyond loopback needs a user or an API token first:
@@ -126,6 +139,9 @@ export function parseConfig(
         "storage-root": { type: "string", multiple: true },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
+        "metrics-token": { type: "string" },
+        webhook: { type: "string", multiple: true },
+        "webhook-secret": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -158,6 +174,20 @@ export function parseConfig(
   const keyFile = (values["tls-key"] as string | undefined) ?? env.BLOCKBOARD_TLS_KEY;
   if ((certFile === undefined) !== (keyFile === undefined)) {
     throw new ConfigError("--tls-cert and --tls-key must be given together");
+  }
+  const metricsToken = (values["metrics-token"] as string | undefined) ??
+    (env.BLOCKBOARD_METRICS_TOKEN || undefined);
+  const webhookUrls = fieldList(
+    "--webhook/BLOCKBOARD_WEBHOOKS",
+    webhookUrlSchema,
+    pickList("webhook", "BLOCKBOARD_WEBHOOKS", ","),
+  );
+  const webhookSecret = (values["webhook-secret"] as string | undefined) ??
+    (env.BLOCKBOARD_WEBHOOK_SECRET || undefined);
+  if (webhookUrls !== null && webhookSecret === undefined) {
+    throw new ConfigError(
+      "--webhook needs --webhook-secret (or BLOCKBOARD_WEBHOOK_SECRET): every delivery is signed",
+    );
   }
   return {
     help: false,
@@ -210,6 +240,25 @@ export function parseConfig(
           keyFile: field("--tls-key/BLOCKBOARD_TLS_KEY", pathSchema, keyFile),
         }
         : null,
+      // Secrets are never echoed back in an error message.
+      metricsToken: metricsToken === undefined
+        ? null
+        : secret("--metrics-token/BLOCKBOARD_METRICS_TOKEN", metricsTokenSchema, metricsToken),
+      webhooks: webhookUrls === null ? null : {
+        urls: webhookUrls,
+        secret: secret(
+          "--webhook-secret/BLOCKBOARD_WEBHOOK_SECRET",
+          webhookSecretSchema,
+          webhookSecret!,
+        ),
+      },
     },
   };
+}
+
+/** A secret checked against `schema`; the error names the option, not the value. */
+function secret(label: string, schema: z.ZodType<string>, raw: string): string {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new ConfigError(`${label} ${r.error.issues[0].message}`);
+  return r.data;
 }

@@ -19,6 +19,11 @@ import { TokenStore } from "./auth/tokens.ts";
 import { LoginRateLimiter } from "./auth/ratelimit.ts";
 import { AuditLog } from "./audit/log.ts";
 import { isLoopbackHost } from "./security/listen.ts";
+import { Metrics } from "./metrics/service.ts";
+import { metricsTokenSchema } from "./metrics/token.ts";
+
+/** The `host` label of metrics and webhooks while blockboard drives one libvirt host. */
+export const DEFAULT_HOST_NAME = "local";
 
 /** The domain modules the routes call. */
 export interface Services {
@@ -33,6 +38,10 @@ export interface Services {
   storageRoots: readonly string[] | null;
   /** Finished jobs kept in the database; null without a database (unit tests). */
   history: JobHistory | null;
+  /** The name of the libvirt host (the `host` of metrics and webhooks). */
+  hostName: string;
+  /** Prometheus metrics (`GET /metrics`), fed by the runner, the monitor and the app. */
+  metrics: Metrics;
 }
 
 /** Options of {@link createServices}. */
@@ -45,6 +54,8 @@ export interface ServiceOptions {
   inventoryCacheMs?: number;
   /** The database (see `openDatabase`): job history survives restarts when given. */
   db?: Database;
+  /** See {@link Services.hostName}; default {@link DEFAULT_HOST_NAME}. */
+  hostName?: string;
 }
 
 /** The signed-in user of the request being served, if any (jobs record who started them). */
@@ -72,7 +83,18 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     startedBy: requestUser,
     ...options.operations,
   });
-  return { runner, inventory, monitor, operations, storageRoots: roots, history };
+  const hostName = options.hostName ?? DEFAULT_HOST_NAME;
+  const metrics = new Metrics({ hostName, runner, monitor });
+  return {
+    runner,
+    inventory,
+    monitor,
+    operations,
+    storageRoots: roots,
+    history,
+    hostName,
+    metrics,
+  };
 }
 
 /** The login, session, token and audit stores plus the request-guard settings. */
@@ -95,6 +117,8 @@ export interface SecurityServices {
   clientAddress?: (c: Context) => string;
   /** Login slowdown sleep; injected so tests do not wait. */
   loginSleep?: (ms: number) => Promise<void>;
+  /** The token that may scrape `/metrics` and nothing else (`--metrics-token`), or null. */
+  metricsToken: string | null;
 }
 
 /** Options of {@link createSecurity}. */
@@ -106,6 +130,8 @@ export interface CreateSecurityOptions {
   secureCookie: boolean;
   /** Value of `BLOCKBOARD_TOKEN`. */
   envToken?: string;
+  /** See {@link SecurityServices.metricsToken}. */
+  metricsToken?: string | null;
   /** PBKDF2 iterations (tests lower it; production keeps the default). */
   passwordIterations?: number;
   now?: () => number;
@@ -132,5 +158,6 @@ export function createSecurity(options: CreateSecurityOptions): SecurityServices
     secureCookie: options.secureCookie,
     clientAddress: options.clientAddress,
     loginSleep: options.loginSleep,
+    metricsToken: options.metricsToken ? metricsTokenSchema.parse(options.metricsToken) : null,
   };
 }

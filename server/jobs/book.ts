@@ -40,6 +40,7 @@ import {
 import { type JobIntent, phaseForEvent } from "./ending.ts";
 import { decideVanished } from "./resolve.ts";
 import { DomainNames } from "./domain_names.ts";
+import { type JobTransitionListener, TransitionListeners } from "./transitions.ts";
 
 export type { DiskRef, JobStart };
 
@@ -97,6 +98,7 @@ export class JobBook {
   readonly #changedAt = new Map<string, number>();
   #claims: TerminalClaim[] = [];
   #nextId = 1;
+  readonly #transitions = new TransitionListeners();
 
   constructor(options: JobBookOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -168,6 +170,11 @@ export class JobBook {
     return { generation: this.#generation, disks };
   }
 
+  /** Hears every job start, ready and end (see `transitions.ts`); returns the unsubscribe. */
+  onTransition(listener: JobTransitionListener): () => void {
+    return this.#transitions.add(listener);
+  }
+
   // ---------------------------------------------------------------- transitions
 
   /**
@@ -182,8 +189,11 @@ export class JobBook {
   confirm(ref: DiskRef): Job | null {
     const e = this.#current.get(key(ref));
     if (!e) return null;
+    const started = e.starting;
     e.starting = false;
-    return viewOf(e, this.#now());
+    const job = viewOf(e, this.#now());
+    if (started) this.#transitions.emit({ kind: "started", job, from: null });
+    return job;
   }
 
   /** The start command failed: forget the job and restore the disk's previous one. */
@@ -219,7 +229,7 @@ export class JobBook {
   /** Marks the disk's running job ready. */
   markReady(ref: JobRef): void {
     const e = this.#entry(ref);
-    if (e && e.job.phase === "running") markEntryReady(e, this.#now());
+    if (e && e.job.phase === "running") this.#markReady(e);
   }
 
   /** One `blockjob --info` sample of the job (null: libvirt no longer lists it). */
@@ -301,7 +311,8 @@ export class JobBook {
     const e = this.#begin({ ...facts, ...found, target: found.disk.target }, true);
     e.job.message = facts.message;
     applySampleTo(e, found.info, { now: this.#now(), windowMs: this.#windowMs });
-    if (facts.ready) markEntryReady(e, this.#now());
+    this.#transitions.emit({ kind: "started", job: viewOf(e, this.#now()), from: null });
+    if (facts.ready) this.#markReady(e);
     return viewOf(e, this.#now());
   }
 
@@ -368,9 +379,16 @@ export class JobBook {
   }
 
   #finish(e: BookEntry, phase: JobPhase, message?: string): void {
+    const from = e.job.phase;
     endEntry(e, { phase, message, now: this.#now() });
     this.#bump(key(e.job));
     this.#onEnded({ uuid: e.job.uuid, target: e.job.target, id: e.id });
+    this.#transitions.emit({ kind: "ended", job: viewOf(e, this.#now()), from });
+  }
+
+  #markReady(e: BookEntry): void {
+    markEntryReady(e, this.#now());
+    this.#transitions.emit({ kind: "ready", job: viewOf(e, this.#now()), from: "running" });
   }
 
   #bump(k: string): void {
