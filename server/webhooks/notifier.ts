@@ -1,8 +1,9 @@
 /**
  * Webhooks for job events: every transition of the job book (started, ready, and each end) is
- * put on a bounded queue and POSTed, signed, to every configured receiver by one worker, in
- * order. The book's listener only enqueues, so a slow or dead receiver never holds up the
- * monitor; when the queue is full the oldest event is dropped and the audit log says so. A
+ * put on a bounded queue per receiver and POSTed, signed, by that receiver's worker, in order.
+ * The book's listener only enqueues, so a slow or dead receiver never holds up the monitor (nor
+ * the other receivers); when a queue is full its oldest event is dropped and the audit log says
+ * so. A
  * delivery that fails for good (after its retries, see `delivery.ts`) is audited too.
  *
  * @module
@@ -37,23 +38,30 @@ export interface WebhookNotifierOptions extends DeliveryOptions {
 /** The caller of the audit rows webhooks write: the server itself. */
 const AUDIT_CALLER = { user: "blockboard", role: "system", client: "" } as const;
 
+/** One receiver's queue and worker: a dead receiver never delays the others. */
+class ReceiverLane {
+  readonly queue: WebhookPayload[] = [];
+  working: Promise<void> | null = null;
+  constructor(readonly url: string) {}
+}
+
 /** See the module doc. */
 export class WebhookNotifier {
   readonly #options: WebhookNotifierOptions;
-  readonly #queue: WebhookPayload[] = [];
+  readonly #lanes: ReceiverLane[];
   readonly #limit: number;
   readonly #now: () => number;
   readonly #stop = new AbortController();
-  #working: Promise<void> | null = null;
   /** Deliveries made (receiver × event), for tests and logs. */
   delivered = 0;
   /** Deliveries that failed for good. */
   failed = 0;
-  /** Events dropped from a full queue. */
+  /** Events dropped from a full queue (per receiver). */
   dropped = 0;
 
   constructor(options: WebhookNotifierOptions) {
     this.#options = options;
+    this.#lanes = options.urls.map((url) => new ReceiverLane(url));
     this.#limit = Math.max(1, options.queueLimit ?? 1000);
     this.#now = options.now ?? Date.now;
   }
@@ -63,61 +71,67 @@ export class WebhookNotifier {
     return book.onTransition((t) => this.enqueue(t));
   }
 
-  /** Queues the transition's event (never waits). */
+  /** Queues the transition's event for every receiver (never waits). */
   enqueue(t: JobTransition): void {
     if (this.#stop.signal.aborted) return;
-    this.#queue.push(payloadOf(t, this.#options.hostName, this.#now()));
-    if (this.#queue.length > this.#limit) {
-      const lost = this.#queue.shift()!;
-      this.dropped++;
-      this.#audit("webhook.dropped", lost, `the webhook queue was full (${this.#limit} events)`);
+    const payload = payloadOf(t, this.#options.hostName, this.#now());
+    for (const lane of this.#lanes) {
+      lane.queue.push(payload);
+      if (lane.queue.length > this.#limit) {
+        const lost = lane.queue.shift()!;
+        this.dropped++;
+        this.#audit(
+          "webhook.dropped",
+          lost,
+          `${shownUrl(lane.url)}: the queue was full (${this.#limit} events)`,
+        );
+      }
+      lane.working ??= this.#work(lane).finally(() => (lane.working = null));
     }
-    this.#working ??= this.#work().finally(() => (this.#working = null));
   }
 
-  /** Resolves when the queue is empty and nothing is being delivered. */
+  /** Resolves when every queue is empty and nothing is being delivered. */
   async idle(): Promise<void> {
-    while (this.#working) await this.#working;
+    for (const lane of this.#lanes) {
+      while (lane.working) await lane.working;
+    }
   }
 
   /**
-   * Stops: no new events, the current delivery ends without further attempts; what it and the
-   * queue still held is audited as not delivered. Call before closing the audit log.
+   * Stops: no new events, the current deliveries end without further attempts; what they and
+   * the queues still held is audited as not delivered. Call before closing the audit log.
    */
   async close(): Promise<void> {
     this.#stop.abort();
     await this.idle();
   }
 
-  async #work(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const payload = this.#queue.shift()!;
+  async #work(lane: ReceiverLane): Promise<void> {
+    while (lane.queue.length > 0) {
+      const payload = lane.queue.shift()!;
       const body = JSON.stringify(payload);
-      const signature = await signatureOf(this.#options.secret, body);
-      await Promise.all(this.#options.urls.map(async (url) => {
-        const result = await deliver({
-          url,
-          body,
-          signal: this.#stop.signal,
-          headers: {
-            "Content-Type": "application/json",
-            "User-Agent": "blockboard-webhook",
-            "X-Blockboard-Event": payload.event,
-            "X-Blockboard-Delivery": crypto.randomUUID(),
-            "X-Blockboard-Signature": signature,
-          },
-        }, this.#options);
-        if (result.ok) {
-          this.delivered++;
-          return;
-        }
-        this.failed++;
-        this.#audit(
-          "webhook.delivery",
-          payload,
-          `${shownUrl(url)}: not delivered after ${result.attempts} attempt(s): ${result.error}`,
-        );
-      }));
+      const result = await deliver({
+        url: lane.url,
+        body,
+        signal: this.#stop.signal,
+        headers: {
+          "Content-Type": "application/json",
+          "User-Agent": "blockboard-webhook",
+          "X-Blockboard-Event": payload.event,
+          "X-Blockboard-Delivery": crypto.randomUUID(),
+          "X-Blockboard-Signature": await signatureOf(this.#options.secret, body),
+        },
+      }, this.#options);
+      if (result.ok) {
+        this.delivered++;
+        continue;
+      }
+      this.failed++;
+      this.#audit(
+        "webhook.delivery",
+        payload,
+        `${shownUrl(lane.url)}: not delivered after ${result.attempts} attempt(s): ${result.error}`,
+      );
     }
   }
 

@@ -122,6 +122,40 @@ Deno.test("a full queue drops the oldest event, audited; the book's listener nev
   ]);
 });
 
+Deno.test("a receiver that never answers does not delay another one", async () => {
+  let release = () => {};
+  const never = new Promise<number>((resolve) => (release = () => resolve(200)));
+  await using dead = startReceiver(SECRET, () => never);
+  await using alive = startReceiver(SECRET);
+  const audit = auditLog();
+  const book = new JobBook();
+  const notifier = new WebhookNotifier({
+    urls: [dead.url, alive.url],
+    secret: SECRET,
+    hostName: "local",
+    audit,
+    timeoutMs: 60_000,
+  });
+  notifier.watch(book);
+  const ref = startCopy(book);
+  book.markReady(ref);
+  book.finish(ref, "kept-copy");
+  const got = await alive.waitFor(3, 5000);
+  assertEquals(got.map((r) => r.event), ["started", "ready", "kept-copy"]);
+  assertEquals(dead.received.length, 1);
+  // The receiver saw the third request before its answer reached the sender.
+  while (notifier.delivered < 3) await new Promise((r) => setTimeout(r, 10));
+  await notifier.close();
+  release();
+  // The dead receiver's three events were not delivered: audited at shutdown.
+  const messages = audit.query({}).entries.map((e) => e.message.split(" at ")[0]).sort();
+  assertEquals(messages, [
+    "kept-copy of the copy job on web-1 vda",
+    "ready of the copy job on web-1 vda",
+    "started of the copy job on web-1 vda",
+  ]);
+});
+
 Deno.test("close stops retrying and audits the events still waiting", async () => {
   await using receiver = startReceiver(SECRET, () => 500);
   const audit = auditLog();
