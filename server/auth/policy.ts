@@ -3,6 +3,9 @@
  * each group with {@link gate}; views get their "can control" prop from {@link canControl}; the
  * terminal picks its per-role allowlist with {@link terminalRoleOf}.
  *
+ * `/metrics` is the one group outside this map: Prometheus scrapes it with a bearer (any API
+ * token, whatever its role, or the metrics token) and it checks that itself (`routes/metrics.ts`).
+ *
  * @module
  */
 import type { MiddlewareHandler } from "hono";

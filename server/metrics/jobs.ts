@@ -63,6 +63,7 @@ export function jobLabels(host: string, job: Job): Record<string, string> {
 export class JobGauges implements Collector {
   constructor(readonly host: string, readonly source: JobSource) {}
 
+  /** The per-job gauges of the active jobs, `jobs_active` and `libvirt_up`, read now. */
   collect(): MetricFamily[] {
     const jobs = this.source.activeJobs();
     const families: MetricFamily[] = JOB_GAUGES.map((g) => ({

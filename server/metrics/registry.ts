@@ -9,6 +9,7 @@ import { type Labels, type MetricFamily, renderExposition, type Sample } from ".
 
 /** Anything that yields metric families at scrape time. */
 export interface Collector {
+  /** The families as they are now; reads memory only. */
   collect(): MetricFamily[];
 }
 
@@ -45,6 +46,7 @@ export class Counter implements Collector {
     return this.#values.get(labelKey(this.labelNames, labels))?.value ?? 0;
   }
 
+  /** One counter family with a sample per label set counted so far. */
   collect(): MetricFamily[] {
     const samples = [...this.#values.values()].map((e) => ({
       name: this.name,
@@ -116,6 +118,7 @@ export class Histogram implements Collector {
     entry.count++;
   }
 
+  /** One histogram family: per label set its cumulative buckets, `+Inf`, sum and count. */
   collect(): MetricFamily[] {
     const samples: Sample[] = [];
     for (const e of this.#entries.values()) {
