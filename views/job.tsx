@@ -6,7 +6,7 @@
  * @module
  */
 import type { Child } from "hono/jsx";
-import { isActivePhase, isMirrorType, type Job } from "../server/jobs/model.ts";
+import { isActivePhase, isMirrorType, type Job, type JobOptions } from "../server/jobs/model.ts";
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 
@@ -94,6 +94,23 @@ export function jobFigures(job: Job): JobFigures {
   };
 }
 
+/**
+ * The options a job started with, in words (`synchronous writes`, `granularity 64 KiB`,
+ * `buffer 1 MiB`, `keep relative`, `delete committed layers`); empty for none. Pure.
+ */
+export function jobOptionWords(options: JobOptions | undefined): string[] {
+  if (!options) return [];
+  const words: string[] = [];
+  if (options.synchronousWrites) words.push("synchronous writes");
+  if (options.granularity !== undefined) {
+    words.push(`granularity ${formatBytes(options.granularity)}`);
+  }
+  if (options.bufSize !== undefined) words.push(`buffer ${formatBytes(options.bufSize)}`);
+  if (options.keepRelative) words.push("keep relative");
+  if (options.delete) words.push("delete committed layers");
+  return words;
+}
+
 /** Element id of a job's polled status block. */
 export function jobStatusElementId(uuid: string, target: string): string {
   return `jobstatus-${uuid}-${target}`;
@@ -179,6 +196,7 @@ export function JobStatus({ job }: JobStatusProps) {
     : {};
   const mirror = isMirrorType(job.type);
   const figures = jobFigures(job);
+  const optionWords = jobOptionWords(job.options);
   return (
     <div
       id={jobStatusElementId(uuid, target)}
@@ -234,10 +252,19 @@ export function JobStatus({ job }: JobStatusProps) {
           )
           : null}
       </div>
-      {mirror && active && job.converging === false
+      {optionWords.length
+        ? <p class="job-options muted">options: {optionWords.join(", ")}</p>
+        : null}
+      {active && job.notConverging
+        ? (
+          <p class="warning job-warning job-not-converging" role="alert">
+            {job.notConverging}
+          </p>
+        )
+        : mirror && active && job.converging === false
         ? (
           <p class="warning job-warning">
-            Not converging: the guest writes about as fast as the job copies. Raise or remove the
+            Falling behind: the guest writes about as fast as the job copies. Raise or remove the
             bandwidth limit, or reduce the guest's writes.
           </p>
         )

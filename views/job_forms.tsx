@@ -11,6 +11,8 @@ import { directoriesOutsideRoots } from "../server/security/storage_roots.ts";
 import { baseName } from "./chain.tsx";
 import { diskElementId, diskUiPath } from "./job.tsx";
 import { copyDestName } from "../server/routes/copy_dest.ts";
+import { GRANULARITY_CHOICES } from "../server/jobs/mirror_tuning.ts";
+import { formatBytes } from "./format.ts";
 
 /** Element id of a start form's error box. */
 export function formErrorId(uuid: string, target: string, op: string): string {
@@ -136,6 +138,7 @@ export function StartJobForms(
             reuse external: the destination already exists (you made it); its format must be stated
           </label>
           <BandwidthInput />
+          <MirrorTuningInputs />
           {domain.persistent
             ? (
               <p class="hint">
@@ -165,6 +168,7 @@ export function StartJobForms(
             </label>
           )}
           <BandwidthInput />
+          {backing.length > 1 ? <KeepRelativeInput /> : null}
           {backing.length ? preview("pull") : null}
           <div class="form-error" id={formErrorId(domain.uuid, disk.target, "pull")}></div>
           <button type="submit" class="btn btn-primary" disabled={backing.length === 0}>
@@ -202,6 +206,18 @@ export function StartJobForms(
               </>
             )}
           <BandwidthInput />
+          {backing.length
+            ? (
+              <>
+                <KeepRelativeInput />
+                <label class="check">
+                  <input type="checkbox" name="delete" value="true" />
+                  delete the committed layers once the commit succeeded (refused while another
+                  domain uses one of them)
+                </label>
+              </>
+            )
+            : null}
           {backing.length ? preview("commit") : null}
           <div class="form-error" id={formErrorId(domain.uuid, disk.target, "commit")}></div>
           <button type="submit" class="btn btn-primary" disabled={backing.length === 0}>
@@ -231,6 +247,42 @@ function BandwidthInput() {
     <label>
       Bandwidth limit, MiB/s (empty or 0: none)
       <input name="bandwidthMiB" type="number" min="0" step="any" inputmode="decimal" />
+    </label>
+  );
+}
+
+/** `--synchronous-writes`, `--granularity`, `--buf-size` of a copy (see mirror_tuning.ts). */
+function MirrorTuningInputs() {
+  return (
+    <>
+      <label class="check">
+        <input type="checkbox" name="synchronousWrites" value="true" />
+        synchronous writes: guest writes reach the source and the copy before they complete, so a
+        busy disk still converges (the guest's writes get as slow as the destination)
+      </label>
+      <details class="tuning">
+        <summary>Mirror tuning</summary>
+        <label>
+          Granularity (dirty-bitmap chunk)
+          <select name="granularity">
+            <option value="" selected>default (libvirt chooses)</option>
+            {GRANULARITY_CHOICES.map((g) => <option value={String(g)}>{formatBytes(g)}</option>)}
+          </select>
+        </label>
+        <label>
+          Buffer, KiB in flight (empty: QEMU's default)
+          <input name="bufSizeKiB" type="number" min="1" max="1048576" step="1" />
+        </label>
+      </details>
+    </>
+  );
+}
+
+function KeepRelativeInput() {
+  return (
+    <label class="check">
+      <input type="checkbox" name="keepRelative" value="true" />
+      keep relative: backing file names stay relative (needs a chain with relative names)
     </label>
   );
 }

@@ -9,6 +9,7 @@ import type { BlockJobInfo } from "../virsh/parse/blockjob.ts";
 import {
   isMirrorType,
   type Job,
+  type JobOptions,
   type JobPhase,
   type JobType,
   outcomeSentence,
@@ -17,6 +18,12 @@ import {
 } from "./model.ts";
 import type { JobIntent } from "./ending.ts";
 import { pushSample, type Sample, windowStats } from "./rate.ts";
+import {
+  type ConvergenceWatch,
+  NOT_CONVERGING_AFTER_MS,
+  notConvergingVerdict,
+  watchConvergence,
+} from "./convergence.ts";
 
 /** A disk of a domain, by UUID (resolve names before calling). */
 export interface DiskRef {
@@ -40,6 +47,8 @@ export interface JobStart extends DiskRef {
   startedBy?: string;
   /** See `Job.command`. */
   command?: string;
+  /** See `Job.options`. */
+  options?: JobOptions;
 }
 
 /** A job in the book. */
@@ -48,6 +57,8 @@ export interface BookEntry {
   id: number;
   job: Job;
   samples: Sample[];
+  /** The remainder's current growth streak (a running copy only; see convergence.ts). */
+  convergence: ConvergenceWatch | null;
   /** An operation is starting this job: do not sample it or decide it vanished yet. */
   starting: boolean;
   /** When it vanished from `blockjob --info` (ms), or null while libvirt still lists it. */
@@ -85,6 +96,7 @@ export function newEntry(
       finishedAt: null,
       readyAt: null,
       converging: null,
+      notConverging: null,
       adopted,
       outcome: null,
       startedBy: start.startedBy ?? (adopted ? STARTED_OUTSIDE : "blockboard"),
@@ -94,8 +106,10 @@ export function newEntry(
       ...(start.top !== undefined ? { top: start.top } : {}),
       ...(start.source !== undefined ? { source: start.source } : {}),
       ...(start.command !== undefined ? { command: start.command } : {}),
+      ...(start.options !== undefined ? { options: { ...start.options } } : {}),
     },
     samples: [],
+    convergence: null,
     starting: !adopted,
     vanishedAt: null,
     wasReady: false,
@@ -111,6 +125,7 @@ export function entryOfFinished(job: Job, id: number): BookEntry {
     id,
     job: { ...job },
     samples: [],
+    convergence: null,
     starting: false,
     vanishedAt: null,
     wasReady: job.readyAt !== null,
@@ -123,10 +138,16 @@ export function entryOfFinished(job: Job, id: number): BookEntry {
 export function applySampleTo(
   e: BookEntry,
   info: BlockJobInfo,
-  { now, windowMs }: { now: number; windowMs: number },
+  { now, windowMs, notConvergingAfterMs = NOT_CONVERGING_AFTER_MS }: {
+    now: number;
+    windowMs: number;
+    /** See convergence.ts; default 30 s. */
+    notConvergingAfterMs?: number;
+  },
 ): void {
   e.vanishedAt = null;
-  e.samples = pushSample(e.samples, { t: now, cur: info.cur, end: info.end }, windowMs);
+  const sample = { t: now, cur: info.cur, end: info.end };
+  e.samples = pushSample(e.samples, sample, windowMs);
   const stats = windowStats(e.samples, isMirrorType(e.job.type));
   const job = e.job;
   if (job.type === "unknown" && info.type !== "unknown") job.type = info.type;
@@ -137,6 +158,16 @@ export function applySampleTo(
   job.rateBytesPerSecond = stats.rateBytesPerSecond;
   job.etaSeconds = job.phase === "ready" ? null : stats.etaSeconds;
   job.converging = stats.converging;
+  if (job.type === "copy" && job.phase === "running") {
+    e.convergence = watchConvergence(e.convergence, sample);
+    job.notConverging = notConvergingVerdict(e.convergence, sample, {
+      bandwidthBytes: job.bandwidthBytes,
+      synchronousWrites: job.options?.synchronousWrites === true,
+    }, notConvergingAfterMs);
+  } else {
+    e.convergence = null;
+    job.notConverging = null;
+  }
   job.updatedAt = new Date(now).toISOString();
 }
 
@@ -146,6 +177,8 @@ export function markEntryReady(e: BookEntry, now: number): void {
   e.wasReady = true;
   e.job.readyAt ??= new Date(now).toISOString();
   e.job.etaSeconds = null;
+  e.job.notConverging = null;
+  e.convergence = null;
 }
 
 /** Ends the entry with `phase`: the outcome sentence, the end time, the message. */
@@ -157,6 +190,8 @@ export function endEntry(
   e.job.finishedAt = new Date(now).toISOString();
   e.job.rateBytesPerSecond = null;
   e.job.etaSeconds = null;
+  e.job.notConverging = null;
+  e.convergence = null;
   e.vanishedAt = null;
   e.job.outcome = outcomeSentence({ ...e.job, phase, wasReady: e.wasReady, at: new Date(now) });
   if (message) e.job.message = joinMessages(e.job.message, message);

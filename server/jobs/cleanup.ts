@@ -3,6 +3,8 @@
  * module names them and deletes them on request, refusing any file that is still used: by this
  * disk's chain, by any domain's live or persistent definition (backing chains included), or that
  * lies outside the storage roots. Deleting a file is not a virsh call: the route audits it.
+ * {@link filesInUse} is the one "still used elsewhere" rule: clean-up, commit `--delete` and the
+ * move's clean-up all ask it.
  *
  * @module
  */
@@ -81,9 +83,50 @@ export async function checkCleanup(
   }));
 }
 
+/** A file some domain still uses. */
+export interface FileInUse {
+  path: string;
+  /** Who uses it: `domain NAME, disk vda`, `domain NAME (persistent definition), disk vda`. */
+  usedBy: string;
+}
+
+/** Options of {@link filesInUse}. */
+export interface FilesInUseOptions {
+  runner: VirshRunner;
+  /**
+   * A disk whose own use does not count (in its live and persistent definition): the disk whose
+   * job would delete the files.
+   */
+  except?: { uuid: string; target: string };
+  /** Reads a qcow2 image's backing file name (injectable for tests). */
+  backingOf?: (path: string) => Promise<string | null>;
+}
+
+/**
+ * Of `files`, those some domain still uses, each with who uses it, in the order given: every
+ * domain's live XML and persistent definition (`dumpxml`, `dumpxml --inactive`), mirror targets,
+ * and the backing chains below their layers as the qcow2 headers name them (a shut-off domain's
+ * XML names only its top layers). Paths compare as given and as resolved (symlinks).
+ */
+export async function filesInUse(
+  files: readonly string[],
+  options: FilesInUseOptions,
+): Promise<FileInUse[]> {
+  const used = await usedFiles(options);
+  return files.flatMap((path) => {
+    let user = used.get(path);
+    if (!user) {
+      try {
+        user = used.get(Deno.realPathSync(path));
+      } catch { /* a missing file is used by nobody */ }
+    }
+    return user ? [{ path, usedBy: user }] : [];
+  });
+}
+
 /** Every image path any domain uses (live, persistent, backing chains) → who uses it. */
-async function usedFiles(options: CleanupCheckOptions): Promise<Map<string, string>> {
-  const { runner } = options;
+async function usedFiles(options: FilesInUseOptions): Promise<Map<string, string>> {
+  const { runner, except } = options;
   const backingOf = options.backingOf ?? qcow2BackingFile;
   const uuids = parseUuidList((await runner.run(listAllUuidArgs())).stdout);
   const used = new Map<string, string>();
@@ -104,6 +147,7 @@ async function usedFiles(options: CleanupCheckOptions): Promise<Map<string, stri
       }
       const label = `domain ${xml.name}${inactive ? " (persistent definition)" : ""}`;
       for (const disk of xml.disks) {
+        if (except && except.uuid === uuid && except.target === disk.target) continue;
         const who = `${label}, disk ${disk.target}`;
         if (disk.mirror?.path) note(disk.mirror.path, who);
         for (const layer of disk.chain) note(layer.path, who);

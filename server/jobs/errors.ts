@@ -14,7 +14,8 @@ export type ConflictReason =
   | "not-ready" // pivot / keep-copy before the job is ready
   | "not-running" // the domain is not running
   | "dest-missing" // the copy destination vanished before a pivot
-  | "wrong-type"; // e.g. pivot of a pull
+  | "wrong-type" // e.g. pivot of a pull
+  | "in-use"; // commit --delete of a layer another domain still uses
 
 /** The request conflicts with the current state of the disk (HTTP 409). */
 export class JobConflictError extends Error {

@@ -6,6 +6,7 @@
  */
 
 import type { BlockJobType } from "../virsh/parse/blockjob.ts";
+import type { MirrorTuning } from "./mirror_tuning.ts";
 
 /** {@link Job.startedBy} of a job blockboard did not start. */
 export const STARTED_OUTSIDE = "outside blockboard";
@@ -33,6 +34,14 @@ export type JobPhase =
 /** True while the job still runs in libvirt (running or ready). */
 export function isActivePhase(phase: JobPhase): boolean {
   return phase === "running" || phase === "ready";
+}
+
+/** Options a job was started with beyond its paths and bandwidth; only those set appear. */
+export interface JobOptions extends MirrorTuning {
+  /** Pull / commit `--keep-relative`. */
+  keepRelative?: boolean;
+  /** Commit `--delete`: libvirt deletes the committed layers once the commit succeeded. */
+  delete?: boolean;
 }
 
 /** A block job (API v1 `Job`, plus what the page needs). */
@@ -77,6 +86,14 @@ export interface Job {
    * faster than the copy), true when the remainder shrinks, null when not known yet / n.a.
    */
   converging: boolean | null;
+  /**
+   * For a copy whose remaining bytes (end - cur) grew for 30 s: a sentence that says so and what
+   * to do (synchronous writes, a higher bandwidth); null otherwise. Always set by the monitor;
+   * optional so that jobs built elsewhere (tests, fixtures) need not name it.
+   */
+  notConverging?: string | null;
+  /** Options the job was started with (absent: none, or unknown for an adopted job). */
+  options?: JobOptions;
   /** True when blockboard did not start this job (plain virsh, or before a restart). */
   adopted: boolean;
   /** What the end of the job means for the data; null while active. */

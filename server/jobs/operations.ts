@@ -39,6 +39,7 @@ import {
 } from "./plan.ts";
 import { verifyPivot } from "./pivot_verify.ts";
 import { assertBandwidth } from "./plan_checks.ts";
+import { filesInUse } from "./cleanup.ts";
 
 export type { DiskRef };
 
@@ -95,6 +96,7 @@ export class JobOperations {
   async preview(ref: DiskRef, request: JobRequest): Promise<JobPlan> {
     const ctx = await readDiskContext(this.#runner, ref, { requireRunning: false });
     const plan = planJob(this.#planContext(ref, ctx), ctx.disk, request);
+    await this.#checkDeletes(ref, plan);
     if (request.op !== "copy") return plan;
     return (await this.#checkCopy(ctx, request.input, plan)).plan;
   }
@@ -245,6 +247,7 @@ export class JobOperations {
         ? await this.#checkCopy(ctx, request.input, plan)
         : null;
       const planned = checked?.plan ?? plan;
+      await this.#checkDeletes(ref, planned);
       if (ctx.disk.mirror || await this.#jobInfo(ref)) {
         throw new JobConflictError(
           "job-exists",
@@ -264,6 +267,7 @@ export class JobOperations {
         chain: ctx.disk.chain.map((l) => l.path),
         startedBy: this.#options.startedBy?.() ?? undefined,
         command: planned.commandLine,
+        ...(planned.options !== undefined ? { options: planned.options } : {}),
         ...(planned.dest !== undefined ? { dest: planned.dest } : {}),
         ...(planned.base !== undefined ? { base: planned.base } : {}),
         ...(planned.top !== undefined ? { top: planned.top } : {}),
@@ -286,6 +290,29 @@ export class JobOperations {
       qemuImg: this.#qemuImg,
       roots: this.#options.storageRoots ?? null,
     });
+  }
+
+  /**
+   * Commit `--delete`: refuses (409, changing nothing) when another domain, or another disk of
+   * this one, still uses a layer libvirt would delete (the rule of {@link filesInUse}).
+   */
+  async #checkDeletes(ref: DiskRef, plan: JobPlan): Promise<void> {
+    if (!plan.deletes?.length) return;
+    let inUse;
+    try {
+      inUse = await filesInUse(plan.deletes, { runner: this.#runner, except: ref });
+    } catch (e) {
+      throw mapVirshError(e);
+    }
+    if (!inUse.length) return;
+    const first = inUse[0];
+    const more = inUse.length > 1
+      ? ` (and ${inUse.slice(1).map((u) => `${u.path}, used by ${u.usedBy}`).join("; ")})`
+      : "";
+    throw new JobConflictError(
+      "in-use",
+      `commit with delete would delete ${first.path}, which ${first.usedBy} still uses${more}. Commit without delete, or stop that domain from using it first.`,
+    );
   }
 
   #planContext(ref: DiskRef, ctx: DiskContext) {

@@ -16,17 +16,20 @@ import type { XmlDisk } from "../virsh/parse/domxml.ts";
 import { displayCommandLine } from "../virsh/display.ts";
 import { JobInputError } from "./errors.ts";
 import { assertBandwidth, assertCleanPath, assertSafeChain } from "./plan_checks.ts";
-import type { JobType } from "./model.ts";
+import type { JobOptions, JobType } from "./model.ts";
+import { type MirrorTuning, setTuning } from "./mirror_tuning.ts";
 
 /** Input of a pull. */
 export interface PullInput {
   /** Pull only the layers above this backing file. */
   base?: string;
   bandwidthBytes?: number;
+  /** `--keep-relative`: the top's new backing name stays relative. */
+  keepRelative?: boolean;
 }
 
-/** Input of a copy. */
-export interface CopyInput {
+/** Input of a copy (with the mirror tuning options). */
+export interface CopyInput extends MirrorTuning {
   /** Absolute destination path. */
   dest: string;
   /** Destination format; default: the disk's own format from the XML (never probed). */
@@ -44,6 +47,10 @@ export interface CommitInput {
   /** Layer to commit into; default: the bottom of the chain. */
   base?: string;
   bandwidthBytes?: number;
+  /** `--keep-relative`: the new backing names stay relative. */
+  keepRelative?: boolean;
+  /** `--delete`: delete the committed layers once the commit succeeded. */
+  delete?: boolean;
 }
 
 /** What the planner needs besides the disk. */
@@ -78,6 +85,10 @@ export interface JobPlan {
   base?: string;
   top?: string;
   format?: CopyFormat;
+  /** Options beyond paths and bandwidth (only those set). */
+  options?: JobOptions;
+  /** Files libvirt deletes once the job succeeds (commit `--delete`), top first. */
+  deletes?: string[];
 }
 
 /** What to plan (see {@link planJob}). */
@@ -85,6 +96,9 @@ export type JobRequest =
   | { op: "pull"; input: PullInput }
   | { op: "copy"; input: CopyInput }
   | { op: "commit"; input: CommitInput };
+
+const KEEP_RELATIVE_NOTE =
+  "keep relative: the new backing file names stay relative, as they are now (libvirt refuses this when a name in the chain is absolute)";
 
 /** Plans any of the three operations. Pure; throws JobInputError. */
 export function planJob(ctx: PlanContext, disk: XmlDisk, request: JobRequest): JobPlan {
@@ -136,6 +150,12 @@ export function planPull(ctx: PlanContext, disk: XmlDisk, input: PullInput): Job
   if (disk.chain.length < 2) {
     throw new JobInputError("target", `nothing to pull: ${disk.target} has no backing file`);
   }
+  if (input.keepRelative && input.base === undefined) {
+    throw new JobInputError(
+      "keepRelative",
+      "needs a base: a full pull leaves no backing file whose name could stay relative",
+    );
+  }
   let after = [...layers(disk, 0).slice(0, 1)];
   if (input.base !== undefined) {
     const i = layerIndex(disk, "base", input.base);
@@ -157,7 +177,9 @@ export function planPull(ctx: PlanContext, disk: XmlDisk, input: PullInput): Job
           : `every backing layer's data is copied into ${
             disk.chain[0].path
           }; the backing files are no longer used afterwards`,
+        ...(input.keepRelative ? [KEEP_RELATIVE_NOTE] : []),
       ],
+      ...(input.keepRelative ? { options: { keepRelative: true } } : {}),
       ...(input.base !== undefined ? { base: input.base } : {}),
       bandwidthBytes: input.bandwidthBytes ?? 0,
     },
@@ -206,7 +228,13 @@ export function planCopy(ctx: PlanContext, disk: XmlDisk, input: CopyInput): Job
   if (input.reuseExternal) {
     notes.push("reuse external: the destination you made is overwritten with the disk's data");
   }
+  if (input.synchronousWrites) {
+    notes.push(
+      "synchronous writes: every guest write goes to the source and the copy before the guest sees it done, so the copy converges however fast the guest writes; the guest's writes get as slow as the destination",
+    );
+  }
   notes.push("the domain keeps running on the source until you pivot");
+  const tuning = setTuning(input);
   return withArgv(
     ctx,
     () =>
@@ -217,9 +245,11 @@ export function planCopy(ctx: PlanContext, disk: XmlDisk, input: CopyInput): Job
         shallow: input.shallow,
         reuseExternal: input.reuseExternal,
         bandwidthBytes: input.bandwidthBytes,
+        ...tuning,
       }),
     {
       type: "copy",
+      ...(Object.keys(tuning).length ? { options: tuning } : {}),
       chainAfter: [{ path: input.dest, format }, ...(input.shallow ? layers(disk, 1) : [])],
       notes,
       dest: input.dest,
@@ -244,6 +274,12 @@ export function planCommit(ctx: PlanContext, disk: XmlDisk, input: CommitInput):
   const top = disk.chain[topIndex].path;
   const base = disk.chain[baseIndex].path;
   const active = topIndex === 0;
+  // libvirt deletes top and every layer between it and base (never base) once it succeeded.
+  const deletes = input.delete ? disk.chain.slice(topIndex, baseIndex).map((l) => l.path) : [];
+  const options: JobOptions = {
+    ...(input.keepRelative ? { keepRelative: true } : {}),
+    ...(input.delete ? { delete: true } : {}),
+  };
   return withArgv(
     ctx,
     () =>
@@ -252,6 +288,8 @@ export function planCommit(ctx: PlanContext, disk: XmlDisk, input: CommitInput):
         base,
         active,
         bandwidthBytes: input.bandwidthBytes,
+        keepRelative: input.keepRelative,
+        delete: input.delete,
       }),
     {
       type: active ? "active-commit" : "commit",
@@ -261,7 +299,17 @@ export function planCommit(ctx: PlanContext, disk: XmlDisk, input: CommitInput):
           ? `active commit: the data of ${top} and the layers down to ${base} is written into ${base}; when ready, pivot to run on ${base}`
           : `the data of ${top} and the layers down to ${base} is written into ${base}, which replaces them in the chain`,
         `${base} changes: any other chain or domain that uses it as a backing file sees different data`,
+        ...(input.keepRelative ? [KEEP_RELATIVE_NOTE] : []),
+        ...(deletes.length
+          ? [
+            `delete: once the commit ${active ? "is pivoted" : "completes"}, libvirt deletes ${
+              deletes.join(", ")
+            }; nothing is deleted if it fails or is aborted`,
+          ]
+          : []),
       ],
+      ...(Object.keys(options).length ? { options } : {}),
+      ...(deletes.length ? { deletes } : {}),
       base,
       top,
       bandwidthBytes: input.bandwidthBytes ?? 0,

@@ -9,10 +9,14 @@ import { z } from "zod";
 import type { CommitInput, CopyInput, PullInput } from "../jobs/plan.ts";
 import {
   bandwidthBytesSchema,
+  bufSizeBytesSchema,
   describe,
+  granularityBytesSchema,
   hostPathSchema,
   MAX_BANDWIDTH_BYTES,
+  MAX_BUF_SIZE_BYTES,
 } from "../virsh/values.ts";
+import { mirrorTuningFields } from "../jobs/mirror_tuning.ts";
 
 const quoteList = (keys: readonly PropertyKey[]) =>
   keys.map((k) => JSON.stringify(String(k))).join(", ");
@@ -48,6 +52,7 @@ const flag = z.boolean({ error: "must be true or false" });
 export const pullBody = strict({
   base: hostPathSchema.optional(),
   bandwidthBytes: bandwidthBytesSchema.optional(),
+  keepRelative: flag.optional(),
 }) satisfies z.ZodType<PullInput>;
 
 /** `POST .../copy` body. */
@@ -57,6 +62,7 @@ export const copyBody = strict({
   shallow: flag.optional(),
   reuseExternal: flag.optional(),
   bandwidthBytes: bandwidthBytesSchema.optional(),
+  ...mirrorTuningFields,
 }) satisfies z.ZodType<CopyInput>;
 
 /** `POST .../commit` body. */
@@ -64,6 +70,8 @@ export const commitBody = strict({
   top: hostPathSchema.optional(),
   base: hostPathSchema.optional(),
   bandwidthBytes: bandwidthBytesSchema.optional(),
+  keepRelative: flag.optional(),
+  delete: flag.optional(),
 }) satisfies z.ZodType<CommitInput>;
 
 /** `POST .../job/bandwidth` body. */
@@ -105,6 +113,23 @@ const optionalPath = z.string().transform((s) => s.trim() === "" ? undefined : s
 export const previewSeqField = z.string().regex(/^\d{1,15}$/, "must be a whole number")
   .optional();
 
+const KiB = 1024;
+
+/** A form's `granularity` select (bytes; empty = libvirt's default). */
+export const granularityField = z.string().trim()
+  .refine((s) => s === "" || /^\d{1,12}$/.test(s), "granularity must be a whole number of bytes")
+  .transform((s) => (s === "" ? undefined : Number(s)))
+  .pipe(granularityBytesSchema.optional());
+
+/** A form's `bufSizeKiB` (whole KiB; empty = QEMU's default) as bytes. */
+export const bufSizeKiBField = z.string().trim()
+  .refine(
+    (s) => s === "" || /^[1-9]\d{0,8}$/.test(s),
+    `buffer size must be a whole number of KiB, from 1 to ${MAX_BUF_SIZE_BYTES / KiB}`,
+  )
+  .transform((s) => (s === "" ? undefined : Number(s) * KiB))
+  .pipe(bufSizeBytesSchema.optional());
+
 /** The copy form. */
 export const copyForm = strict({
   dest: z.string({ error: (i) => i.input === undefined ? "is required" : "must be text" })
@@ -113,6 +138,9 @@ export const copyForm = strict({
   shallow: checkbox,
   reuseExternal: checkbox,
   bandwidthMiB: bandwidthMiBField.optional(),
+  synchronousWrites: checkbox,
+  granularity: granularityField.optional(),
+  bufSizeKiB: bufSizeKiBField.optional(),
   previewSeq: previewSeqField,
 }).transform((f): CopyInput => ({
   dest: f.dest,
@@ -120,22 +148,38 @@ export const copyForm = strict({
   shallow: f.shallow,
   reuseExternal: f.reuseExternal,
   bandwidthBytes: f.bandwidthMiB,
+  synchronousWrites: f.synchronousWrites,
+  granularity: f.granularity,
+  bufSize: f.bufSizeKiB,
 }));
 
 /** The pull form. */
 export const pullForm = strict({
   base: optionalPath.optional(),
   bandwidthMiB: bandwidthMiBField.optional(),
+  keepRelative: checkbox,
   previewSeq: previewSeqField,
-}).transform((f): PullInput => ({ base: f.base, bandwidthBytes: f.bandwidthMiB }));
+}).transform((f): PullInput => ({
+  base: f.base,
+  bandwidthBytes: f.bandwidthMiB,
+  keepRelative: f.keepRelative,
+}));
 
 /** The commit form. */
 export const commitForm = strict({
   top: optionalPath.optional(),
   base: optionalPath.optional(),
   bandwidthMiB: bandwidthMiBField.optional(),
+  keepRelative: checkbox,
+  delete: checkbox,
   previewSeq: previewSeqField,
-}).transform((f): CommitInput => ({ top: f.top, base: f.base, bandwidthBytes: f.bandwidthMiB }));
+}).transform((f): CommitInput => ({
+  top: f.top,
+  base: f.base,
+  bandwidthBytes: f.bandwidthMiB,
+  keepRelative: f.keepRelative,
+  delete: f.delete,
+}));
 
 /** The bandwidth form of a running job. */
 export const bandwidthForm = strict({ bandwidthMiB: bandwidthMiBField })

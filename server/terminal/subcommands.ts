@@ -215,7 +215,7 @@ const READ_ONLY: Readonly<Record<string, SubcommandSpec>> = {
 };
 
 const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
-  // Left out: --xml (reads a host file), --blockdev, --synchronous-writes, --print-xml.
+  // Left out: --xml (reads a host file), --blockdev, --print-xml.
   blockcopy: {
     positionals: ["domain", "path", "dest"],
     waitOptions: ["wait", "pivot", "finish", "timeout"],
@@ -236,6 +236,7 @@ const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
       "transient-job": "flag",
       granularity: "value",
       "buf-size": "value",
+      "synchronous-writes": "flag",
       timeout: "value",
       async: "flag",
     },
@@ -256,7 +257,8 @@ const OPERATOR: Readonly<Record<string, SubcommandSpec>> = {
       "keep-relative": "flag",
     },
   },
-  // Left out: --delete (removes image files from the host).
+  // Left out: --delete (removes image files from the host; the form and the API check first that
+  // no other domain uses them, which a terminal line would skip).
   blockcommit: {
     positionals: ["domain", "path"],
     waitOptions: ["wait", "pivot", "keep-overlay", "timeout"],

@@ -10,9 +10,11 @@ import type { z } from "zod";
 import {
   type BandwidthBytes,
   bandwidthBytesSchema,
+  bufSizeBytesSchema,
   type CopyFormat,
   diskTargetSchema,
   firstIssue,
+  granularityBytesSchema,
   hostPathSchema,
   isCopyFormat,
   uuidSchema,
@@ -83,6 +85,8 @@ export interface BlockPullOptions {
   /** Stop pulling at this backing file (partial pull); absent: flatten the whole chain. */
   base?: string;
   bandwidthBytes?: BandwidthBytes;
+  /** `--keep-relative`: the top's new backing name stays relative (fails on absolute chains). */
+  keepRelative?: boolean;
 }
 
 /** `blockpull`: copies backing data into the active layer. Never `--wait`: the monitor watches. */
@@ -93,6 +97,7 @@ export function blockPullArgs(
 ): string[] {
   const args = ["blockpull", ...domainArgs(uuid, target)];
   if (options.base !== undefined) args.push("--base", pathValue("base", options.base));
+  if (options.keepRelative) args.push("--keep-relative");
   return [...args, ...bandwidthArgs(options.bandwidthBytes)];
 }
 
@@ -111,6 +116,12 @@ export interface BlockCopyOptions {
   /** The destination exists already (made by the operator). */
   reuseExternal?: boolean;
   bandwidthBytes?: BandwidthBytes;
+  /** `--synchronous-writes`: a write-blocking mirror (guest writes reach both images at once). */
+  synchronousWrites?: boolean;
+  /** `--granularity N`: dirty-bitmap chunk in bytes, a power of two in [512 B, 64 MiB]. */
+  granularity?: number;
+  /** `--buf-size N`: the most data in flight, in bytes. */
+  bufSize?: number;
 }
 
 /**
@@ -141,6 +152,16 @@ export function blockCopyArgs(uuid: string, target: string, options: BlockCopyOp
   if (options.shallow) args.push("--shallow");
   if (options.reuseExternal) args.push("--reuse-external");
   if (options.persistent) args.push("--transient-job");
+  if (options.synchronousWrites) args.push("--synchronous-writes");
+  if (options.granularity !== undefined) {
+    args.push(
+      "--granularity",
+      String(checked("granularity", granularityBytesSchema, options.granularity)),
+    );
+  }
+  if (options.bufSize !== undefined) {
+    args.push("--buf-size", String(checked("bufSize", bufSizeBytesSchema, options.bufSize)));
+  }
   return [...args, ...bandwidthArgs(options.bandwidthBytes)];
 }
 
@@ -153,6 +174,13 @@ export interface BlockCommitOptions {
   /** `top` is the active layer: a two-phase active commit (`--active`). */
   active: boolean;
   bandwidthBytes?: BandwidthBytes;
+  /** `--keep-relative`: the new backing names above base stay relative. */
+  keepRelative?: boolean;
+  /**
+   * `--delete`: libvirt deletes the committed layers (top down to, not including, base) once the
+   * job completes (an active commit: once pivoted). Callers check nobody else uses them first.
+   */
+  delete?: boolean;
 }
 
 /** `blockcommit` with named `--top`/`--base`, `--active` for the active layer, never `--wait`. */
@@ -165,6 +193,8 @@ export function blockCommitArgs(
   if (options.top !== undefined) args.push("--top", pathValue("top", options.top));
   if (options.base !== undefined) args.push("--base", pathValue("base", options.base));
   if (options.active) args.push("--active");
+  if (options.keepRelative) args.push("--keep-relative");
+  if (options.delete) args.push("--delete");
   return [...args, ...bandwidthArgs(options.bandwidthBytes)];
 }
 

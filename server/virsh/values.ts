@@ -176,3 +176,51 @@ export function describe(value: unknown): string {
 export function firstIssue(error: z.ZodError): string {
   return error.issues[0]?.message ?? "is invalid";
 }
+
+/** Smallest `blockcopy --granularity` QEMU accepts, in bytes. */
+export const MIN_GRANULARITY_BYTES = 512;
+/** Largest `blockcopy --granularity` QEMU accepts, in bytes (64 MiB). */
+export const MAX_GRANULARITY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `blockcopy --granularity`: the dirty-bitmap chunk of a mirror, in bytes. libvirt refuses a
+ * value that is not a power of two ("granularity must be power of 2"); QEMU one outside
+ * [512 B, 64 MiB]. Checked here first so the refusal names the rule.
+ */
+export const granularityBytesSchema = z.number({
+  error: (issue) =>
+    issue.input === undefined
+      ? "is required (bytes, a power of two from 512 to 67108864)"
+      : `must be a number of bytes, not ${describe(issue.input)}`,
+})
+  .refine(Number.isInteger, "must be a whole number of bytes")
+  .refine(
+    (n) => n >= MIN_GRANULARITY_BYTES && n <= MAX_GRANULARITY_BYTES,
+    "must be between 512 B and 64 MiB (67108864 bytes)",
+  )
+  .refine((n) => (n & (n - 1)) === 0, "must be a power of two (512, 1024, …, 67108864 bytes)");
+
+/** Smallest `blockcopy --buf-size` blockboard passes, in bytes (QEMU rounds less up anyway). */
+export const MIN_BUF_SIZE_BYTES = 512;
+/**
+ * Largest `blockcopy --buf-size` blockboard passes (1 GiB). QEMU takes up to 2^63-1 but keeps
+ * that much copy data in flight in host memory, so a typo must not be able to ask for more.
+ */
+export const MAX_BUF_SIZE_BYTES = 1024 * 1024 * 1024;
+
+/** `blockcopy --buf-size`: the most data the mirror keeps in flight, in bytes. */
+export const bufSizeBytesSchema = z.number({
+  error: (issue) =>
+    issue.input === undefined
+      ? "is required (bytes, 512 to 1073741824)"
+      : `must be a number of bytes, not ${describe(issue.input)}`,
+})
+  .refine(Number.isInteger, "must be a whole number of bytes")
+  .refine(
+    (n) => n >= MIN_BUF_SIZE_BYTES,
+    "must be at least 512 bytes (QEMU rounds a smaller buffer up to the granularity)",
+  )
+  .refine(
+    (n) => n <= MAX_BUF_SIZE_BYTES,
+    "must be at most 1 GiB (1073741824 bytes): QEMU keeps this much data in flight in host memory",
+  );
