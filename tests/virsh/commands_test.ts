@@ -153,3 +153,69 @@ Deno.test("blockJobAbortTypedArgs: the terminal's words as named options, never 
   assertThrows(() => blockJobAbortTypedArgs("", "vda"), CommandBuildError);
   assertThrows(() => blockJobAbortTypedArgs("web", ""), CommandBuildError);
 });
+
+Deno.test("blockCopyArgs: synchronous writes, granularity and buffer size; bad values refused", () => {
+  const base = { dest: "/img/c.qcow2", format: "qcow2" as CopyFormat, persistent: false };
+  assertEquals(
+    blockCopyArgs(U, "vda", {
+      ...base,
+      synchronousWrites: true,
+      granularity: 512,
+      bufSize: 1048576,
+      bandwidthBytes: 65536,
+    }),
+    [
+      "blockcopy",
+      ...D,
+      "--dest",
+      "/img/c.qcow2",
+      "--format",
+      "qcow2",
+      "--synchronous-writes",
+      "--granularity",
+      "512",
+      "--buf-size",
+      "1048576",
+      "--bandwidth",
+      "65536",
+      "--bytes",
+    ],
+  );
+  assertEquals(
+    blockCopyArgs(U, "vda", { ...base, synchronousWrites: false }),
+    ["blockcopy", ...D, "--dest", "/img/c.qcow2", "--format", "qcow2"],
+  );
+  for (const granularity of [256, 768, 128 * 1048576]) {
+    const e = assertThrows(
+      () => blockCopyArgs(U, "vda", { ...base, granularity }),
+      CommandBuildError,
+    );
+    assertEquals(e.field, "granularity");
+  }
+  const e = assertThrows(
+    () => blockCopyArgs(U, "vda", { ...base, bufSize: 100 }),
+    CommandBuildError,
+  );
+  assertEquals(e.field, "bufSize");
+});
+
+Deno.test("blockPullArgs / blockCommitArgs: --keep-relative and --delete", () => {
+  assertEquals(
+    blockPullArgs(U, "vda", { base: "/img/b", keepRelative: true }),
+    ["blockpull", ...D, "--base", "/img/b", "--keep-relative"],
+  );
+  assertEquals(
+    blockCommitArgs(U, "vda", {
+      top: "/img/s1",
+      base: "/img/b",
+      active: false,
+      keepRelative: true,
+      delete: true,
+    }),
+    ["blockcommit", ...D, "--top", "/img/s1", "--base", "/img/b", "--keep-relative", "--delete"],
+  );
+  assertEquals(
+    blockCommitArgs(U, "vda", { active: true, delete: false, keepRelative: false }),
+    ["blockcommit", ...D, "--active"],
+  );
+});
