@@ -33,6 +33,13 @@ export interface LabDiskSpec {
   layers?: number;
   /** Virtual size (default 64 MiB). */
   sizeMiB?: number;
+  /** Backing names relative to the image's directory (`-b snap1.qcow2`), not absolute. */
+  relativeBacking?: boolean;
+  /**
+   * An existing qcow2 image (another lab domain's layer) that this disk's bottom layer is an
+   * overlay of, so two domains share it; the disk's own layers are all qcow2 overlays then.
+   */
+  sharedBacking?: string;
 }
 
 /** A disk as built. */
@@ -206,6 +213,9 @@ async function buildDisk(dir: string, index: number, spec: LabDiskSpec): Promise
   if (format === "raw" && layers !== 1) {
     throw new Error(`raw disk ${spec.target} cannot have ${layers} layers`);
   }
+  if (format === "raw" && spec.sharedBacking) {
+    throw new Error(`raw disk ${spec.target} cannot have a backing file`);
+  }
   if (!Number.isInteger(sizeMiB) || sizeMiB < 1) throw new Error(`bad sizeMiB ${sizeMiB}`);
   const diskDir = `${dir}/${spec.target}`;
   await Deno.mkdir(diskDir);
@@ -214,21 +224,13 @@ async function buildDisk(dir: string, index: number, spec: LabDiskSpec): Promise
   const names = format === "raw" ? ["disk.raw"] : layerFileNames(layers);
   for (let layer = 0; layer < layers; layer++) {
     const path = `${diskDir}/${names[layer]}`;
-    if (layer === 0) {
+    const below = layer === 0 ? spec.sharedBacking : bottomUp[layer - 1];
+    if (below === undefined) {
       const r = await qemuImg("create", "-q", "-f", format, path, `${sizeMiB}M`);
       if (r.code !== 0) throw new Error(`qemu-img create ${path}: ${r.stderr.trim()}`);
     } else {
-      const r = await qemuImg(
-        "create",
-        "-q",
-        "-f",
-        "qcow2",
-        "-b",
-        bottomUp[layer - 1],
-        "-F",
-        "qcow2",
-        path,
-      );
+      const name = spec.relativeBacking && layer > 0 ? names[layer - 1] : below;
+      const r = await qemuImg("create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", path);
       if (r.code !== 0) throw new Error(`qemu-img create ${path}: ${r.stderr.trim()}`);
     }
     const writes = layerWrites(index, layer, layers, sizeMiB);
