@@ -276,7 +276,7 @@ export class JobOperations {
         await this.#runner.run(planned.argv);
       } catch (e) {
         book.discard(ref);
-        throw mapVirshError(e);
+        throw startRefusal(e);
       }
       if (isMirrorType(planned.type)) this.#plannedChains.set(diskKey(ref), planned.chainAfter);
       const job = book.confirm(ref) ?? missingJob(ref);
@@ -377,6 +377,22 @@ export class JobOperations {
       throw e;
     }
   }
+}
+
+/**
+ * A refused start as the operator should read it: `--keep-relative` on a chain with an absolute
+ * backing name is the operator's choice to change (400 on `keepRelative`), not a libvirt fault.
+ */
+function startRefusal(e: unknown): unknown {
+  if (
+    e instanceof VirshError && /can't keep relative backing relationship/.test(e.libvirtMessage)
+  ) {
+    return new JobInputError(
+      "keepRelative",
+      `libvirt cannot keep the backing names relative: a backing file name in this chain is absolute (qemu-img info of the layers shows it); start without keep relative (libvirt said: ${e.libvirtMessage})`,
+    );
+  }
+  return mapVirshError(e);
 }
 
 /** Key of a disk in per-disk maps. */

@@ -9,7 +9,7 @@
  * (`qemu-monitor-command --hmp`), which goes through the mirror exactly like a guest's write.
  */
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { JobConflictError } from "../../server/jobs/errors.ts";
+import { JobConflictError, JobInputError } from "../../server/jobs/errors.ts";
 import { createLabDomain, labVirsh, qemuImg, uniqueName, waitFor } from "../lab/lab.ts";
 import { chainPaths, jobLab, rawJob, waitPhase } from "./lab_harness.ts";
 import { labApp } from "../security/lab_app.ts";
@@ -200,6 +200,18 @@ Deno.test("keep relative: pull and commit on a chain with relative names keep th
     "completed",
   );
   assertEquals(await backingFilename(plainTop), plainBase);
+  // On a chain with absolute names libvirt refuses: a 400 on keepRelative, no job left behind.
+  await using absolute = await jobLab({ name: uniqueName(PREFIX), persistent: false });
+  const [absTop, , absBase] = absolute.dom.disks[0].chain;
+  const refused = await assertRejects(
+    () => absolute.ops.startPull(absolute.vda, { base: absBase, keepRelative: true }),
+    JobInputError,
+  );
+  assertEquals(refused.field, "keepRelative");
+  assertStringIncludes(refused.message, "a backing file name in this chain is absolute");
+  assertEquals(absolute.monitor.getJob(absolute.dom.uuid, "vda"), null);
+  assertEquals(await rawJob(absolute.dom.uuid, "vda"), null);
+  assertEquals(await backingFilename(absTop), absolute.dom.disks[0].chain[1]);
 });
 
 Deno.test("commit delete: the committed layers are gone afterwards (plain and active commit)", async () => {

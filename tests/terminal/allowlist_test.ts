@@ -332,3 +332,31 @@ Deno.test("allowlist: streaming follows --wait and the options that imply it", (
     assertEquals(check(`${base} ${extra}`).streaming, true, extra);
   }
 });
+
+Deno.test("allowlist: the busy-host options of blockcopy, blockpull and blockcommit", () => {
+  assertEquals(
+    argv(
+      "blockcopy vm1 vda /d --format qcow2 --synchronous-writes --granularity 65536 --buf-size 1048576",
+    ),
+    [
+      "blockcopy",
+      "--domain",
+      "vm1",
+      "--path",
+      "vda",
+      "--dest",
+      "/d",
+      "--format",
+      "qcow2",
+      "--synchronous-writes",
+      "--granularity",
+      "65536",
+      "--buf-size",
+      "1048576",
+    ],
+  );
+  assertEquals(argv("blockpull vm1 vda --base /b --keep-relative").at(-1), "--keep-relative");
+  assertEquals(argv("blockcommit vm1 vda --top /t --keep-relative").at(-1), "--keep-relative");
+  // --delete stays out: the web's "still used elsewhere" check would be skipped.
+  assertRefused(() => check("blockcommit vm1 vda --top /t --delete"), "unknown-option");
+});
