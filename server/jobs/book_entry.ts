@@ -18,12 +18,7 @@ import {
 } from "./model.ts";
 import type { JobIntent } from "./ending.ts";
 import { pushSample, type Sample, windowStats } from "./rate.ts";
-import {
-  type ConvergenceWatch,
-  NOT_CONVERGING_AFTER_MS,
-  notConvergingVerdict,
-  watchConvergence,
-} from "./convergence.ts";
+import { type ConvergenceWatch, notConvergingVerdict, watchConvergence } from "./convergence.ts";
 
 /** A disk of a domain, by UUID (resolve names before calling). */
 export interface DiskRef {
@@ -138,12 +133,7 @@ export function entryOfFinished(job: Job, id: number): BookEntry {
 export function applySampleTo(
   e: BookEntry,
   info: BlockJobInfo,
-  { now, windowMs, notConvergingAfterMs = NOT_CONVERGING_AFTER_MS }: {
-    now: number;
-    windowMs: number;
-    /** See convergence.ts; default 30 s. */
-    notConvergingAfterMs?: number;
-  },
+  { now, windowMs }: { now: number; windowMs: number },
 ): void {
   e.vanishedAt = null;
   const sample = { t: now, cur: info.cur, end: info.end };
@@ -163,7 +153,7 @@ export function applySampleTo(
     job.notConverging = notConvergingVerdict(e.convergence, sample, {
       bandwidthBytes: job.bandwidthBytes,
       synchronousWrites: job.options?.synchronousWrites === true,
-    }, notConvergingAfterMs);
+    });
   } else {
     e.convergence = null;
     job.notConverging = null;

@@ -42,12 +42,6 @@ export const GRANULARITY_CHOICES: readonly number[] = Array.from(
   (_, i) => 512 * 2 ** i,
 );
 
-/** True when any tuning option is set. Pure. */
-export function hasTuning(t: MirrorTuning | undefined): boolean {
-  return !!t && (t.synchronousWrites === true || t.granularity !== undefined ||
-    t.bufSize !== undefined);
-}
-
 /** Only the options that are set (false and absent dropped), for storing on a job. Pure. */
 export function setTuning(t: MirrorTuning): MirrorTuning {
   return {
