@@ -26,9 +26,15 @@ export interface MirrorTuning {
  * (`z.strictObject({ dest, ...mirrorTuningFields })`).
  */
 export const mirrorTuningFields = {
-  synchronousWrites: z.boolean({ error: "must be true or false" }).optional(),
-  granularity: granularityBytesSchema.optional(),
-  bufSize: bufSizeBytesSchema.optional(),
+  synchronousWrites: z.boolean({ error: "must be true or false" }).optional().describe(
+    "blockcopy --synchronous-writes: a write-blocking mirror that converges however fast the guest writes",
+  ),
+  granularity: granularityBytesSchema.optional().describe(
+    "blockcopy --granularity: bytes, a power of two from 512 to 67108864",
+  ),
+  bufSize: bufSizeBytesSchema.optional().describe(
+    "blockcopy --buf-size: bytes in flight, 512 to 1073741824",
+  ),
 };
 
 /** {@link MirrorTuning} alone, as a strict object (unknown keys refused). */

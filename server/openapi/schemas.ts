@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import type { Disk, Domain, Layer, Mirror } from "../inventory/model.ts";
-import type { Job } from "../jobs/model.ts";
+import type { Job, JobOptions } from "../jobs/model.ts";
 import type { JobRecord } from "../jobs/history.ts";
 import type { AuditEntry } from "../audit/entry.ts";
 import { AUDIT_RESULTS } from "../audit/entry.ts";
@@ -66,6 +66,14 @@ const JOB_PHASES = [
   "unknown",
 ] as const;
 
+/** Options a job started with beyond its paths and bandwidth (`JobOptions`). */
+export const jobOptionsSchema = z.object({
+  synchronousWrites: z.boolean().optional().describe("blockcopy --synchronous-writes"),
+  granularity: z.number().int().optional().describe("blockcopy --granularity, bytes"),
+  bufSize: z.number().int().optional().describe("blockcopy --buf-size, bytes"),
+  keepRelative: z.boolean().optional().describe("blockpull/blockcommit --keep-relative"),
+  delete: z.boolean().optional().describe("blockcommit --delete"),
+});
 /** A block job, live or just finished, as the monitor knows it. */
 export const jobSchema = z.object({
   type: z.enum(JOB_TYPES),
@@ -89,6 +97,12 @@ export const jobSchema = z.object({
   finishedAt: isoTime.nullable(),
   readyAt: isoTime.nullable(),
   converging: z.boolean().nullable(),
+  notConverging: nullableString.optional().describe(
+    "a copy whose remaining bytes grew for 30 s: the sentence saying so and what to do; else null",
+  ),
+  options: jobOptionsSchema.optional().describe(
+    "options the job started with (absent: none, or unknown for an adopted job)",
+  ),
   adopted: z.boolean().describe("true when blockboard did not start this job"),
   outcome: nullableString.describe("what the end of the job means for the data"),
   startedBy: z.string().optional(),
@@ -222,6 +236,7 @@ export type TerminalResult = z.infer<typeof terminalResultSchema>;
 const sameLayer: SameType<z.infer<typeof layerSchema>, Layer> = true;
 const sameMirror: SameType<z.infer<typeof mirrorSchema>, Mirror> = true;
 const sameJob: SameType<z.infer<typeof jobSchema>, Job> = true;
+const sameJobOptions: SameType<z.infer<typeof jobOptionsSchema>, JobOptions> = true;
 const sameDisk: SameType<z.infer<typeof diskSchema>, Disk> = true;
 const sameDomain: SameType<z.infer<typeof domainSchema>, Domain> = true;
 const sameRecord: SameType<z.infer<typeof jobRecordSchema>, JobRecord> = true;
@@ -239,6 +254,7 @@ export const SCHEMA_TYPE_CHECKS = [
   sameLayer,
   sameMirror,
   sameJob,
+  sameJobOptions,
   sameDisk,
   sameDomain,
   sameRecord,

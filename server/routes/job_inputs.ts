@@ -52,7 +52,9 @@ const flag = z.boolean({ error: "must be true or false" });
 export const pullBody = strict({
   base: hostPathSchema.optional(),
   bandwidthBytes: bandwidthBytesSchema.optional(),
-  keepRelative: flag.optional(),
+  keepRelative: flag.optional().describe(
+    "--keep-relative: needs base; backing names stay relative",
+  ),
 }) satisfies z.ZodType<PullInput>;
 
 /** `POST .../copy` body. */
@@ -70,8 +72,10 @@ export const commitBody = strict({
   top: hostPathSchema.optional(),
   base: hostPathSchema.optional(),
   bandwidthBytes: bandwidthBytesSchema.optional(),
-  keepRelative: flag.optional(),
-  delete: flag.optional(),
+  keepRelative: flag.optional().describe("--keep-relative: backing names stay relative"),
+  delete: flag.optional().describe(
+    "--delete: delete the committed layers once it succeeded; 409 while another domain uses one",
+  ),
 }) satisfies z.ZodType<CommitInput>;
 
 /** `POST .../job/bandwidth` body. */
