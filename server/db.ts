@@ -159,6 +159,20 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX job_history_disk ON job_history(uuid, target, finished_at);
   CREATE INDEX job_history_domain ON job_history(domain, finished_at);
   `,
+  `
+  -- Storage moves (server/moves/store.ts): the plan, progress and the files a move created, as
+  -- JSON, so a restart resumes or cancels them and finished ones stay listed.
+  CREATE TABLE moves (
+    id TEXT PRIMARY KEY,
+    uuid TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX moves_uuid ON moves(uuid, started_at);
+  `,
 ];
 
 /**

@@ -39,7 +39,13 @@ export async function checkCopy(
   checkPlace();
   if (!reuseExternal) return { plan, recheck: checkPlace };
   const inspected = await inspectReusedDestination(
-    { dest, format: plan.format!, disk, shallow: input.shallow === true },
+    {
+      dest,
+      format: plan.format!,
+      disk,
+      shallow: input.shallow === true,
+      expectedBacking: input.expectedBacking,
+    },
     deps,
   );
   return {

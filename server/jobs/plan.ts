@@ -38,6 +38,12 @@ export interface CopyInput extends MirrorTuning {
   /** The destination exists (made by the operator); needs an explicit `format`. */
   reuseExternal?: boolean;
   bandwidthBytes?: number;
+  /**
+   * Not in the API's body: the backing chain (top first) a reused shallow destination must be
+   * backed by instead of the disk's own, when blockboard made it (a storage move's verified
+   * copies of that chain, server/moves/). Default: the disk's own backing chain.
+   */
+  expectedBacking?: PlannedLayer[];
 }
 
 /** Input of a commit. */

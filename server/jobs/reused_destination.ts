@@ -25,6 +25,8 @@ export interface ReusedDestination {
   /** The disk being copied (its backing chain, for a shallow copy). */
   disk: XmlDisk;
   shallow: boolean;
+  /** The backing chain it must have instead of the disk's own (see `CopyInput.expectedBacking`). */
+  expectedBacking?: readonly { path: string; format: string | null }[];
 }
 
 /** What the inspection needs. */
@@ -62,7 +64,7 @@ export async function realPathOrNull(path: string): Promise<string | null> {
  * {@link reusedDestinationProblem}). The destination's own placement is checked before this.
  */
 export async function inspectReusedDestination(
-  { dest, format, disk, shallow }: ReusedDestination,
+  { dest, format, disk, shallow, expectedBacking }: ReusedDestination,
   deps: ReusedDestinationDeps,
 ): Promise<InspectedDestination> {
   const refuse = (why: string): never => {
@@ -85,7 +87,7 @@ export async function inspectReusedDestination(
   // The header read was of this file: it was not replaced while qemu-img read it.
   if (fileIdentity(dest) !== identity) refuse("was replaced while its header was read");
   const diskBacking: ResolvedLayer[] = await Promise.all(
-    disk.chain.slice(1).map(async (l) => ({
+    (expectedBacking ?? disk.chain.slice(1)).map(async (l) => ({
       path: l.path,
       realPath: await realPathOrNull(l.path),
       format: l.format,

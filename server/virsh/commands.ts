@@ -307,3 +307,8 @@ export function qemuJobEventArgs(): string[] {
 export function listAllUuidArgs(): string[] {
   return ["list", "--all", "--uuid"];
 }
+
+/** `define --file PATH`: (re)defines a persistent domain from an XML file blockboard wrote. */
+export function defineArgs(file: string): string[] {
+  return ["define", "--file", pathValue("file", file)];
+}

@@ -1,0 +1,109 @@
+/**
+ * A move lab: real lab domains (prefix `bbmv-`), a real monitor and operations, a move engine
+ * over them, and a destination directory under the lab root removed afterwards.
+ *
+ * @module
+ */
+import { JobMonitor } from "../../server/jobs/monitor.ts";
+import { JobOperations } from "../../server/jobs/operations.ts";
+import { MoveEngine, type MoveEngineOptions } from "../../server/moves/engine.ts";
+import type { Move, MoveState } from "../../server/moves/model.ts";
+import { SpawnRunner } from "../../server/virsh/runner.ts";
+import { LAB_ROOT, LAB_URI, qemuImg, waitFor } from "../lab/lab.ts";
+
+/** Engine, monitor, runner and a fresh destination directory. */
+export interface MoveLab extends AsyncDisposable {
+  runner: SpawnRunner;
+  monitor: JobMonitor;
+  ops: JobOperations;
+  engine: MoveEngine;
+  /** A fresh directory for destinations (removed on dispose). */
+  destRoot: string;
+  /** Another engine over the same store and libvirt (a restarted blockboard). */
+  restart(
+    options?: Partial<MoveEngineOptions>,
+  ): Promise<{ engine: MoveEngine; monitor: JobMonitor }>;
+}
+
+/** Starts a monitor and an engine. */
+export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise<MoveLab> {
+  const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
+  const monitors: JobMonitor[] = [];
+  const engines: MoveEngine[] = [];
+  const build = async (opts: Partial<MoveEngineOptions>) => {
+    const monitor = new JobMonitor(runner, { intervalMs: 250, resyncIntervalMs: 0 });
+    const ops = new JobOperations(runner, monitor, { pivotRetryDelayMs: 200 });
+    await monitor.start();
+    await waitFor("the event listener", () => Promise.resolve(monitor.events.state !== "off"));
+    const engine = new MoveEngine({ runner, monitor, operations: ops, pollMs: 100, ...opts });
+    monitors.push(monitor);
+    engines.push(engine);
+    return { monitor, ops, engine };
+  };
+  const first = await build(options);
+  const destRoot = `${LAB_ROOT}/bbmv-${crypto.randomUUID()}`;
+  await Deno.mkdir(destRoot, { mode: 0o755 });
+  return {
+    runner,
+    ...first,
+    destRoot,
+    restart: async (opts = {}) => {
+      const next = await build({ ...options, ...opts });
+      return { engine: next.engine, monitor: next.monitor };
+    },
+    async [Symbol.asyncDispose]() {
+      for (const engine of engines) await engine.detach().catch(() => undefined);
+      for (const monitor of monitors) await monitor.stop();
+      await Deno.remove(destRoot, { recursive: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** Waits for the move to reach one of `states`. */
+export function waitMove(
+  engine: MoveEngine,
+  id: string,
+  states: MoveState[],
+  timeoutMs = 120_000,
+): Promise<Move> {
+  return waitFor(`move ${id} to be ${states.join("|")}`, () => {
+    const move = engine.get(id);
+    if (
+      move && ["failed", "canceled", "done"].includes(move.state) && !states.includes(move.state)
+    ) {
+      throw new Error(`move ended ${move.state}: ${move.message}`);
+    }
+    return Promise.resolve(move && states.includes(move.state) ? move : null);
+  }, { timeoutMs, intervalMs: 50 });
+}
+
+/** `qemu-img compare -U` of two chains (guest views); true when identical. */
+export async function sameGuestView(a: string, b: string, fa = "qcow2", fb = "qcow2") {
+  const r = await qemuImg("compare", "-U", "-f", fa, "-F", fb, a, b);
+  if (r.code > 1) throw new Error(r.stderr);
+  return r.code === 0;
+}
+
+/** `qemu-img info --backing-chain -U --output=json` of `top`. */
+export async function backingChainInfo(top: string, format = "qcow2") {
+  const r = await qemuImg("info", "--backing-chain", "-U", "-f", format, "--output=json", top);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as {
+    filename: string;
+    format: string;
+    "backing-filename"?: string;
+    "backing-filename-format"?: string;
+  }[];
+}
+
+/** SHA-256 (hex), size and mtime of each file: to prove the old chain was not touched. */
+export async function fingerprints(paths: readonly string[]): Promise<string[]> {
+  return await Promise.all(paths.map(async (p) => {
+    const data = await Deno.readFile(p);
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+    const info = await Deno.stat(p);
+    return `${p} ${
+      Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")
+    } ${info.size} ${info.mtime?.getTime()}`;
+  }));
+}
