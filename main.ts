@@ -128,6 +128,7 @@ if (import.meta.main) {
   shutdown.set(async () => {
     appLifetime.abort();
     await webhooks?.close();
+    await services.moves.detach(); // saved; the next start resumes them
     await services.monitor.stop();
     await runner.close();
     security.audit.close();
@@ -139,6 +140,10 @@ if (import.meta.main) {
   );
   // After the first resync: jobs that ran before a restart are not announced as started again.
   webhooks?.watch(services.monitor.book);
+  // Storage moves a restart interrupted continue (or can be canceled) from the database.
+  await services.moves.resume().catch((e) =>
+    console.error(`blockboard: could not resume storage moves: ${(e as Error).message}`)
+  );
   const app = createApp({ ...services, security, signal: appLifetime.signal });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {

@@ -21,6 +21,7 @@ import { authRoutes } from "./routes/auth.tsx";
 import { errorHandler, htmlErrorPages, notFoundHandler } from "./routes/error_pages.tsx";
 import { auditRoutes } from "./routes/audit.tsx";
 import { jobsApi } from "./routes/jobs_api.ts";
+import { movesApi } from "./routes/moves_api.ts";
 import { jobsUi } from "./routes/jobs_ui.tsx";
 import { cleanupUi } from "./routes/cleanup_ui.tsx";
 import { terminalApi } from "./routes/terminal_api.ts";
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
+  app.route("/api/v1", movesApi({ moves: deps.moves, inventory: deps.inventory }));
   app.route("/ui", jobsUi(deps));
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
   app.route(

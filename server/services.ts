@@ -24,6 +24,8 @@ import { metricsTokenSchema } from "./metrics/token.ts";
 
 /** The `host` label of metrics and webhooks while blockboard drives one libvirt host. */
 export const DEFAULT_HOST_NAME = "local";
+import { MoveEngine } from "./moves/engine.ts";
+import { SqliteMoveStore } from "./moves/store.ts";
 
 /** The domain modules the routes call. */
 export interface Services {
@@ -42,6 +44,11 @@ export interface Services {
   hostName: string;
   /** Prometheus metrics (`GET /metrics`), fed by the runner, the monitor and the app. */
   metrics: Metrics;
+  /**
+   * Storage moves (server/moves/); kept in the database when one is given. Call
+   * `moves.resume()` after `monitor.start()` to pick up moves a restart interrupted.
+   */
+  moves: MoveEngine;
 }
 
 /** Options of {@link createServices}. */
@@ -85,6 +92,14 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
   });
   const hostName = options.hostName ?? DEFAULT_HOST_NAME;
   const metrics = new Metrics({ hostName, runner, monitor });
+  const moves = new MoveEngine({
+    runner,
+    monitor,
+    operations,
+    storageRoots: roots,
+    ...(options.db ? { store: new SqliteMoveStore(options.db) } : {}),
+    resolveDomain: (name) => inventory.resolve(name),
+  });
   return {
     runner,
     inventory,
@@ -94,6 +109,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     history,
     hostName,
     metrics,
+    moves,
   };
 }
 
