@@ -115,25 +115,6 @@ export function convertLayerArgs(options: {
 }
 
 /**
- * `rebase -u -f qcow2 -b NAME -F FMT -- PATH`: rewrites PATH's backing reference only (no data
- * moves; "unsafe" mode is right because NAME holds an identical copy of the old backing).
- */
-export function rebaseUnsafeArgs(path: string, backing: RelativeBacking): string[] {
-  return [
-    "rebase",
-    "-u",
-    "-f",
-    "qcow2",
-    "-b",
-    checkedRelativeName(backing.name),
-    "-F",
-    checkedFormat(backing.format),
-    "--",
-    checkedPath(path),
-  ];
-}
-
-/**
  * `compare -f FMT -F FMT -- A B`: exit 0 when the guest sees the same data through both chains,
  * 1 when they differ. `-U` for a chain a running QEMU has open read-only (backing layers).
  */

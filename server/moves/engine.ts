@@ -15,7 +15,8 @@ import { type QemuImgRunner, SpawnQemuImg } from "../images/runner.ts";
 import { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { JobOperations } from "../jobs/operations.ts";
-import { domStateArgs, dumpXmlArgs } from "../virsh/commands.ts";
+import { blockJobInfoArgs, domStateArgs, dumpXmlArgs } from "../virsh/commands.ts";
+import { parseBlockJobInfo } from "../virsh/parse/blockjob.ts";
 import { parseDomainXml } from "../virsh/parse/domxml.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
 import { isUuid } from "../virsh/values.ts";
@@ -108,7 +109,12 @@ export class MoveEngine implements MoveService {
     checkMoveDestination(plan, { roots: this.#o.storageRoots ?? null });
     for (const disk of plan.disks) {
       const job = this.#o.monitor.getJob(uuid, disk.target);
-      if (job && (job.phase === "running" || job.phase === "ready")) {
+      const libvirtJob = plan.mode === "live"
+        ? parseBlockJobInfo(
+          (await this.#o.runner.run(blockJobInfoArgs(uuid, disk.target))).stdout,
+        )
+        : null;
+      if (libvirtJob || (job && (job.phase === "running" || job.phase === "ready"))) {
         throw new JobConflictError(
           "job-exists",
           `disk ${disk.target} already has a block job; finish or abort it first`,
@@ -393,6 +399,12 @@ export class MoveEngine implements MoveService {
           await this.#o.monitor.resync(move.uuid).catch(() => undefined);
           continue;
         }
+        if (now?.chain[0]?.path === top.to) {
+          // Switched while blockboard was away (plain virsh): the domain runs on the new top.
+          run.switched = true;
+          state.job = { ...state.job, phase: "pivoted" };
+          continue;
+        }
         // Lost: start again on a fresh top (the old one may hold clusters the guest since freed).
         await Deno.remove(top.to).catch(() => undefined);
         state.job = null;
@@ -440,6 +452,7 @@ export class MoveEngine implements MoveService {
       run.abort.signal.throwIfAborted();
       let allReady = true;
       for (const disk of move.disks) {
+        if (disk.job?.phase === "pivoted") continue; // switched while blockboard was away
         const job = this.#o.monitor.getJob(move.uuid, disk.target);
         if (!job) {
           allReady = false;

@@ -53,7 +53,7 @@ export type MoveLayerState =
   | "pending" // not started
   | "copying" // qemu-img convert runs (backing layers; offline: the top too)
   | "verifying" // qemu-img compare of the copy against its source runs
-  | "copied" // the copy is written, rebased onto its relative backing name and verified
+  | "copied" // the copy is written (its relative backing name recorded) and verified
   | "mirroring" // live top: the mirror job copies the active layer into the new top
   | "ready" // live top: the mirror is in sync
   | "done" // the disk runs on (is defined on) the new chain
@@ -204,7 +204,7 @@ export interface PlannedMoveDisk {
   dir: string;
   /** Top first, as now. */
   layers: PlannedMoveLayer[];
-  /** Every command, in order: converts, rebases, compares, create, blockcopy (or define). */
+  /** Every command, in order: convert and compare per layer, then create + blockcopy (or define). */
   commands: MoveCommand[];
   /** The disk's chain after the move, top first (absolute paths, formats). */
   chainAfter: { path: string; format: ImageFormat }[];

@@ -22,6 +22,7 @@ Deno.test("db: a file database uses WAL, is migrated once and refuses newer sche
       "audit_retention_never",
       "job_history",
       "login_failures",
+      "moves",
       "sessions",
       "tokens",
       "users",
