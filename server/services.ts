@@ -99,6 +99,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     storageRoots: roots,
     ...(options.db ? { store: new SqliteMoveStore(options.db) } : {}),
     resolveDomain: (name) => inventory.resolve(name),
+    startedBy: requestUser,
   });
   return {
     runner,

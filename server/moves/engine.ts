@@ -13,6 +13,7 @@ import { createImageArgs } from "../images/commands.ts";
 import { QemuImgError } from "../images/errors.ts";
 import { type QemuImgRunner, SpawnQemuImg } from "../images/runner.ts";
 import { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.ts";
+import { assertBandwidth } from "../jobs/plan_checks.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { JobOperations } from "../jobs/operations.ts";
 import { blockJobInfoArgs, domStateArgs, dumpXmlArgs } from "../virsh/commands.ts";
@@ -51,6 +52,8 @@ export interface MoveEngineOptions {
   storageRoots?: readonly string[] | null;
   /** Name or UUID → UUID (the inventory); default: UUIDs only. */
   resolveDomain?: (nameOrUuid: string) => Promise<{ uuid: string; name: string } | null>;
+  /** Who is asking (the signed-in user), recorded as the move's `startedBy`; null: unknown. */
+  startedBy?: () => string | null;
   /** Mirror polling interval (default 500 ms). */
   pollMs?: number;
   now?: () => Date;
@@ -170,6 +173,7 @@ export class MoveEngine implements MoveService {
           pivot: plan.pivot,
           bandwidthBytes: plan.bandwidthBytes,
           mode: plan.mode,
+          startedBy: this.#o.startedBy?.() ?? null,
         },
       };
       this.#moves.set(record.move.id, record);
@@ -233,6 +237,29 @@ export class MoveEngine implements MoveService {
     run.cancelRequested = true;
     run.abort.abort(new MoveFailure("canceled"));
     await run.done;
+    return this.get(id)!;
+  }
+
+  /**
+   * Changes a running move's bandwidth limit (bytes/s, 0 = unlimited): at once for its mirrors,
+   * from the next layer on for its layer copies (a running `qemu-img convert` keeps its rate).
+   * For the host-wide bandwidth budget.
+   */
+  async setBandwidth(id: string, bandwidthBytes: number): Promise<Move> {
+    assertBandwidth(bandwidthBytes);
+    const run = this.#runningOrThrow(id);
+    const { move, plan } = run.record;
+    plan.bandwidthBytes = bandwidthBytes;
+    move.bandwidthBytes = bandwidthBytes;
+    for (const disk of move.disks) {
+      if (disk.job?.phase !== "mirroring" && disk.job?.phase !== "ready") continue;
+      await this.#o.operations.setBandwidth(
+        { uuid: move.uuid, target: disk.target },
+        bandwidthBytes,
+      );
+      disk.job = { ...disk.job, bandwidthBytes };
+    }
+    this.#changed(run);
     return this.get(id)!;
   }
 

@@ -127,6 +127,8 @@ export interface Move {
   bandwidthBytes: number;
   /** Added: `live` (running domain, mirror + pivot) or `offline` (shut-off persistent domain). */
   mode: MoveMode;
+  /** Added: who started it (user or token name); null when unknown. Absent in older records. */
+  startedBy?: string | null;
 }
 
 /** Manual: the operator presses Switch (`pivot(id)`); auto: switch as soon as all are ready. */

@@ -55,6 +55,11 @@ Deno.test("cancel while mirroring, and cancel when ready", opts, async () => {
   await Deno.mkdir(dest, { mode: 0o755 });
   const move = await lab.engine.start(dom.uuid, { destDir: dest, bandwidthBytes: 512 * KiB });
   await waitMove(lab.engine, move.id, ["mirroring"]);
+  // The bandwidth budget's knob: the running mirror gets the new limit at once.
+  const throttled = await lab.engine.setBandwidth(move.id, 1024 * KiB);
+  assertEquals(throttled.bandwidthBytes, 1024 * KiB);
+  const info = await labVirsh("blockjob", dom.uuid, "vda", "--info", "--raw", "--bytes");
+  assertMatch(info.stdout, /bandwidth=1048576/);
   const canceled = await lab.engine.cancel(move.id);
   assertEquals(canceled.state, "canceled");
   assertEquals(canceled.disks[0].job?.phase, "aborted");

@@ -2,7 +2,7 @@
  * Live moves of running lab domains: a 3-layer qcow2 chain with manual and automatic switch.
  */
 import { assert, assertEquals } from "../std_assert.ts";
-import { createLabDomain, uniqueName } from "../lab/lab.ts";
+import { createLabDomain, labVirsh, uniqueName } from "../lab/lab.ts";
 import { xmlDisk } from "../jobs/lab_harness.ts";
 import { backingChainInfo, fingerprints, moveLab, sameGuestView, waitMove } from "./lab_harness.ts";
 
@@ -50,5 +50,7 @@ for (const pivot of ["manual", "auto"] as const) {
     // The guest wrote nothing: the old chain and the new one read the same.
     assert(await sameGuestView(old[0], `${dest}/snap2.qcow2`));
     assertEquals(await fingerprints(old), before);
+    // Never paused by the move.
+    assertEquals((await labVirsh("domstate", "--domain", dom.uuid)).stdout.trim(), "running");
   });
 }
