@@ -308,7 +308,9 @@ export class MoveEngine implements MoveService {
       done: Promise.resolve(),
     };
     this.#running.set(record.move.id, run);
-    run.done = this.#run(run, resumed).finally(() => this.#running.delete(record.move.id));
+    run.done = this.#run(run, resumed)
+      .catch((e) => console.error(`move ${record.move.id} stopped unexpectedly`, e))
+      .finally(() => this.#running.delete(record.move.id));
   }
 
   async #run(run: Running, resumed: boolean): Promise<void> {
@@ -324,6 +326,7 @@ export class MoveEngine implements MoveService {
         }
         await this.#switch(run);
       } else {
+        await this.#assertChainUnchanged(run, true);
         this.#setState(run, "pivoting");
         await defineMovedDisks(this.#o.runner, plan, () => run.switched = true);
         const problems = await verifyMovedChains(
@@ -439,6 +442,7 @@ export class MoveEngine implements MoveService {
       if (state.job !== null) continue;
       run.abort.signal.throwIfAborted();
       await this.#assertRunning(move.uuid);
+      await this.#assertChainUnchanged(run, false);
       checkNewFile(top.to, { roots: this.#o.storageRoots ?? null });
       this.#created(run, top.to);
       await this.#qemuImg.run(createImageArgs(
@@ -628,6 +632,38 @@ export class MoveEngine implements MoveService {
       }
     }
     return problems;
+  }
+
+  /**
+   * The copies are of the chain as planned: if it changed since (a commit or pull run meanwhile,
+   * a disk swapped), mirroring onto them or defining them would show the guest old data.
+   */
+  async #assertChainUnchanged(run: Running, offline: boolean): Promise<void> {
+    const { move, plan } = run.record;
+    if (offline) {
+      const state = (await this.#o.runner.run(domStateArgs(move.uuid))).stdout.trim();
+      if (state !== "shut off") {
+        throw new MoveFailure(
+          `the domain is ${state} now; an offline move only changes a shut-off domain's definition`,
+        );
+      }
+    }
+    const xml = parseDomainXml(
+      (await this.#o.runner.run(dumpXmlArgs(move.uuid, { inactive: offline }))).stdout,
+    );
+    for (const disk of plan.disks) {
+      const now = xml.disks.find((d) => d.target === disk.target)?.chain ?? [];
+      const want = offline ? disk.layers.slice(0, 1) : disk.layers;
+      const same = (offline ? now.length >= 1 : now.length === want.length) &&
+        want.every((l, i) => now[i]?.path === l.from && now[i]?.format === l.format);
+      if (!same) {
+        throw new MoveFailure(
+          `the chain of ${disk.target} changed during the move (now ${
+            now.map((l) => l.path).join(" → ") || "nothing"
+          }); the copies are of the old chain, so the move stops`,
+        );
+      }
+    }
   }
 
   async #assertRunning(uuid: string): Promise<void> {

@@ -3,7 +3,7 @@
  * created are removed (the destination directory it made included).
  */
 import { assert, assertEquals, assertMatch } from "../std_assert.ts";
-import { createLabDomain, labVirsh, uniqueName, waitFor } from "../lab/lab.ts";
+import { createLabDomain, labDiskOnlySnapshot, labVirsh, uniqueName, waitFor } from "../lab/lab.ts";
 import { xmlDisk } from "../jobs/lab_harness.ts";
 import { fingerprints, moveLab, waitMove } from "./lab_harness.ts";
 
@@ -117,3 +117,26 @@ Deno.test("a destination on a small tmpfs that fills up fails the move cleanly",
     await new Deno.Command("umount", { args: [mount] }).output();
   }
 });
+
+Deno.test(
+  "a chain changed during the layer copies stops the move before the mirror",
+  opts,
+  async () => {
+    await using lab = await moveLab();
+    await using dom = await createLabDomain({ name: uniqueName("bbmv-"), persistent: true });
+    const dest = `${lab.destRoot}/changed`;
+    const move = await lab.engine.start(dom.uuid, { destDir: dest, bandwidthBytes: 1024 * KiB });
+    await waitFor("the base copy", () => {
+      const base = lab.engine.get(move.id)!.disks[0].layers[2];
+      return Promise.resolve(base.state === "copying");
+    }, { timeoutMs: 30_000, intervalMs: 20 });
+    // Someone takes a disk-only snapshot with plain virsh meanwhile: a new top.
+    const extra = `${dom.dir}/vda/extra.qcow2`;
+    assertEquals((await labDiskOnlySnapshot(dom.uuid, "vda", extra)).code, 0);
+    const failed = await waitMove(lab.engine, move.id, ["failed"], 60_000);
+    assertMatch(failed.message ?? "", /chain of vda changed/);
+    assertEquals(failed.disks[0].job, null);
+    assertEquals(await exists(dest), false);
+    assertEquals((await xmlDisk(dom.uuid, "vda")).chain[0].path, extra);
+  },
+);
