@@ -23,6 +23,7 @@ import { healthApiRoutes } from "../routes/health.ts";
 import { authApiRoutes } from "../routes/auth.tsx";
 import { domainsApiRoutes } from "../routes/domains_api.ts";
 import { jobsApiRoutes } from "../routes/jobs_api.ts";
+import { movesApiRoutes } from "../routes/moves_api.ts";
 import { terminalApiRoutes } from "../routes/terminal_api.ts";
 import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
@@ -34,6 +35,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...authApiRoutes,
   ...domainsApiRoutes,
   ...jobsApiRoutes,
+  ...movesApiRoutes,
   ...terminalApiRoutes,
   ...auditApiRoutes,
 ];

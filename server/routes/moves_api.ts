@@ -13,6 +13,10 @@ import type { Inventory } from "../inventory/service.ts";
 import { type Move, moveRequestSchema, type MoveService } from "../moves/model.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { jsonBody } from "./jobs_api.ts";
+import { type ApiRoute, apiRoute } from "../openapi/route.ts";
+import { virshErrors } from "../openapi/document.ts";
+import { domainNameSchema } from "../virsh/values.ts";
+import { moveListResponse, moveResponse } from "../moves/schemas.ts";
 
 /** What the move routes need. */
 export interface MoveRouteDeps {
@@ -21,8 +25,10 @@ export interface MoveRouteDeps {
   inventory: Pick<Inventory, "resolve" | "invalidate">;
 }
 
-const moveIdSchema = z.uuid({ error: "a move id is a UUID" });
-const emptyBody = z.strictObject({}, { error: "this request takes no fields" });
+/** A move's id (`:id`). */
+export const moveIdSchema = z.uuid({ error: "a move id is a UUID" });
+/** The body of pivot and cancel (optional, takes nothing). */
+export const emptyMoveBody = z.strictObject({}, { error: "this request takes no fields" });
 
 /** Routes under `/api/v1`: `/domains/:name/move`, `/moves`, `/moves/:id[/pivot|/cancel]`. */
 export function movesApi(deps: MoveRouteDeps): Hono<AppEnv> {
@@ -52,7 +58,7 @@ export function movesApi(deps: MoveRouteDeps): Hono<AppEnv> {
   app.post("/moves/:id/pivot", async (c) => {
     const id = moveId(c.req.param("id"));
     known(id);
-    await jsonBody(c, emptyBody, true);
+    await jsonBody(c, emptyMoveBody, true);
     const move = await deps.moves.pivot(id);
     deps.inventory.invalidate(move.uuid);
     return c.json({ move });
@@ -60,10 +66,83 @@ export function movesApi(deps: MoveRouteDeps): Hono<AppEnv> {
   app.post("/moves/:id/cancel", async (c) => {
     const id = moveId(c.req.param("id"));
     known(id);
-    await jsonBody(c, emptyBody, true);
+    await jsonBody(c, emptyMoveBody, true);
     const move = await deps.moves.cancel(id);
     deps.inventory.invalidate(move.uuid);
     return c.json({ move });
   });
   return app;
 }
+
+const unknownMove = "No move has this id (`not_found`).";
+
+/** A pivot or cancel route. */
+function moveControl(
+  route: Pick<ApiRoute, "path" | "operationId" | "summary" | "description">,
+  conflict: string,
+): ApiRoute {
+  return apiRoute({
+    method: "post",
+    ...route,
+    tag: "moves",
+    access: "operator",
+    params: { id: moveIdSchema },
+    body: { schema: emptyMoveBody, required: false },
+    responses: { 200: { description: "The move afterwards.", schema: moveResponse } },
+    errors: { 404: unknownMove, 409: conflict, ...virshErrors() },
+  });
+}
+
+/** The OpenAPI descriptions of {@link movesApi}. */
+export const movesApiRoutes: ApiRoute[] = [
+  apiRoute({
+    method: "post",
+    path: "/api/v1/domains/:name/move",
+    operationId: "startMove",
+    summary: "Move the domain's whole backing chain to another directory, every layer kept",
+    description: "Live for a running domain (layer copies, then a mirror of the active layer and " +
+      "a switch), offline for a shut-off persistent one (copies, then the definition). Answers " +
+      "at once with the move in state `planned`; poll it.",
+    tag: "moves",
+    access: "operator",
+    params: { name: domainNameSchema },
+    body: { schema: moveRequestSchema, required: true },
+    responses: { 202: { description: "The move started.", schema: moveResponse } },
+    errors: {
+      404: "No domain has this name (`not_found`).",
+      409: "A disk has a block job, a move of the domain runs, or the domain is in a state " +
+        "no move can start from (`conflict`).",
+      ...virshErrors(),
+    },
+  }),
+  apiRoute({
+    method: "get",
+    path: "/api/v1/moves",
+    operationId: "listMoves",
+    summary: "Every move, running first, then finished ones newest first",
+    tag: "moves",
+    access: "viewer",
+    responses: { 200: { description: "The moves.", schema: moveListResponse } },
+  }),
+  apiRoute({
+    method: "get",
+    path: "/api/v1/moves/:id",
+    operationId: "getMove",
+    summary: "One move with its layers' progress",
+    tag: "moves",
+    access: "viewer",
+    params: { id: moveIdSchema },
+    responses: { 200: { description: "The move.", schema: moveResponse } },
+    errors: { 404: unknownMove },
+  }),
+  moveControl({
+    path: "/api/v1/moves/:id/pivot",
+    operationId: "pivotMove",
+    summary: "Switch a ready move now: every disk pivots, then its chain is verified",
+  }, "The move is not ready (`conflict`)."),
+  moveControl({
+    path: "/api/v1/moves/:id/cancel",
+    operationId: "cancelMove",
+    summary: "Cancel: the domain stays on its old chain; the files the move made are removed",
+  }, "The move has ended or is switching (`conflict`)."),
+];

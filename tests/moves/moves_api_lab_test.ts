@@ -10,6 +10,8 @@ import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_ROOT, LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
 import { testSecurity } from "../support/security.ts";
 import { xmlDisk } from "../jobs/lab_harness.ts";
+import { answerChecker } from "../openapi/answers.ts";
+import { apiDocument } from "../../server/openapi/registry.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -29,6 +31,7 @@ Deno.test("moves API: start, read, switch, conflicts, errors and roles", opts, a
   await Deno.mkdir(destRoot, { mode: 0o755 });
   await services.monitor.start();
   await using dom = await createLabDomain({ name: uniqueName("bbmv-api-"), persistent: true });
+  const checker = answerChecker(apiDocument());
   const call = async (method: string, path: string, auth: string, body?: unknown) => {
     const res = await app.request(path, {
       method,
@@ -39,7 +42,12 @@ Deno.test("moves API: start, read, switch, conflicts, errors and roles", opts, a
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: res.status, body: await res.json() };
+    const answer = { status: res.status, body: await res.json() };
+    // Every answer matches the OpenAPI document (routes in Hono's syntax).
+    const route = path.replace(/^\/api\/v1\/domains\/[^/]+\/move$/, "/api/v1/domains/:name/move")
+      .replace(/^\/api\/v1\/moves\/[^/]+/, "/api/v1/moves/:id");
+    if (answer.status !== 403) checker.check(method, route, answer.status, answer.body);
+    return answer;
   };
   try {
     const start = `/api/v1/domains/${dom.name}/move`;

@@ -1,0 +1,72 @@
+/**
+ * zod schemas of what the moves API answers (`{"move"}`, `{"moves"}`), for the OpenAPI document,
+ * checked at type-check time against {@link Move} (a field added on one side only fails
+ * `deno check`).
+ *
+ * @module
+ */
+import { z } from "zod";
+import type { SameType } from "../openapi/schemas.ts";
+import { type Move, MOVE_STATES } from "./model.ts";
+
+const isoTime = z.string().describe("ISO 8601 time");
+const format = z.enum(["qcow2", "raw"]);
+
+/** One layer of a moved disk. */
+export const moveLayerSchema = z.object({
+  from: z.string().describe("the layer's path now"),
+  to: z.string().describe("its new path under destDir (live top: the new overlay)"),
+  format,
+  bytes: z.number().describe("bytes to copy (allocated size; live top: the mirror's length)"),
+  doneBytes: z.number(),
+  state: z.enum([
+    "pending",
+    "copying",
+    "verifying",
+    "copied",
+    "mirroring",
+    "ready",
+    "done",
+    "failed",
+    "canceled",
+  ]),
+});
+
+/** A storage move. */
+export const moveSchema = z.object({
+  id: z.string(),
+  domain: z.string(),
+  uuid: z.string(),
+  state: z.enum(MOVE_STATES as [Move["state"], ...Move["state"][]]),
+  destDir: z.string(),
+  disks: z.array(z.object({
+    target: z.string(),
+    layers: z.array(moveLayerSchema).describe("top first"),
+    job: z.object({
+      phase: z.enum(["mirroring", "ready", "pivoted", "aborted", "failed"]),
+      cur: z.number(),
+      end: z.number(),
+      bandwidthBytes: z.number(),
+    }).nullable().describe("the mirror job (live moves, once started)"),
+  })),
+  bytesTotal: z.number(),
+  bytesDone: z.number(),
+  rateBytesPerSecond: z.number(),
+  etaSeconds: z.number().nullable(),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+  message: z.string().nullable().describe("what happened last, as a sentence"),
+  pivot: z.enum(["manual", "auto"]),
+  bandwidthBytes: z.number().describe("bytes/s; 0 = unlimited"),
+  mode: z.enum(["live", "offline"]),
+  startedBy: z.string().nullable().optional(),
+});
+
+/** `{"move": Move}`. */
+export const moveResponse = z.object({ move: moveSchema });
+/** `{"moves": Move[]}`. */
+export const moveListResponse = z.object({ moves: z.array(moveSchema) });
+
+const sameMove: SameType<z.infer<typeof moveSchema>, Move> = true;
+/** The check above, kept referenced (it does its work at type-check time). */
+export const MOVE_SCHEMA_CHECKS = [sameMove];
