@@ -95,6 +95,13 @@ export class MoveEngine implements MoveService {
 
   async plan(domain: string, request: MoveRequest): Promise<MovePlan> {
     const uuid = await this.#resolve(domain);
+    const active = this.#activeMoveOf(uuid);
+    if (active) {
+      throw new JobConflictError(
+        "busy",
+        `a move of this domain is already running (${active.move.id}); wait for it or cancel it`,
+      );
+    }
     const gathered = await gatherDomain(
       { runner: this.#o.runner, qemuImg: this.#qemuImg },
       uuid,
