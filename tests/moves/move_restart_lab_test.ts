@@ -92,3 +92,33 @@ Deno.test("restart in the middle of the mirror adopts it", opts, async () => {
   db2.close();
   await Deno.remove(dataDir, { recursive: true });
 });
+
+Deno.test("after a restart a mirroring move can be canceled", opts, async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "bbmv-db-" });
+  const db1 = openDatabase(dataDir);
+  await using lab = await moveLab({ store: new SqliteMoveStore(db1) });
+  await using dom = await createLabDomain({
+    name: uniqueName("bbmv-"),
+    persistent: true,
+    disks: [{ target: "vda", layers: 2, sizeMiB: 32 }],
+  });
+  const dest = `${lab.destRoot}/restart-cancel`;
+  const move = await lab.engine.start(dom.uuid, { destDir: dest, bandwidthBytes: 256 * KiB });
+  await waitMove(lab.engine, move.id, ["mirroring"], 60_000);
+  await lab.engine.detach();
+  await lab.monitor.stop();
+  db1.close();
+
+  const db2 = openDatabase(dataDir);
+  const { engine } = await lab.restart({ store: new SqliteMoveStore(db2) });
+  await engine.resume();
+  const canceled = await engine.cancel(move.id);
+  assertEquals(canceled.state, "canceled");
+  assertEquals((await xmlDisk(dom.uuid, "vda")).mirror, null);
+  assertEquals((await xmlDisk(dom.uuid, "vda")).chain[0].path, dom.disks[0].chain[0]);
+  let destExists = true;
+  await Deno.lstat(dest).catch(() => destExists = false);
+  assertEquals(destExists, false);
+  db2.close();
+  await Deno.remove(dataDir, { recursive: true });
+});
