@@ -173,6 +173,11 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX moves_uuid ON moves(uuid, started_at);
   `,
+  // User management in the browser (server/auth/admin.ts): disabled accounts, last login.
+  `
+  ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
+  ALTER TABLE users ADD COLUMN last_login_at INTEGER;
+  `,
 ];
 
 /**

@@ -45,7 +45,7 @@ export type LoginOutcome =
     /** Which limit was hit. */
     scope: LoginLimitScope;
   }
-  | { ok: false; reason: "invalid"; message: string };
+  | { ok: false; reason: "invalid" | "disabled"; message: string };
 
 /** Which limit was hit, in words, for the 429 message. */
 const LIMIT_WORDS: Record<LoginLimitScope, string> = {
@@ -56,6 +56,9 @@ const LIMIT_WORDS: Record<LoginLimitScope, string> = {
 
 /** The one message for a wrong name or password: it must not tell which of the two was wrong. */
 export const INVALID_LOGIN_MESSAGE = "Wrong user name or password.";
+
+/** Told only to whoever gave a disabled account's right password. */
+export const DISABLED_LOGIN_MESSAGE = "This account is disabled. Ask an admin to enable it.";
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -80,8 +83,11 @@ export async function attemptLogin(deps: LoginDeps, attempt: LoginAttempt): Prom
   if (gate.delayMs > 0) await (deps.sleep ?? realSleep)(gate.delayMs);
   const user = await deps.users.verify(attempt.userName, attempt.password);
   if (!user) return { ok: false, reason: "invalid", message: INVALID_LOGIN_MESSAGE };
+  // Still counted as a failure: a disabled account is no way around the limits.
+  if (user.disabled) return { ok: false, reason: "disabled", message: DISABLED_LOGIN_MESSAGE };
   deps.limiter.withdrawFailure(failure);
   deps.limiter.recordSuccess(attempt.client, attempt.userName);
+  deps.users.recordLogin(user.name);
   const { id, session } = await deps.sessions.create(user.name, attempt.client);
   return { ok: true, user, sessionId: id, session };
 }

@@ -8,6 +8,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Database } from "../db.ts";
+import { rowReader } from "../db_rows.ts";
 import { type Clock, randomToken, sha256Hex, systemClock } from "../security/secrets.ts";
 import { isRole, type Role } from "./roles.ts";
 
@@ -46,15 +47,16 @@ export interface NewSession {
   session: Session;
 }
 
-interface SessionRow {
-  id_hash: string;
-  csrf_token: string;
-  client: string;
-  created_at: number;
-  last_seen_at: number;
-  name: string;
-  role: string;
-}
+/** A row of the sessions joined with their users. */
+const sessionRow = rowReader("sessions row", {
+  id_hash: "text",
+  csrf_token: "text",
+  client: "text",
+  created_at: "integer",
+  last_seen_at: "integer",
+  name: "text",
+  role: "text",
+});
 
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -129,6 +131,33 @@ export class SessionStore {
     return Number(result.changes);
   }
 
+  /**
+   * Every live session (not timed out, of an enabled user), most recently seen first: what the
+   * admin page lists. The ids are the stored hashes, never a cookie value.
+   */
+  listActive(): Session[] {
+    const now = this.#now();
+    const rows = this.#db.prepare(
+      `${SELECT_SESSION} WHERE u.disabled = 0 AND s.last_seen_at > ? AND s.created_at > ?
+       ORDER BY s.last_seen_at DESC, s.id_hash`,
+    ).all(now - this.idleTimeoutMs, now - this.absoluteTimeoutMs);
+    return rows.flatMap((row) => {
+      const session = toSession(row);
+      return session ? [session] : [];
+    });
+  }
+
+  /** The live session whose stored hash is `idHash`, or null (see {@link listActive}). */
+  findByHash(idHash: string): Session | null {
+    return this.listActive().find((s) => s.idHash === idHash) ?? null;
+  }
+
+  /** Ends the session whose stored hash is `idHash` (the admin page). True when one existed. */
+  destroyByHash(idHash: string): boolean {
+    const result = this.#db.prepare("DELETE FROM sessions WHERE id_hash = ?").run(idHash);
+    return Number(result.changes) > 0;
+  }
+
   /** Deletes timed-out sessions; call now and then. Returns how many went. */
   purgeExpired(): number {
     const now = this.#now();
@@ -138,22 +167,31 @@ export class SessionStore {
     return Number(result.changes);
   }
 
+  /** A session of an enabled user (a disabled user's sessions stop at once, even if a row is left). */
   #find(idHash: string): Session | null {
-    const row = this.#db.prepare(
-      `SELECT s.id_hash, s.csrf_token, s.client, s.created_at, s.last_seen_at, u.name, u.role
-       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?`,
-    ).get(idHash) as SessionRow | undefined;
-    if (!row || !isRole(row.role)) return null;
-    return {
-      idHash: row.id_hash,
-      userName: row.name,
-      role: row.role,
-      csrfToken: row.csrf_token,
-      client: row.client,
-      createdAt: row.created_at,
-      lastSeenAt: row.last_seen_at,
-    };
+    const row = this.#db.prepare(`${SELECT_SESSION} WHERE s.id_hash = ? AND u.disabled = 0`).get(
+      idHash,
+    );
+    return row ? toSession(row) : null;
   }
+}
+
+const SELECT_SESSION =
+  `SELECT s.id_hash, s.csrf_token, s.client, s.created_at, s.last_seen_at, u.name, u.role
+   FROM sessions s JOIN users u ON u.id = s.user_id`;
+
+function toSession(value: unknown): Session | null {
+  const row = sessionRow.check(value);
+  if (!isRole(row.role)) return null;
+  return {
+    idHash: row.id_hash,
+    userName: row.name,
+    role: row.role,
+    csrfToken: row.csrf_token,
+    client: row.client,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+  };
 }
 
 /** Cookie attributes that depend on how we are served. */

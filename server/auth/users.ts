@@ -1,5 +1,7 @@
 /**
- * Dashboard users: names, roles and password hashes in the `users` table.
+ * Dashboard users: names, roles, password hashes, the disabled flag and the last login in the
+ * `users` table. Plain storage: the rules about who may change what (the last enabled admin
+ * stays) live in `admin.ts`, which the CLI and the admin pages both call.
  *
  * @module
  */
@@ -13,7 +15,7 @@ import {
   hashPassword,
   verifyPassword,
 } from "./password.ts";
-import { isRole, type Role, roleAtLeast } from "./roles.ts";
+import { isRole, type Role } from "./roles.ts";
 
 /** Name of the implicit admin in open mode; no real user may take it. */
 export const OPEN_MODE_USER = "local";
@@ -43,9 +45,13 @@ export interface User {
   id: number;
   name: string;
   role: Role;
+  /** A disabled user cannot sign in, and their sessions end at once. */
+  disabled: boolean;
   /** Milliseconds since the epoch. */
   createdAt: number;
   updatedAt: number;
+  /** Last successful login, or null. */
+  lastLoginAt: number | null;
 }
 
 /** Why a user operation was refused. */
@@ -55,10 +61,13 @@ export type UserErrorCode = "exists" | "not-found" | "invalid" | "last-admin";
 export class UserError extends Error {
   /** Machine-readable reason. */
   readonly code: UserErrorCode;
-  constructor(code: UserErrorCode, message: string) {
+  /** The input field at fault (`name`, `role`, `password`), for `invalid`. */
+  readonly field?: string;
+  constructor(code: UserErrorCode, message: string, field?: string) {
     super(message);
     this.name = "UserError";
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -77,6 +86,8 @@ const userRow = rowReader("users row", {
   password_hash: "text",
   created_at: "integer",
   updated_at: "integer",
+  disabled: "integer",
+  last_login_at: "integer?",
 });
 type UserRow = ReadRow<typeof userRow>;
 
@@ -99,7 +110,9 @@ export class UserStore {
       name,
       password,
     });
-    if (!isRole(role)) throw new UserError("invalid", `unknown role ${JSON.stringify(role)}`);
+    if (!isRole(role)) {
+      throw new UserError("invalid", `unknown role ${JSON.stringify(role)}`, "role");
+    }
     if (this.get(valid.name)) {
       throw new UserError("exists", `user ${valid.name} already exists`);
     }
@@ -136,25 +149,22 @@ export class UserStore {
   }
 
   /**
-   * Deletes a user and (by cascade) its sessions. Refuses to delete the last admin unless
-   * `force`, so the UI cannot lock everyone out of user management.
+   * Deletes a user and (by cascade) its sessions. No rule checks here: call it through
+   * `admin.ts`, which keeps the last enabled admin.
    */
-  delete(name: string, options: { force?: boolean } = {}): void {
-    const user = this.get(name);
-    if (!user) throw new UserError("not-found", `no user named ${JSON.stringify(name)}`);
-    if (user.role === "admin" && !options.force && this.#adminCount() === 1) {
-      throw new UserError("last-admin", `${name} is the last admin; create another admin first`);
-    }
+  delete(name: string): void {
+    const user = this.#require(name);
     this.#db.prepare("DELETE FROM users WHERE id = ?").run(user.id);
   }
 
-  /** Changes a user's role; its sessions pick the new role up on their next request. */
+  /**
+   * Changes a user's role; its sessions pick the new role up on their next request. No rule
+   * checks here (see `admin.ts`).
+   */
   setRole(name: string, role: Role): void {
-    const user = this.get(name);
-    if (!user) throw new UserError("not-found", `no user named ${JSON.stringify(name)}`);
-    if (!isRole(role)) throw new UserError("invalid", `unknown role ${JSON.stringify(role)}`);
-    if (user.role === "admin" && !roleAtLeast(role, "admin") && this.#adminCount() === 1) {
-      throw new UserError("last-admin", `${name} is the last admin; create another admin first`);
+    const user = this.#require(name);
+    if (!isRole(role)) {
+      throw new UserError("invalid", `unknown role ${JSON.stringify(role)}`, "role");
     }
     this.#db.prepare("UPDATE users SET role = ?, updated_at = ? WHERE id = ?").run(
       role,
@@ -163,29 +173,62 @@ export class UserStore {
     );
   }
 
+  /**
+   * Disables (or enables) a user. Disabling ends every session of the user in the same
+   * transaction, so their next request is anonymous. No rule checks here (see `admin.ts`).
+   */
+  setDisabled(name: string, disabled: boolean): void {
+    const user = this.#require(name);
+    this.#transaction(() => {
+      this.#db.prepare("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?").run(
+        disabled ? 1 : 0,
+        this.#now(),
+        user.id,
+      );
+      if (disabled) this.#db.prepare("DELETE FROM sessions WHERE user_id = ?").run(user.id);
+    });
+  }
+
+  /** Notes a successful login of `name` now. */
+  recordLogin(name: string): void {
+    this.#db.prepare("UPDATE users SET last_login_at = ? WHERE name = ?").run(this.#now(), name);
+  }
+
+  /** How many admins are enabled (the last one must stay, see `admin.ts`). */
+  enabledAdminCount(): number {
+    return countRow.check(
+      this.#db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+        .get(),
+    ).n;
+  }
+
+  /**
+   * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`), so a check and the change it allows
+   * are not split by another process writing the same database (the CLI beside the server).
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#transaction(fn);
+  }
+
   /** Sets a new password and ends every session of that user (a stolen session dies with it). */
   async setPassword(name: string, password: string): Promise<void> {
-    const valid = parseOrThrow(passwordSchema, password);
+    const valid = parseOrThrow(passwordSchema, password, "password");
     const user = this.get(name);
     if (!user) throw new UserError("not-found", `no user named ${JSON.stringify(name)}`);
     const hash = await hashPassword(valid, { iterations: this.#iterations });
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
+    this.#transaction(() => {
       this.#db.prepare("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?").run(
         hash,
         this.#now(),
         user.id,
       );
       this.#db.prepare("DELETE FROM sessions WHERE user_id = ?").run(user.id);
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    });
   }
 
   /**
-   * The user when `password` is right, else null. Unknown names still cost one full hash, so the
+   * The user when `password` is right, else null; a disabled user is returned too (with
+   * `disabled` set), so the login can say so to whoever knows the password. Unknown names still cost one full hash, so the
    * response time does not reveal which names exist. Hashes made with fewer iterations than
    * configured are upgraded on a successful login.
    */
@@ -207,10 +250,23 @@ export class UserStore {
     return userRow.one(this.#db.prepare("SELECT * FROM users WHERE name = ?").get(name));
   }
 
-  #adminCount(): number {
-    return countRow.check(
-      this.#db.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin'").get(),
-    ).n;
+  #require(name: string): User {
+    const user = this.get(name);
+    if (!user) throw new UserError("not-found", `no user named ${JSON.stringify(name)}`);
+    return user;
+  }
+
+  #transaction<T>(fn: () => T): T {
+    if (this.#db.isTransaction) return fn();
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   #dummy(): Promise<string> {
@@ -225,14 +281,23 @@ function toUser(row: UserRow): User {
     id: row.id,
     name: row.name,
     role: row.role,
+    disabled: row.disabled !== 0,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    lastLoginAt: row.last_login_at,
   };
 }
 
-/** Parses with zod and turns the first issue into a {@link UserError} `invalid`. */
-function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+/**
+ * Parses with zod and turns the first issue into a {@link UserError} `invalid` naming the field
+ * (the issue's path, else `field`).
+ */
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, field?: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new UserError("invalid", result.error.issues[0].message);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const at = issue.path.length ? issue.path.join(".") : field;
+    throw new UserError("invalid", issue.message, at);
+  }
   return result.data;
 }

@@ -15,9 +15,12 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_DATA_DIR, openDatabase } from "../db.ts";
-import { type Role, roleSchema } from "../auth/roles.ts";
+import { roleSchema } from "../auth/roles.ts";
 import { tokenNameSchema, TokenStore } from "../auth/tokens.ts";
 import { passwordSchema, UserError, userNameSchema, UserStore } from "../auth/users.ts";
+import { AccountAdmin, type Actor } from "../auth/admin.ts";
+import { SessionStore } from "../auth/sessions.ts";
+import { AuditLog } from "../audit/log.ts";
 
 /** Environment variable naming the data directory. */
 export const DATA_DIR_VARIABLE = "BLOCKBOARD_DATA_DIR";
@@ -45,6 +48,8 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   env(name: string): string | undefined;
+  /** This machine's name, recorded as the client of the audit entries. */
+  hostname?(): string;
   /** PBKDF2 iterations for new hashes; only tests set it. */
   iterations?: number;
 }
@@ -84,28 +89,35 @@ export async function runUserCli(args: string[], io: CliIo): Promise<number> {
   dataDir ||= io.env(DATA_DIR_VARIABLE) || DEFAULT_DATA_DIR;
 
   const db = openDatabase(dataDir);
+  const audit = new AuditLog(db);
   try {
-    return await execute(command, { db, io });
+    return await execute(command, { db, io, audit });
   } catch (error) {
-    if (error instanceof UserError || error instanceof TokenCliError) {
+    if (error instanceof UserError) {
       io.err(`error: ${error.message}`);
       return 1;
     }
     throw error;
   } finally {
+    audit.close();
     db.close();
   }
 }
 
-class TokenCliError extends Error {}
-
 async function execute(
   command: Command,
-  { db, io }: { db: ReturnType<typeof openDatabase>; io: CliIo },
+  { db, io, audit }: { db: ReturnType<typeof openDatabase>; io: CliIo; audit: AuditLog },
 ): Promise<number> {
   const users = new UserStore(db, { iterations: io.iterations });
   // The environment token is irrelevant here; the store only manages stored tokens.
   const tokens = new TokenStore(db);
+  // The same rules as the admin pages, audited under the host's user (role `host`).
+  const admin = new AccountAdmin({ users, tokens, sessions: new SessionStore(db), audit });
+  const actor: Actor = {
+    user: io.env("SUDO_USER") || io.env("USER") || "unknown",
+    role: "host",
+    client: io.hostname?.() ?? "",
+  };
   switch (command.command) {
     case "add": {
       if (users.get(command.name)) {
@@ -113,7 +125,7 @@ async function execute(
       }
       const password = await askPassword(io, command.name);
       if (password === null) return 2;
-      await users.create(command.name, command.role, password);
+      await admin.addUser(actor, { name: command.name, role: command.role, password });
       io.out(`created user ${command.name} (${command.role})`);
       return 0;
     }
@@ -123,35 +135,35 @@ async function execute(
       }
       const password = await askPassword(io, command.name);
       if (password === null) return 2;
-      await users.setPassword(command.name, password);
+      await admin.resetPassword(actor, command.name, { password });
       io.out(`password of ${command.name} changed; their sessions were ended`);
       return 0;
     }
     case "list": {
-      const all = users.list();
+      const all = admin.listUsers();
       if (all.length === 0) io.out("no users");
       for (const user of all) {
-        io.out(`${user.name}\t${user.role}\tcreated ${new Date(user.createdAt).toISOString()}`);
+        const disabled = user.disabled ? "\tdisabled" : "";
+        io.out(
+          `${user.name}\t${user.role}\tcreated ${
+            new Date(user.createdAt).toISOString()
+          }${disabled}`,
+        );
       }
       return 0;
     }
     case "delete":
-      users.delete(command.name, { force: command.force });
+      await admin.deleteUser(actor, command.name, { force: command.force });
       io.out(`deleted user ${command.name}`);
       return 0;
     case "token-add": {
-      let created: { token: string };
-      try {
-        created = await tokens.create(command.name, command.role as Role);
-      } catch (error) {
-        throw new TokenCliError((error as Error).message);
-      }
+      const created = await admin.createToken(actor, { name: command.name, role: command.role });
       io.err(`created token ${command.name} (${command.role}); it is shown only this once:`);
       io.out(created.token);
       return 0;
     }
     case "token-list": {
-      const all = tokens.list();
+      const all = admin.listTokens();
       if (all.length === 0) io.out("no tokens");
       for (const token of all) {
         const used = token.lastUsedAt === null
@@ -162,7 +174,7 @@ async function execute(
       return 0;
     }
     case "token-delete":
-      if (!tokens.delete(command.name)) throw new TokenCliError(`no token named ${command.name}`);
+      await admin.revokeToken(actor, command.name);
       io.out(`deleted token ${command.name}`);
       return 0;
   }
@@ -291,6 +303,7 @@ export function denoIo(): CliIo {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     env: (name) => Deno.env.get(name),
+    hostname: () => Deno.hostname(),
   };
 }
 

@@ -76,17 +76,25 @@ Deno.test("users: setPassword changes the password and ends the user's sessions"
   assertEquals(await sessions.resolve(id), null);
 });
 
-Deno.test("users: the last admin cannot be deleted or demoted without force", async () => {
+Deno.test("users: the store itself has no rules; delete and setRole of a missing user say so", () => {
   const { users } = authFixture();
-  await users.create("root1", "admin", "admin-password");
-  assertEquals(assertThrows(() => users.delete("root1"), UserError).code, "last-admin");
-  assertEquals(assertThrows(() => users.setRole("root1", "viewer"), UserError).code, "last-admin");
-  await users.create("root2", "admin", "admin-password");
-  users.setRole("root1", "viewer");
-  assertEquals(users.get("root1")?.role, "viewer");
-  users.delete("root2", { force: true });
-  assertEquals(users.count(), 1);
   assertEquals(assertThrows(() => users.delete("ghost"), UserError).code, "not-found");
+  assertEquals(assertThrows(() => users.setRole("ghost", "viewer"), UserError).code, "not-found");
+});
+
+Deno.test("users: disabled users are listed as such; verify still knows them", async () => {
+  const { users, sessions } = authFixture();
+  await users.create("dora", "operator", "dora-password");
+  const { id } = await sessions.create("dora", "10.0.0.9");
+  users.setDisabled("dora", true);
+  assertEquals(users.get("dora")?.disabled, true);
+  assertEquals((await users.verify("dora", "dora-password"))?.disabled, true);
+  assertEquals(await sessions.resolve(id), null, "disabling ends the sessions");
+  users.setDisabled("dora", false);
+  assertEquals(users.get("dora")?.disabled, false);
+  assertEquals(users.get("dora")?.lastLoginAt, null);
+  users.recordLogin("dora");
+  assert(users.get("dora")?.lastLoginAt);
 });
 
 Deno.test("users: weaker stored hashes are upgraded on login", async () => {
