@@ -36,6 +36,9 @@ import { bodyLimits } from "./http/body_limit.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { apiDocumentText } from "./openapi/registry.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import { adminUi } from "./routes/admin_ui.tsx";
+import { adminApi } from "./routes/admin_api.ts";
+import { AccountAdmin } from "./auth/admin.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -112,6 +115,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("/audit", gate(ACCESS.audit));
   app.use("/audit.*", gate(ACCESS.audit));
   if (security) app.route("/", auditRoutes({ audit: security.audit, uri }));
+
+  // Users, tokens and sessions: admins.
+  app.use("/admin/*", gate(ACCESS.admin));
+  app.use("/api/v1/admin/*", gate(ACCESS.admin));
+  if (security) {
+    const admin = new AccountAdmin(security);
+    const secureCookie = security.secureCookie;
+    app.route("/admin", adminUi({ admin, uri, secureCookie }));
+    app.route("/api/v1/admin", adminApi({ admin, secureCookie }));
+  }
 
   // Everything else, unknown paths included: viewers read, operators change. Registered after
   // the groups above, so it runs only for requests none of them answered.

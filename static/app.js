@@ -130,3 +130,26 @@
     else event.detail.dropRequest();
   });
 })();
+
+// Copy buttons (a new API token on the admin page): `data-copy` names the element to copy.
+document.addEventListener("click", function (event) {
+  const button = event.target && event.target.closest ? event.target.closest("[data-copy]") : null;
+  if (!button) return;
+  const source = document.querySelector(button.getAttribute("data-copy"));
+  if (!source) return;
+  const text = source.textContent || "";
+  const done = function (word) {
+    button.textContent = word;
+  };
+  if (navigator.clipboard && globalThis.isSecureContext) {
+    navigator.clipboard.writeText(text).then(() => done("Copied"), () => done("Select and copy"));
+  } else {
+    // No clipboard API (plain HTTP off loopback): select the text for Ctrl+C.
+    const range = document.createRange();
+    range.selectNodeContents(source);
+    const selection = globalThis.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    done("Selected: press Ctrl+C");
+  }
+});

@@ -64,6 +64,7 @@ export function Layout(props: LayoutProps) {
             ? (
               <nav class="user-menu" aria-label="user">
                 {user.role !== "viewer" ? <a href="/audit">Audit log</a> : null}
+                {user.role === "admin" ? <a href="/admin/users">Users</a> : null}
                 <span class="user-name">{user.name}</span>
                 <span class="user-role">({user.role})</span>
                 {user.via === "session"

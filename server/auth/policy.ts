@@ -32,6 +32,8 @@ export const ACCESS = {
    * allowlist of the caller's role ({@link terminalRoleOf}).
    */
   terminal: { read: "viewer", write: "viewer" },
+  /** Users, API tokens and sessions (`/admin`, `/api/v1/admin`): admins only. */
+  admin: { read: "admin", write: "admin" },
 } as const satisfies Record<string, Access>;
 
 /** The role a request with `method` needs under `access`. Pure. */
