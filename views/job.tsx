@@ -9,6 +9,7 @@ import type { Child } from "hono/jsx";
 import { isActivePhase, isMirrorType, type Job, type JobOptions } from "../server/jobs/model.ts";
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
+import { jobNotifyData, NotifyButton } from "./job_notify.tsx";
 
 /** Element id of a disk's job fragment. */
 export function jobElementId(uuid: string, target: string): string {
@@ -159,6 +160,7 @@ export function JobCard(
         )
         : null}
       {notice ? <p class="error-message job-notice" role="alert">{notice}</p> : null}
+      {active ? <NotifyButton job={job} /> : null}
       {active && canControl ? <JobControls job={job} /> : null}
       {!active && job.leftChain
         ? (
@@ -206,6 +208,7 @@ export function JobStatus({ job }: JobStatusProps) {
       data-domain={job.domain}
       data-target={target}
       aria-live="polite"
+      {...jobNotifyData(job)}
       {...poll}
     >
       <div class="job-head">

@@ -9,6 +9,8 @@
  * @module
  */
 import type { Child } from "hono/jsx";
+import type { Job } from "../server/jobs/model.ts";
+import { JobPhases } from "./job_notify.tsx";
 
 /** URL of the feed after monitor `generation` and inventory generation `chains`. */
 export function feedUrl(generation: number, chains: number): string {
@@ -23,10 +25,12 @@ export interface JobFeedProps {
   chains: number;
   /** Out-of-band job slots sent along with the next poller. */
   children?: Child;
+  /** The jobs this answer is about, marked inside the poller for the notifications. */
+  jobs?: readonly Job[];
 }
 
 /** The poller (and, in a feed answer, the changed slots after it). */
-export function JobFeed({ generation, chains, children }: JobFeedProps) {
+export function JobFeed({ generation, chains, children, jobs = [] }: JobFeedProps) {
   return (
     <>
       <div
@@ -38,6 +42,7 @@ export function JobFeed({ generation, chains, children }: JobFeedProps) {
         hx-swap="outerHTML"
         hidden
       >
+        <JobPhases jobs={jobs} />
       </div>
       {children}
     </>

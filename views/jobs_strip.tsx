@@ -7,6 +7,7 @@
  */
 import type { Job } from "../server/jobs/model.ts";
 import { domainHref } from "./dashboard.tsx";
+import { jobNotifyData, NotifyButton } from "./job_notify.tsx";
 
 /** Element id of the strip (the server answers a request targeting it with the strip alone). */
 export const JOBS_STRIP_ID = "jobs-strip";
@@ -26,7 +27,13 @@ export function JobsStrip({ jobs }: { jobs: readonly Job[] }) {
       {jobs.length === 0 ? <p class="muted">No block job is running.</p> : (
         <ul class="strip-jobs">
           {jobs.map((j) => (
-            <li class="strip-job" data-uuid={j.uuid} data-target={j.target} data-phase={j.phase}>
+            <li
+              class="strip-job"
+              data-uuid={j.uuid}
+              data-target={j.target}
+              data-phase={j.phase}
+              {...jobNotifyData(j)}
+            >
               <a href={domainHref(j.domain)}>{j.domain}</a>
               <span class="strip-disk">{j.target}</span>
               <span class="tag">{j.type}</span>
@@ -34,6 +41,7 @@ export function JobsStrip({ jobs }: { jobs: readonly Job[] }) {
               <progress max="100" value={String(j.percent)} aria-label={`${j.domain} ${j.target}`}>
               </progress>
               <span class="strip-percent">{j.percent}%</span>
+              <NotifyButton job={j} />
             </li>
           ))}
         </ul>

@@ -8,6 +8,7 @@
 import type { Child } from "hono/jsx";
 import { TerminalPanel } from "./terminal.tsx";
 import { Banner } from "./banner.tsx";
+import { NotifyAllButton } from "./job_notify.tsx";
 
 /** The caller as the header shows it. */
 export interface LayoutSession {
@@ -48,6 +49,7 @@ export function Layout(props: LayoutProps) {
         <link rel="stylesheet" href="/static/terminal.css" />
         <script src="/static/app.js" defer></script>
         <script src="/static/terminal.js" defer></script>
+        <script src="/static/notify.js" type="module"></script>
       </head>
       <body
         {
@@ -65,6 +67,7 @@ export function Layout(props: LayoutProps) {
               <nav class="user-menu" aria-label="user">
                 {user.role !== "viewer" ? <a href="/audit">Audit log</a> : null}
                 {user.role === "admin" ? <a href="/admin/users">Users</a> : null}
+                <NotifyAllButton />
                 <span class="user-name">{user.name}</span>
                 <span class="user-role">({user.role})</span>
                 {user.via === "session"

@@ -138,8 +138,12 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
         history: recent,
       })
       : undefined;
+    const jobs = changes.disks.flatMap((d) => {
+      const job = deps.monitor.getJob(d.uuid, d.target);
+      return job ? [job] : [];
+    });
     return c.html(
-      <JobFeed generation={changes.generation} chains={chains.generation}>
+      <JobFeed generation={changes.generation} chains={chains.generation} jobs={jobs}>
         {changes.disks.filter((d) => !redrawn.has(d.uuid)).map((d) => (
           <JobSlot
             uuid={d.uuid}

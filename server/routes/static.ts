@@ -17,7 +17,14 @@ const TYPES: Record<string, string> = {
 };
 
 /** Files under `static/` that may be served (no directory walking from the URL). */
-const OWN_FILES = new Set(["app.css", "app.js", "terminal.css", "terminal.js"]);
+const OWN_FILES = new Set([
+  "app.css",
+  "app.js",
+  "terminal.css",
+  "terminal.js",
+  "notify.js",
+  "job_transitions.js",
+]);
 
 /** Routes under `/static/`. */
 export function staticRoutes(): Hono<AppEnv> {
