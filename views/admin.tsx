@@ -160,6 +160,7 @@ export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
                     autocomplete="new-password"
                     minlength={8}
                     required
+                    placeholder="new password"
                     aria-label={`new password for ${u.name}`}
                   />{" "}
                   <button type="submit" class="btn" data-action="reset-password">Reset</button>

@@ -109,7 +109,9 @@ export class AccountAdmin {
       const { users } = this.#stores;
       return users.transaction(() => {
         const user = this.#user(name);
-        if (user.role === "admin" && !roleAtLeast(role, "admin")) this.#keepAnAdmin(user, "demote");
+        if (user.role === "admin" && !user.disabled && !roleAtLeast(role, "admin")) {
+          this.#keepAnAdmin(user, "demote");
+        }
         users.setRole(user.name, role);
         return { value: this.#user(name), message: `${user.name}: ${user.role} → ${role}` };
       });

@@ -37,6 +37,9 @@ Deno.test("admin: the last enabled admin cannot be deleted, demoted or disabled"
   await admin.addUser(ADA, { name: "root2", role: "admin", password: "admin-password" });
   await admin.setDisabled(ADA, "root2", true);
   assertEquals((await refusal(admin.setDisabled(ADA, "root1", true))).code, "last-admin");
+  // A disabled admin is no admin to keep: it may be demoted while root1 stays.
+  await admin.setRole(ADA, "root2", { role: "operator" });
+  await admin.setRole(ADA, "root2", { role: "admin" });
   await admin.setDisabled(ADA, "root2", false);
   await admin.setRole(ADA, "root1", { role: "viewer" });
   assertEquals(users.get("root1")?.role, "viewer");
@@ -54,6 +57,8 @@ Deno.test("admin: the last enabled admin cannot be deleted, demoted or disabled"
       "user.add ok",
       "user.disable ok",
       "user.disable refused",
+      "user.role ok",
+      "user.role ok",
       "user.enable ok",
       "user.role ok",
       "user.delete refused",
