@@ -27,6 +27,7 @@ import { movesApiRoutes } from "../routes/moves_api.ts";
 import { terminalApiRoutes } from "../routes/terminal_api.ts";
 import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
+import { adminApiRoutes } from "../routes/admin_api.ts";
 
 /** Every described route. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -38,6 +39,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...movesApiRoutes,
   ...terminalApiRoutes,
   ...auditApiRoutes,
+  ...adminApiRoutes,
 ];
 
 /** Schemas shared by several answers, listed once under these names. */

@@ -8,14 +8,21 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env.ts";
-import type { AccountAdmin } from "../auth/admin.ts";
+import { type AccountAdmin, addUserInput, createTokenInput } from "../auth/admin.ts";
 import type { User } from "../auth/users.ts";
 import type { Session } from "../auth/sessions.ts";
 import type { ApiToken } from "../auth/tokens.ts";
 import { clearSessionCookie } from "../auth/sessions.ts";
 import { roleSchema } from "../auth/roles.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
-import { accountHttpError, actorOf, auditedByRules, sessionHashParam } from "./admin_common.ts";
+import {
+  accountHttpError,
+  actorOf,
+  auditedByRules,
+  sessionHashParam,
+  sessionIdSchema,
+} from "./admin_common.ts";
+import { apiRoute } from "../openapi/route.ts";
 
 /** What the admin API needs. */
 export interface AdminApiDeps {
@@ -36,8 +43,37 @@ export const userPatchBody = z.strictObject({
   "send exactly one of role, disabled, password",
 );
 
-/** A user as the API shows it (times as ISO strings). */
-function userJson(u: User) {
+const isoTime = z.string().describe("ISO 8601 time (UTC)");
+
+/** A user as the API shows it (never a password hash). */
+export const adminUserSchema = z.object({
+  name: z.string(),
+  role: roleSchema,
+  disabled: z.boolean().describe("a disabled user cannot sign in; their sessions ended"),
+  createdAt: isoTime,
+  lastLoginAt: isoTime.nullable(),
+});
+
+/** An API token as the API lists it (never its secret). */
+export const adminTokenSchema = z.object({
+  name: z.string(),
+  role: roleSchema,
+  createdAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+});
+
+/** A live session. */
+export const adminSessionSchema = z.object({
+  id: z.string().describe("SHA-256 of the cookie value, as stored (never the cookie itself)"),
+  user: z.string(),
+  role: roleSchema,
+  client: z.string().describe("client address at sign-in"),
+  createdAt: isoTime,
+  lastSeenAt: isoTime,
+  current: z.boolean().describe("the caller's own session"),
+});
+
+function userJson(u: User): z.infer<typeof adminUserSchema> {
   return {
     name: u.name,
     role: u.role,
@@ -47,7 +83,7 @@ function userJson(u: User) {
   };
 }
 
-function tokenJson(t: ApiToken) {
+function tokenJson(t: ApiToken): z.infer<typeof adminTokenSchema> {
   return {
     name: t.name,
     role: t.role,
@@ -56,7 +92,7 @@ function tokenJson(t: ApiToken) {
   };
 }
 
-function sessionJson(s: Session, current: string | null) {
+function sessionJson(s: Session, current: string | null): z.infer<typeof adminSessionSchema> {
   return {
     id: s.idHash,
     user: s.userName,
@@ -164,3 +200,143 @@ export function adminApi(deps: AdminApiDeps): Hono<AppEnv> {
 
   return app;
 }
+
+const USERS = "/api/v1/admin/users";
+const TOKENS = "/api/v1/admin/tokens";
+const SESSIONS = "/api/v1/admin/sessions";
+const nameParam = { name: z.string().describe("the user's or token's name") };
+const idParam = { id: sessionIdSchema };
+const lastAdmin = "The last enabled admin cannot be deleted, demoted or disabled (`last_admin`).";
+const rules = "Same rules as the admin page and `deno task user` (server/auth/admin.ts); " +
+  "audited under the caller.";
+
+/** The admin API's routes, for the OpenAPI document. */
+export const adminApiRoutes = [
+  apiRoute({
+    method: "get",
+    path: USERS,
+    operationId: "listUsers",
+    summary: "Every user",
+    tag: "admin",
+    access: "admin",
+    responses: {
+      200: {
+        description: "The users, by name.",
+        schema: z.object({ users: z.array(adminUserSchema) }),
+      },
+    },
+  }),
+  apiRoute({
+    method: "post",
+    path: USERS,
+    operationId: "addUser",
+    summary: "Add a user",
+    description: rules,
+    tag: "admin",
+    access: "admin",
+    body: { schema: addUserInput, required: true },
+    responses: {
+      201: { description: "The new user.", schema: z.object({ user: adminUserSchema }) },
+    },
+    errors: { 409: "A user with this name exists (`conflict`)." },
+  }),
+  apiRoute({
+    method: "patch",
+    path: `${USERS}/:name`,
+    operationId: "changeUser",
+    summary: "Change a user's role, password or disabled state (one per request)",
+    description: `${rules} A new password or disabling ends the user's sessions.`,
+    tag: "admin",
+    access: "admin",
+    params: nameParam,
+    body: { schema: userPatchBody, required: true },
+    responses: {
+      200: {
+        description: "The user after the change.",
+        schema: z.object({ user: adminUserSchema }),
+      },
+    },
+    errors: { 404: "No user has this name (`not_found`).", 409: lastAdmin },
+  }),
+  apiRoute({
+    method: "delete",
+    path: `${USERS}/:name`,
+    operationId: "deleteUser",
+    summary: "Delete a user (their sessions end)",
+    description: rules,
+    tag: "admin",
+    access: "admin",
+    params: nameParam,
+    responses: { 204: { description: "Deleted." } },
+    errors: { 404: "No user has this name (`not_found`).", 409: lastAdmin },
+  }),
+  apiRoute({
+    method: "get",
+    path: TOKENS,
+    operationId: "listTokens",
+    summary: "Every stored API token (never a secret)",
+    tag: "admin",
+    access: "admin",
+    responses: {
+      200: {
+        description: "The tokens, by name.",
+        schema: z.object({ tokens: z.array(adminTokenSchema) }),
+      },
+    },
+  }),
+  apiRoute({
+    method: "post",
+    path: TOKENS,
+    operationId: "createToken",
+    summary: "Create an API token; the answer holds its secret, the only copy",
+    description: rules,
+    tag: "admin",
+    access: "admin",
+    body: { schema: createTokenInput, required: true },
+    responses: {
+      201: {
+        description: "The secret (shown this once) and the token.",
+        schema: z.object({ token: z.string(), info: adminTokenSchema }),
+      },
+    },
+    errors: { 409: "A token with this name exists (`conflict`)." },
+  }),
+  apiRoute({
+    method: "delete",
+    path: `${TOKENS}/:name`,
+    operationId: "revokeToken",
+    summary: "Revoke an API token (it answers 401 from now on)",
+    description: rules,
+    tag: "admin",
+    access: "admin",
+    params: nameParam,
+    responses: { 204: { description: "Revoked." } },
+    errors: { 404: "No token has this name (`not_found`)." },
+  }),
+  apiRoute({
+    method: "get",
+    path: SESSIONS,
+    operationId: "listSessions",
+    summary: "Every live session",
+    tag: "admin",
+    access: "admin",
+    responses: {
+      200: {
+        description: "Most recently seen first.",
+        schema: z.object({ sessions: z.array(adminSessionSchema) }),
+      },
+    },
+  }),
+  apiRoute({
+    method: "delete",
+    path: `${SESSIONS}/:id`,
+    operationId: "endSession",
+    summary: "End a session (one's own signs out)",
+    description: rules,
+    tag: "admin",
+    access: "admin",
+    params: idParam,
+    responses: { 204: { description: "Ended." } },
+    errors: { 404: "The session has already ended (`not_found`)." },
+  }),
+];

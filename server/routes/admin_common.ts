@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../env.ts";
 import type { Actor } from "../auth/admin.ts";
 import { UserError } from "../auth/users.ts";
@@ -41,9 +42,14 @@ export function auditedByRules(e: unknown): boolean {
 }
 
 /** A session's id in URLs: the SHA-256 hex the database keeps (never a cookie value). */
+export const sessionIdSchema = z.string().regex(
+  /^[0-9a-f]{64}$/,
+  "session id must be 64 hex digits",
+);
+
+/** The session id parameter, or a 400 naming it. */
 export function sessionHashParam(raw: string): string {
-  if (!/^[0-9a-f]{64}$/.test(raw)) {
-    throw new HttpError(400, "invalid_input", "session id must be 64 hex digits", "id");
-  }
-  return raw;
+  const r = sessionIdSchema.safeParse(raw);
+  if (!r.success) throw new HttpError(400, "invalid_input", r.error.issues[0].message, "id");
+  return r.data;
 }

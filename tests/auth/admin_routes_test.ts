@@ -5,6 +5,8 @@
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { type Login, messageOf, type World, world } from "../support/app_world.ts";
+import { answerChecker } from "../openapi/answers.ts";
+import { apiDocument } from "../../server/openapi/registry.ts";
 
 const FORM = "application/x-www-form-urlencoded";
 const HTMX = { "hx-request": "true" };
@@ -299,8 +301,18 @@ Deno.test("admin API: JSON for every action, errors name the field", async () =>
   const w = await world();
   try {
     const admin = await w.login("admin");
-    const api = (path: string, method = "GET", json?: unknown) =>
-      w.request(`/api/v1/admin${path}`, { method, as: admin, json });
+    // Every JSON answer is checked against the OpenAPI document (its route found by pattern).
+    const doc = answerChecker(apiDocument());
+    const pattern = (path: string) =>
+      `/api/v1/admin${path}`.replace(/\/(users|tokens)\/[^/]+$/, "/$1/:name")
+        .replace(/\/sessions\/[^/]+$/, "/sessions/:id");
+    const api = async (path: string, method = "GET", json?: unknown) => {
+      const res = await w.request(`/api/v1/admin${path}`, { method, as: admin, json });
+      if (res.status !== 204 && res.status !== 401) {
+        doc.check(method, pattern(path), res.status, await res.clone().json());
+      }
+      return res;
+    };
     const created = await api("/users", "POST", {
       name: "erin",
       role: "operator",
@@ -345,6 +357,9 @@ Deno.test("admin API: JSON for every action, errors name the field", async () =>
     const sessions = await (await api("/sessions")).json();
     assertEquals(sessions.sessions.length, 1);
     assertEquals(sessions.sessions[0].current, true);
+    const last = await api("/users/admin", "PATCH", { disabled: true });
+    assertEquals(last.status, 409);
+    assertEquals((await last.json()).error.code, "last_admin");
     assertEquals((await api("/users/erin", "DELETE")).status, 204);
     assertEquals((await api("/users/erin", "DELETE")).status, 404);
     assertEquals((await api(`/sessions/${sessions.sessions[0].id}`, "DELETE")).status, 204);
