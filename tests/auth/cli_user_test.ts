@@ -3,6 +3,7 @@ import { type CliIo, runUserCli } from "../../server/cli/user.ts";
 import { openDatabase } from "../../server/db.ts";
 import { TokenStore } from "../../server/auth/tokens.ts";
 import { UserStore } from "../../server/auth/users.ts";
+import { AuditLog } from "../../server/audit/log.ts";
 import { TEST_ITERATIONS } from "./fixture.ts";
 
 interface Captured {
@@ -183,5 +184,30 @@ Deno.test("cli: a real process reads the password from piped stdin", async () =>
       stderr: "piped",
     }).output();
     assertEquals(usage.code, 2);
+  });
+});
+
+Deno.test("cli: changes follow the admin rules and are audited under the host user", async () => {
+  await withDataDir(async (dir) => {
+    const env = { USER: "root", SUDO_USER: "alice" };
+    const add = capture(["admin-password"], false, env);
+    assertEquals(
+      await runUserCli(["add", "boss", "--role", "admin", "--data-dir", dir], add.io),
+      0,
+    );
+    const refused = capture([], false, env);
+    assertEquals(await runUserCli(["delete", "boss", "--data-dir", dir], refused.io), 1);
+    assertStringIncludes(refused.err[0], "boss is the last admin left enabled");
+    const db = openDatabase(dir);
+    try {
+      const rows = new AuditLog(db).query({ limit: 10 }).entries.reverse()
+        .map((e) => `${e.user} ${e.role} ${e.action} ${e.result}: ${e.message}`);
+      assertEquals(rows, [
+        "alice host user.add ok: added boss (admin)",
+        "alice host user.delete refused: boss: boss is the last admin left enabled and cannot be deleted; make another user an admin first",
+      ]);
+    } finally {
+      db.close();
+    }
   });
 });
