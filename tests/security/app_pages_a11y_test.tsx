@@ -18,8 +18,10 @@ Deno.test("every page has one h1 and a skip link to the main area as the first t
   const w = await world();
   try {
     const operator = await w.login("operator");
+    const admin = await w.login("admin");
     const pages: Array<[string, typeof operator | null, number]> = [
       ["/", operator, 200],
+      ["/admin/users", admin, 200],
       ["/domains/bbfix-vm1", operator, 200],
       ["/audit", operator, 200],
       ["/no-such-page", operator, 404],
