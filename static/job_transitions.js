@@ -5,8 +5,8 @@
  *
  * A job is one run on one disk: `key` (`uuid/target`) plus `started` (a disk has several jobs
  * over time). A notification goes out the first time the page shows a job in a phase worth one,
- * never for what the page showed when it loaded, and only for watched disks unless "any job" is
- * chosen. Several elements may show the same job (card, strip, feed), some of them a poll
+ * never for what the page showed when it loaded, and only for watched jobs (`key@started`, what
+ * "Notify me" records) unless "any job" is chosen. Several elements may show the same job (card, strip, feed), some of them a poll
  * behind: each phase of a job is told once.
  *
  * @module
@@ -24,7 +24,7 @@ export const NOTIFY_PHASES = Object.freeze({
   canceled: "was canceled",
 });
 
-/** Phases after which the job is over (its disk is no longer watched). */
+/** Phases after which the job is over (it is no longer watched). */
 const ENDED = new Set([
   "completed",
   "pivoted",
@@ -64,7 +64,7 @@ const TYPE_WORDS = /** @type {Record<string, string>} */ ({
 
 /**
  * @typedef {object} Choices
- * @property {readonly string[]} watched disks (`uuid/target`) the operator asked about
+ * @property {readonly string[]} watched jobs (`uuid/target@started`) the operator asked about
  * @property {boolean} any notify for every job
  * @property {boolean} initial the page just loaded: learn, tell nothing
  */
@@ -73,7 +73,7 @@ const TYPE_WORDS = /** @type {Record<string, string>} */ ({
  * @typedef {object} Detection
  * @property {Record<string, string[]>} seen the phases seen per job, to pass next time
  * @property {JobNotification[]} notifications
- * @property {string[]} ended watched disks whose job ended (stop watching them)
+ * @property {string[]} ended watched jobs that ended (stop watching them)
  */
 
 /**
@@ -97,10 +97,10 @@ export function detectTransitions(seen, observations, choices) {
     if (phases.includes(o.phase)) continue;
     phases.push(o.phase);
     if (choices.initial || !Object.hasOwn(NOTIFY_PHASES, o.phase)) continue;
-    const watched = choices.watched.includes(o.key);
+    const watched = choices.watched.includes(job);
     if (!watched && !choices.any) continue;
     notifications.push(notificationOf(o));
-    if (watched && ENDED.has(o.phase) && !ended.includes(o.key)) ended.push(o.key);
+    if (watched && ENDED.has(o.phase) && !ended.includes(job)) ended.push(job);
   }
   return { seen: next, notifications, ended };
 }

@@ -1,6 +1,6 @@
 // Browser notifications for block jobs (views/job_notify.tsx draws what this reads). No inline
 // script: a module file from our own origin, as the CSP wants.
-// - "Notify me" on a job (its disk, `uuid/target`) and "Notify for any job" are kept in
+// - "Notify me" on a job (`uuid/target@started`) and "Notify for any job" are kept in
 //   localStorage. Permission is asked on those clicks only, never on load.
 // - After every htmx swap (the job's own poll, the jobs strip, the change feed) the page's
 //   `[data-job-key]` elements are read and handed to detectTransitions (job_transitions.js); each
@@ -21,8 +21,9 @@ function watched() {
   }
 }
 
+/** Keeps the last 50: a job whose end this browser never saw stays until pushed out. */
 function setWatched(list) {
-  localStorage.setItem(WATCH_KEY, JSON.stringify([...new Set(list)]));
+  localStorage.setItem(WATCH_KEY, JSON.stringify([...new Set(list)].slice(-50)));
 }
 
 function anyJob() {

@@ -8,7 +8,7 @@
  */
 import type { Job } from "../server/jobs/model.ts";
 
-/** Which disk a job is on: `uuid/target`, what "Notify me" watches. */
+/** Which disk a job is on: `uuid/target`. */
 export function jobKey(job: Pick<Job, "uuid" | "target">): string {
   return `${job.uuid}/${job.target}`;
 }
@@ -28,13 +28,18 @@ export function jobNotifyData(job: Job): Record<string, string> {
   };
 }
 
-/** "Notify me": watch this job (the disk's job) until it ends. */
+/** What "Notify me" watches: this run of a job on its disk, `uuid/target@started`. */
+export function watchedJobId(job: Job): string {
+  return `${jobKey(job)}@${job.startedAt}`;
+}
+
+/** "Notify me": watch this job until it ends. */
 export function NotifyButton({ job }: { job: Job }) {
   return (
     <button
       type="button"
       class="btn notify-job"
-      data-notify-job={jobKey(job)}
+      data-notify-job={watchedJobId(job)}
       aria-pressed="false"
       title="Tell me when this job is ready, completes or fails, also when this tab is in the background"
       hidden

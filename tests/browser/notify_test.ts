@@ -124,7 +124,7 @@ Deno.test("Chromium: 'Notify me' on a real copy; it becomes ready with the tab i
     });
     const card = page.locator(`#job-${dom.uuid}-vda`);
     await card.locator('.job-status[data-phase="running"]').waitFor({ timeout: 10_000 });
-    const notify = card.locator(`button[data-notify-job="${dom.uuid}/vda"]`);
+    const notify = card.locator(`button[data-notify-job^="${dom.uuid}/vda@"]`);
     await notify.click();
     await card.locator('button[data-notify-job][aria-pressed="true"]').waitFor();
     assertEquals(await page.evaluate("globalThis.__asked"), 0, "already granted: not asked");
@@ -159,7 +159,7 @@ Deno.test("Chromium: 'Notify me' on a real copy; it becomes ready with the tab i
     assertEquals(ready[0].title, `Copy on ${dom.name} vda is ready`);
     assertEquals(ready[0].visibility, "hidden", "arrived while the tab was in the background");
 
-    // The end is told too, and then the disk is no longer watched.
+    // The end is told too, and then the job is no longer watched.
     await api("/job/abort", { mode: "keep-copy" });
     await waitFor("the end notification", async () => (await notes(page)).length >= 2, {
       timeoutMs: 30_000,

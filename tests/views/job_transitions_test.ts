@@ -45,7 +45,7 @@ Deno.test("transitions: who is told what, table", () => {
       pages: [[seen(A, "running")], [seen(A, "running")], [seen(A, "ready")], [
         seen(A, "pivoted"),
       ]],
-      watched: [A],
+      watched: [`${A}@${T1}`],
       told: ["vda ready", "vda pivoted"],
     },
     {
@@ -57,7 +57,7 @@ Deno.test("transitions: who is told what, table", () => {
     {
       name: "an unwatched job is not told without 'any job'",
       pages: [[seen(A, "running"), seen(B, "running")], [seen(A, "ready"), seen(B, "ready")]],
-      watched: [B],
+      watched: [`${B}@${T1}`],
       told: ["vdb ready"],
     },
     {
@@ -72,7 +72,7 @@ Deno.test("transitions: who is told what, table", () => {
         seen(A, "running"),
         seen(A, "ready"),
       ]],
-      watched: [A],
+      watched: [`${A}@${T1}`],
       told: ["vda ready"],
     },
     {
@@ -83,6 +83,12 @@ Deno.test("transitions: who is told what, table", () => {
       ]],
       any: true,
       told: ["vda canceled", "vdb interrupted"],
+    },
+    {
+      name: "watching a job is not watching the next one on its disk",
+      pages: [[seen(A, "completed")], [seen(A, "running", T2)], [seen(A, "ready", T2)]],
+      watched: [`${A}@${T1}`],
+      told: [],
     },
     {
       name: "a new job on the same disk is a new job",
@@ -98,14 +104,18 @@ Deno.test("transitions: who is told what, table", () => {
 
 Deno.test("transitions: a watched disk is let go once its job ended", () => {
   const { ended } = run([[seen(A, "running")], [seen(A, "ready")], [seen(A, "completed")]], {
-    watched: [A, B],
+    watched: [`${A}@${T1}`, `${B}@${T1}`],
   });
-  assertEquals(ended, [A]);
+  assertEquals(ended, [`${A}@${T1}`]);
 });
 
 Deno.test("transitions: the input state is not changed", () => {
   const state = { [`${A}@${T1}`]: ["running"] };
-  detectTransitions(state, [seen(A, "ready")], { watched: [A], any: false, initial: false });
+  detectTransitions(state, [seen(A, "ready")], {
+    watched: [`${A}@${T1}`],
+    any: false,
+    initial: false,
+  });
   assertEquals(state, { [`${A}@${T1}`]: ["running"] });
 });
 
