@@ -25,7 +25,7 @@ Deno.test("operator: a tuned copy from the page shows its flags and options; com
       .newPage();
     await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     const disk = page.locator(`article.disk[data-target="vda"]`);
-    await disk.locator("summary").first().click();
+    await disk.locator("details.start-jobs > summary").click();
 
     const commit = disk.locator("form.start-commit");
     await commit.locator('select[name="top"]').selectOption(snap1);

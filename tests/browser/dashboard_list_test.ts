@@ -139,7 +139,7 @@ Deno.test("Chromium: a domain page asks for no preview until a start panel opens
     await page.locator("details.start-jobs").first().waitFor();
     await page.waitForTimeout(1_500);
     assertEquals(previews, [], "closed panels ask for nothing");
-    await page.locator(`article.disk[data-target="vdb"] summary`).click();
+    await page.locator(`article.disk[data-target="vdb"] details.start-jobs > summary`).click();
     await page.locator(`article.disk[data-target="vdb"] form.start-copy .plan`).waitFor({
       timeout: 5_000,
     });

@@ -28,7 +28,7 @@ Deno.test("operator: log in, copy from the page, pivot at ready, log out; the se
     assertEquals(await page.locator(".user-name").innerText(), TEST_USERS.operator.name);
 
     const disk = page.locator(`article.disk[data-target="vda"]`);
-    await disk.locator("summary").click();
+    await disk.locator("details.start-jobs > summary").click();
     const form = disk.locator("form.start-copy");
     await form.locator('input[name="dest"]').fill(dest);
     await form.locator('input[name="bandwidthMiB"]').fill("2");

@@ -41,7 +41,7 @@ Deno.test("copy preview: typed and ticked quickly, the settled preview matches t
     const page = await browser.newPage();
     await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     const disk = page.locator(`article.disk[data-target="vda"]`);
-    await disk.locator("summary").click();
+    await disk.locator("details.start-jobs > summary").click();
     const form = disk.locator("form.start-copy");
     const dest = form.locator('input[name="dest"]');
     const reuse = form.locator('input[name="reuseExternal"]');
@@ -108,7 +108,7 @@ Deno.test("pull asks first, naming the image it changes; dismissed, nothing runs
     const page = await browser.newPage();
     await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     const disk = page.locator(`article.disk[data-target="vda"]`);
-    await disk.locator("summary").click();
+    await disk.locator("details.start-jobs > summary").click();
     const form = disk.locator("form.start-pull");
     await form.locator(".preview .command").waitFor({ timeout: 15_000 });
     await waitFor(

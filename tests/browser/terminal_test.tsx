@@ -116,7 +116,7 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
     // 3. A dashboard action: a copy started from the page's form is echoed with its command line.
     const dest = `${dom.dir}/dash.qcow2`;
     const disk = page.locator(`article.disk[data-target="vda"]`);
-    await disk.locator("summary").click();
+    await disk.locator("details.start-jobs > summary").click();
     const form = disk.locator("form.start-copy");
     await form.locator('input[name="dest"]').fill(dest);
     await form.locator('input[name="bandwidthMiB"]').fill("8");
