@@ -36,6 +36,9 @@ import { bodyLimits } from "./http/body_limit.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 import { apiDocumentText } from "./openapi/registry.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
+import type { HostRegistry } from "./hosts/model.ts";
+import { singleHostRegistry } from "./hosts/single.ts";
+import { hostsRoutes, mountHostRoutes } from "./hosts/routes.tsx";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -45,6 +48,11 @@ export interface AppDeps extends Services {
   terminal?: TerminalOptions;
   /** Aborting it closes the app: its runner and monitor subscriptions are removed. */
   signal?: AbortSignal;
+  /**
+   * Every libvirt host (`server/hosts/`); its default host's services are the ones above.
+   * Absent: the one host of the services above.
+   */
+  hosts?: HostRegistry;
 }
 
 export type { AppEnv } from "./env.ts";
@@ -55,6 +63,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const security = deps.security;
   const uri = deps.runner.uri;
   const nameOf = domainNamesFromJobs(deps.monitor);
+  const hosts = deps.hosts ?? singleHostRegistry(deps);
   const terminal = new TerminalState({ ...deps, audit: security?.audit }, deps.terminal);
   const closers = [() => terminal.close()];
   // Outermost: counts every answer, refusals included.
@@ -90,7 +99,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // Body caps right inside the security headers (so a 413 carries them), before the CSRF
     // check or any route parses a body.
     app.use(headers, bodyLimits(), ...guards);
-    closers.push(auditVirshCalls(deps.runner, security.audit, nameOf));
+    for (const host of hosts.list()) {
+      const services = host.services;
+      const names = services === deps ? nameOf : domainNamesFromJobs(services.monitor);
+      closers.push(auditVirshCalls(services.runner, security.audit, names, host.name));
+    }
   } else {
     app.use(bodyLimits(), openLoopback());
     app.route("/", metricsRoutes({ render: () => deps.metrics.render(), access: null }));
@@ -116,6 +129,28 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Everything else, unknown paths included: viewers read, operators change. Registered after
   // the groups above, so it runs only for requests none of them answered.
   app.use("*", gate(ACCESS.dashboard));
+  // Every host: GET /api/v1/hosts, the all-hosts page, and each route group per host.
+  app.route("/", hostsRoutes({ registry: hosts }));
+  mountHostRoutes(app, hosts, (host) => {
+    const s = host.services;
+    return [
+      { under: "api", path: "", routes: domainsApi(s.inventory) },
+      { under: "api", path: "", routes: jobsApi(s) },
+      { under: "page", path: "/ui", routes: jobsUi(s) },
+      { under: "page", path: "/ui", routes: cleanupUi({ ...s, audit: security?.audit }) },
+      {
+        under: "page",
+        path: "",
+        routes: pageRoutes({
+          inventory: s.inventory,
+          uri: host.uri,
+          storageRoots: s.storageRoots ?? [],
+          monitor: s.monitor,
+          history: s.history,
+        }),
+      },
+    ];
+  });
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
   app.route("/api/v1", openApiRoutes(apiDocumentText));

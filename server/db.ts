@@ -173,6 +173,12 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX moves_uuid ON moves(uuid, started_at);
   `,
+  // Hosts (server/hosts/): a job and an audit entry name the libvirt host they concern.
+  `
+  ALTER TABLE job_history ADD COLUMN host TEXT NOT NULL DEFAULT 'local';
+  CREATE INDEX job_history_host ON job_history(host, finished_at);
+  ALTER TABLE audit ADD COLUMN host TEXT;
+  `,
 ];
 
 /**

@@ -20,5 +20,11 @@ export interface RequestNotes {
 
 /** The environment of the app and of every sub-app. */
 export interface AppEnv {
-  Variables: AuthVariables & RequestNotes;
+  Variables: AuthVariables & RequestNotes & HostVariables;
+}
+
+/** Set by the per-host mounts (`server/hosts/mount.ts`). */
+export interface HostVariables {
+  /** `/hosts/NAME` while serving another host's pages (links carry it); unset for the default. */
+  hostBase?: string;
 }

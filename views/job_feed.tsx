@@ -8,11 +8,12 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Child } from "hono/jsx";
 
 /** URL of the feed after monitor `generation` and inventory generation `chains`. */
 export function feedUrl(generation: number, chains: number): string {
-  return `/ui/jobs/feed?since=${generation}&chains=${chains}`;
+  return hostHref(`/ui/jobs/feed?since=${generation}&chains=${chains}`);
 }
 
 /** Props of {@link JobFeed}. */

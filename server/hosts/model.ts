@@ -53,6 +53,8 @@ export interface Host {
   readonly lastError: string | null;
   /** Reachability with times, for banners and `GET /api/v1/hosts`. */
   status(): HostStatus;
+  /** Asks libvirt now whether it answers (a call ran past its deadline); updates the status. */
+  checkNow(): Promise<void>;
 }
 
 /** The hosts of the dashboard, in configuration order; the default one first. */

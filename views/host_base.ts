@@ -1,0 +1,19 @@
+/**
+ * Links on per-host pages: the dashboard's views write paths as for the default host
+ * (`/domains/x`, `/ui/...`); on `/hosts/NAME/...` pages the host mount sets the request's
+ * `hostBase` and every link made here carries it, so one set of views serves every host.
+ *
+ * @module
+ */
+import { tryGetContext } from "hono/context-storage";
+import type { AppEnv } from "../server/env.ts";
+
+/** `""` on the default host's pages, `/hosts/NAME` on another host's (from the request). */
+export function hostBase(): string {
+  return tryGetContext<AppEnv>()?.var.hostBase ?? "";
+}
+
+/** `path` (absolute, as on the default host) on the host of the page being rendered. */
+export function hostHref(path: string): string {
+  return `${hostBase()}${path}`;
+}
