@@ -15,5 +15,8 @@ export function hostBase(): string {
 
 /** `path` (absolute, as on the default host) on the host of the page being rendered. */
 export function hostHref(path: string): string {
-  return `${hostBase()}${path}`;
+  const base = hostBase();
+  // A host's dashboard is `/hosts/NAME` (Hono's mounts are strict about the trailing slash).
+  if (path === "/" && base !== "") return base;
+  return `${base}${path}`;
 }

@@ -37,6 +37,19 @@ export function hostOverviews(
 }
 
 async function hostOverview(host: Host, deadlineMs: number): Promise<HostOverview> {
+  if (!host.reachable) {
+    // Known down: no read at all (one still hanging from before would cost the deadline again);
+    // the health's own retry finds it back.
+    return {
+      name: host.name,
+      uri: host.uri,
+      isDefault: host.isDefault,
+      domains: null,
+      jobs: [],
+      status: host.status(),
+      problem: host.lastError,
+    };
+  }
   const read = await withDeadline(
     host.services.inventory.listDomains(),
     deadlineMs,

@@ -88,6 +88,7 @@ export function mountHostRoutes(
   }
   const unknown = (c: Context<AppEnv>) => {
     const name = c.req.param("host") ?? "";
+    if (registry.get(name)) return c.notFound(); // a known host, an unknown path
     const known = registry.list().map((h) => h.name).join(", ");
     throw new HttpError(
       404,
