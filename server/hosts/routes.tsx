@@ -12,6 +12,7 @@ import { layoutSessionOf } from "../routes/viewer.ts";
 import { HostsPage } from "../../views/hosts.tsx";
 import type { Host, HostRegistry } from "./model.ts";
 import { HOST_PAGE_DEADLINE_MS, hostOverviews } from "./overview.ts";
+import { unreachableSentence } from "./guarded_runner.ts";
 
 /** What the host routes need. */
 export interface HostRoutesDeps {
@@ -73,16 +74,29 @@ export function mountHostRoutes(
 ): void {
   for (const host of registry.list()) {
     const base = `/hosts/${host.name}`;
-    app.use(`${base}/*`, async (c, next) => {
-      c.set("hostBase", base);
+    const api = `/api/v1/hosts/${host.name}`;
+    // Known down: answer at once with what failed, never from an old snapshot or a hung read.
+    const reachableOnly = async (_c: Context<AppEnv>, next: () => Promise<void>) => {
+      if (!host.reachable) {
+        throw new HttpError(
+          503,
+          "host_unreachable",
+          unreachableSentence(host.name, host.uri, host.status()),
+          undefined,
+          { "retry-after": "1" },
+        );
+      }
       await next();
-    });
-    app.use(base, async (c, next) => {
+    };
+    const onHost = async (c: Context<AppEnv>, next: () => Promise<void>) => {
       c.set("hostBase", base);
-      await next();
-    });
+      await reachableOnly(c, next);
+    };
+    app.use(`${base}/*`, onHost);
+    app.use(base, onHost);
+    app.use(`${api}/*`, reachableOnly);
     for (const group of groups(host)) {
-      const prefix = group.under === "api" ? `/api/v1/hosts/${host.name}` : base;
+      const prefix = group.under === "api" ? api : base;
       app.route(`${prefix}${group.path}`, group.routes);
     }
   }

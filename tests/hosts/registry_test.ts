@@ -12,6 +12,9 @@ import type { HostSpec } from "../../server/hosts/model.ts";
 import { createApp } from "../../server/app.tsx";
 import { FakeRunner, type FakeScript } from "../support/fake_runner.ts";
 import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
+import { openDatabase } from "../../server/db.ts";
+import { AuditLog } from "../../server/audit/log.ts";
+import { auditVirshCalls } from "../../server/audit/web.ts";
 
 /** A libvirt with VM1 running. */
 const answering: FakeScript = (args) => {
@@ -134,7 +137,7 @@ Deno.test("a hanging host costs one deadline, then fails fast; the others answer
   }
 });
 
-Deno.test("per-host routes: each host's API and pages, unknown host 404, jobs carry the host", async () => {
+Deno.test("per-host routes: each host's API and pages, unknown host 404, a dead host's 503 at once", async () => {
   const w = world();
   try {
     const local = w.registry.default.services;
@@ -161,4 +164,40 @@ Deno.test("per-host routes: each host's API and pages, unknown host 404, jobs ca
   } finally {
     await w.cleanup();
   }
+});
+
+Deno.test("audit: each host's mutating virsh calls are filed under that host", () => {
+  const db = openDatabase(":memory:");
+  const audit = new AuditLog(db);
+  const runners = { local: new FakeRunner(), hv1: new FakeRunner(() => "", "qemu+tcp://h/system") };
+  const stops = Object.entries(runners).map(([host, runner]) =>
+    auditVirshCalls(runner, audit, () => null, host)
+  );
+  const call = (runner: FakeRunner) =>
+    runner.emit({
+      argv: ["-c", runner.uri, "blockjob", "--domain", "vm", "--path", "vda", "--abort"],
+      code: 0,
+      stdout: "",
+      stderr: "",
+      startedAt: new Date(),
+      durationMs: 1,
+    });
+  call(runners.hv1);
+  call(runners.local);
+  runners.hv1.emit({
+    argv: ["-c", runners.hv1.uri, "list", "--all"],
+    code: 0,
+    stdout: "",
+    stderr: "",
+    startedAt: new Date(),
+    durationMs: 1,
+  });
+  const { entries } = audit.query();
+  assertEquals(entries.map((e) => [e.host, e.argv?.[1]]).toSorted(), [
+    ["hv1", "qemu+tcp://h/system"],
+    ["local", "qemu:///fake"],
+  ]);
+  stops.forEach((stop) => stop());
+  audit.close();
+  db.close();
 });
