@@ -39,6 +39,7 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import type { HostRegistry } from "./hosts/model.ts";
 import { singleHostRegistry } from "./hosts/single.ts";
 import { hostsRoutes, mountHostRoutes } from "./hosts/routes.tsx";
+import { HostNav } from "../views/hosts.tsx";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -64,6 +65,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const uri = deps.runner.uri;
   const nameOf = domainNamesFromJobs(deps.monitor);
   const hosts = deps.hosts ?? singleHostRegistry(deps);
+  // With one host there is nothing to switch to: pages stay as they were.
+  const hostNav = (current: string) =>
+    hosts.list().length < 2 ? undefined : () => (
+      <HostNav
+        current={current}
+        hosts={hosts.list().map((h) => ({
+          name: h.name,
+          uri: h.uri,
+          isDefault: h.isDefault,
+          status: h.status(),
+        }))}
+      />
+    );
   const terminal = new TerminalState({ ...deps, audit: security?.audit }, deps.terminal);
   const closers = [() => terminal.close()];
   // Outermost: counts every answer, refusals included.
@@ -147,6 +161,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           storageRoots: s.storageRoots ?? [],
           monitor: s.monitor,
           history: s.history,
+          hostNav: hostNav(host.name),
         }),
       },
     ];
@@ -165,6 +180,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       storageRoots: deps.storageRoots ?? [],
       monitor: deps.monitor,
       history: deps.history,
+      hostNav: hostNav(hosts.default.name),
     }),
   );
 

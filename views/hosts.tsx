@@ -6,6 +6,7 @@
  * @module
  */
 import type { HostOverview } from "../server/hosts/overview.ts";
+import type { HostStatus } from "../server/hosts/model.ts";
 import type { Job } from "../server/jobs/model.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
 import { Banner } from "./banner.tsx";
@@ -21,8 +22,19 @@ export function hostDomainHref(host: { name: string; isDefault: boolean }, domai
   return `${hostPrefix(host)}/domains/${encodeURIComponent(domain)}`;
 }
 
+/** What a banner needs of a host. */
+export interface HostBannerItem {
+  name: string;
+  uri: string;
+  status: HostStatus;
+  /** Why the last read failed, when it did. */
+  problem: string | null;
+  /** Its domains, or null when the last read failed. */
+  domains?: readonly unknown[] | null;
+}
+
 /** The banner sentence of a host that does not answer. Pure. */
-export function hostProblemText(host: HostOverview): string {
+export function hostProblemText(host: HostBannerItem): string {
   const s = host.status;
   const what = s.lastError ?? host.problem ?? "no answer";
   const since = s.since ? ` Unreachable since ${s.since}.` : "";
@@ -31,7 +43,7 @@ export function hostProblemText(host: HostOverview): string {
 }
 
 /** Banners for the hosts that did not answer (each host its own). */
-export function HostBanners({ hosts }: { hosts: readonly HostOverview[] }) {
+export function HostBanners({ hosts }: { hosts: readonly HostBannerItem[] }) {
   return (
     <>
       {hosts.filter((h) => h.domains === null || !h.status.reachable).map((h) => (
@@ -119,5 +131,40 @@ function JobLine({ host, job }: { host: HostOverview; job: Job }) {
       <a href={hostDomainHref(host, job.domain)}>{job.domain}</a> {job.type} {job.target}{" "}
       {job.phase === "ready" ? "ready" : `${job.percent}%`}
     </li>
+  );
+}
+
+/** One host in the switcher. */
+export interface HostNavItem {
+  name: string;
+  uri: string;
+  isDefault: boolean;
+  status: HostStatus;
+}
+
+/**
+ * Above every page when there is more than one host: the host switcher (the current one marked,
+ * hosts that do not answer marked down), a link to all hosts, and a banner per host that does not
+ * answer, each saying what failed, since when and the next retry.
+ */
+export function HostNav({ hosts, current }: { hosts: readonly HostNavItem[]; current: string }) {
+  return (
+    <>
+      <nav class="host-switcher" aria-label="Hosts">
+        Host: {hosts.map((h) => (
+          <a
+            href={hostPrefix(h) || "/"}
+            data-host={h.name}
+            title={h.uri}
+            aria-current={h.name === current ? "page" : undefined}
+            class={h.status.reachable ? "host" : "host host-down"}
+          >
+            {h.name}
+            {h.status.reachable ? "" : " (down)"}
+          </a>
+        ))} · <a href="/hosts">All hosts</a>
+      </nav>
+      <HostBanners hosts={hosts.map((h) => ({ ...h, problem: null }))} />
+    </>
   );
 }
