@@ -129,6 +129,34 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/static", staticRoutes());
   if (security) app.route("/", authRoutes({ security, uri }));
 
+  // Several hosts: every request knows them (the terminal's host selector).
+  if (hosts.list().length > 1) {
+    const choices = hosts.list().map((h) => ({
+      name: h.name,
+      uri: h.uri,
+      href: h.isDefault ? "/" : `/hosts/${h.name}`,
+    }));
+    app.use("*", async (c, next) => {
+      c.set("hostChoices", choices);
+      await next();
+    });
+  }
+  // Each host's own terminal (its runner, `virsh -c URI`), the default host's being the one below.
+  for (const host of hosts.list()) {
+    const own = host.services === deps ? terminal : new TerminalState(
+      { ...host.services, audit: security?.audit },
+      deps.terminal,
+    );
+    if (own !== terminal) closers.push(() => own.close());
+    const base = `/hosts/${host.name}/ui/terminal`;
+    app.use(`/api/v1/hosts/${host.name}/terminal`, gate(ACCESS.terminal));
+    app.route(`/api/v1/hosts/${host.name}/terminal`, terminalApi(own));
+    app.use(`${base}/*`, async (c, next) => {
+      c.set("hostBase", `/hosts/${host.name}`);
+      await next();
+    }, gate(ACCESS.terminal));
+    app.route(base, terminalUi(own, { allowedHosts: security?.allowedHosts }));
+  }
   // The terminal: any signed-in role; each line is checked against the role's allowlist.
   app.use("/api/v1/terminal", gate(ACCESS.terminal));
   app.route("/api/v1/terminal", terminalApi(terminal));

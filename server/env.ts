@@ -27,4 +27,14 @@ export interface AppEnv {
 export interface HostVariables {
   /** `/hosts/NAME` while serving another host's pages (links carry it); unset for the default. */
   hostBase?: string;
+  /** The hosts the terminal may address, when there are several (its host selector). */
+  hostChoices?: HostChoice[];
+}
+
+/** One entry of the terminal's host selector. */
+export interface HostChoice {
+  name: string;
+  uri: string;
+  /** The host's dashboard, where the terminal runs against it. */
+  href: string;
 }

@@ -6,11 +6,16 @@
  * @module
  */
 import { tryGetContext } from "hono/context-storage";
-import type { AppEnv } from "../server/env.ts";
+import type { AppEnv, HostChoice } from "../server/env.ts";
 
 /** `""` on the default host's pages, `/hosts/NAME` on another host's (from the request). */
 export function hostBase(): string {
   return tryGetContext<AppEnv>()?.var.hostBase ?? "";
+}
+
+/** The hosts to choose from (empty with one host), from the request. */
+export function hostChoices(): HostChoice[] {
+  return tryGetContext<AppEnv>()?.var.hostChoices ?? [];
 }
 
 /** `path` (absolute, as on the default host) on the host of the page being rendered. */

@@ -72,6 +72,23 @@ Deno.test({
       await page.waitForURL((u) => u.pathname === `/hosts/bbh5/domains/${domA.name}`);
       assertMatch(await page.locator("main").innerText(), /vda/);
 
+      // The terminal on bbh5's page runs on bbh5 and says so; its selector offers every host.
+      await page.locator("#terminal summary").click();
+      assertEquals(
+        await page.locator("nav.term-hosts a[data-host]").evaluateAll((links) =>
+          links.map((l) => l.getAttribute("data-host"))
+        ),
+        ["local", "bbh5", "bbh6"],
+      );
+      await page.locator("#terminal-input").fill("list --all");
+      await page.locator("#terminal-input").press("Enter");
+      const entry = page.locator("#terminal-output .term-entry").last();
+      await entry.waitFor();
+      const echoed = await entry.innerText();
+      assertMatch(echoed, /virsh -c qemu\+tcp:\/\/10\.77\.5\.2\/system list --all/);
+      assert(echoed.includes(domA.name), echoed);
+      assert(!echoed.includes(domB.name), echoed);
+
       // Kill bbh6's libvirtd: its banner says what failed; the others still list.
       await b.killLibvirtd();
       await waitFor("bbh6 to be seen down", async () => {

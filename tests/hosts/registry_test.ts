@@ -201,3 +201,43 @@ Deno.test("audit: each host's mutating virsh calls are filed under that host", (
   audit.close();
   db.close();
 });
+
+Deno.test("terminal: each host's own, echoing virsh -c ITS URI; the selector lists every host", async () => {
+  const w = world();
+  try {
+    const app = createApp({ ...w.registry.default.services, hosts: w.registry });
+    const run = (path: string) =>
+      app.request(path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", "hx-request": "true" },
+        body: new URLSearchParams({ command: "list --all" }),
+      });
+    const other = await (await run("/hosts/other/ui/terminal/run")).text();
+    assertMatch(other, /virsh -c qemu\+tcp:\/\/other\.example\/system list --all/);
+    assertEquals(w.runners.get("other")!.count("list", "--all"), 1);
+    assertEquals(w.runners.get("local")!.count("list", "--all"), 0);
+    const local = await (await run("/ui/terminal/run")).text();
+    assertMatch(local, /virsh -c qemu:\/\/\/system list --all/);
+    const api = await app.request("/api/v1/hosts/other/terminal", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ command: "list --all" }),
+    });
+    assertEquals(api.status, 200);
+    assertEquals(w.runners.get("other")!.count("list", "--all"), 2);
+    // A host's page: its terminal posts to that host and names its URI; the selector has all.
+    const page = await (await app.request("/hosts/other")).text();
+    assertMatch(page, /data-base="\/hosts\/other\/ui\/terminal"/);
+    assertMatch(page, /hx-post="\/hosts\/other\/ui\/terminal\/run"/);
+    assertMatch(page, /virsh -c qemu\+tcp:\/\/other\.example\/system/);
+    for (const name of ["local", "slow", "gone", "other"]) {
+      assertMatch(page, new RegExp(`<nav class="term-hosts"[^]*data-host="${name}"`));
+    }
+    assertMatch(
+      page,
+      /<a href="\/hosts\/other#terminal" data-host="other"[^>]*aria-current="true"/,
+    );
+  } finally {
+    await w.cleanup();
+  }
+});
