@@ -27,6 +27,7 @@ import { movesApiRoutes } from "../routes/moves_api.ts";
 import { terminalApiRoutes } from "../routes/terminal_api.ts";
 import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
+import { hostsApiRoutes } from "../hosts/api_routes.ts";
 
 /** Every described route. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -38,6 +39,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...movesApiRoutes,
   ...terminalApiRoutes,
   ...auditApiRoutes,
+  ...hostsApiRoutes,
 ];
 
 /** Schemas shared by several answers, listed once under these names. */
