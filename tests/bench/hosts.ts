@@ -1,7 +1,7 @@
 /**
  * Several hosts on one dashboard, for the target "3 hosts × 100 domains: warm page ≤ 300 ms; one
  * unreachable host adds ≤ 50 ms": `deno task bench:hosts [HOSTS] [DOMAINS] [ROUNDS]`. Brings up
- * HOSTS namespaced lab hosts (`bbh2`, `bbh3`, ... from `tests/lab/hosts.ts`) with DOMAINS
+ * HOSTS namespaced lab hosts (`bbh3`, `bbh4`, ... from `tests/lab/hosts.ts`) with DOMAINS
  * shut-off persistent domains each (one empty 64 MiB qcow2 each: no memory used), serves the real
  * app (product runners: a session pool of 2 per host) over loopback HTTP, and prints the medians
  * of the all-hosts page `GET /hosts`, `GET /api/v1/hosts` and one host's dashboard, warm, then
@@ -61,7 +61,7 @@ async function measure(url: string, rounds: number): Promise<number> {
 const hosts: LabHost[] = [];
 try {
   for (let i = 0; i < HOSTS; i++) {
-    hosts.push(await startLabHost({ name: `bbh${i + 2}`, number: i + 2 }));
+    hosts.push(await startLabHost({ name: `bbh${i + 3}`, number: i + 3 }));
   }
   await Promise.all(hosts.map((h) => fill(h, DOMAINS)));
   const registry = createHostRegistry({
