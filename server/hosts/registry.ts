@@ -10,6 +10,7 @@ import type { Database } from "../db.ts";
 import { createServices, type ServiceOptions, type Services } from "../services.ts";
 import type { ClosableRunner } from "../virsh/pool.ts";
 import { GuardedRunner } from "./guarded_runner.ts";
+import { VirshError } from "../virsh/errors.ts";
 import { HostHealth } from "./health.ts";
 import type { Host, HostRegistry, HostSpec, HostStatus } from "./model.ts";
 
@@ -80,7 +81,14 @@ export function createHostRegistry(options: HostRegistryOptions): RunningHostReg
     const built: { services?: Services } = {};
     const health = new HostHealth({
       probe: async () => {
-        await inner.run(["uri"], { timeoutMs: options.probeTimeoutMs ?? 3000 });
+        // A process of its own (the long lane): a session that cannot connect only says it
+        // ended, a fresh virsh says why (refused, no route, TLS).
+        try {
+          await inner.run(["uri"], { timeoutMs: options.probeTimeoutMs ?? 3000, lane: "long" });
+        } catch (e) {
+          // libvirt's own words: the generic advice (start libvirtd here) does not fit a remote host.
+          throw e instanceof VirshError && e.libvirtMessage ? new Error(e.libvirtMessage) : e;
+        }
       },
       onRecovered: () => {
         // Whatever happened while it was away: re-read domains and adopt jobs again.
