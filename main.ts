@@ -12,7 +12,9 @@
 import { ConfigError, parseConfig, USAGE } from "./server/config.ts";
 import { SpawnRunner } from "./server/virsh/runner.ts";
 import { SessionPoolRunner } from "./server/virsh/pool.ts";
-import { createSecurity, createServices } from "./server/services.ts";
+import { createSecurity } from "./server/services.ts";
+import { createHostRegistry } from "./server/hosts/registry.ts";
+import type { HostSpec } from "./server/hosts/model.ts";
 import { createApp } from "./server/app.tsx";
 import { openDatabase } from "./server/db.ts";
 import { ENV_TOKEN_VARIABLE } from "./server/auth/tokens.ts";
@@ -93,20 +95,24 @@ if (import.meta.main) {
   // start-up still stops what started, and Deno sets up its signal handling (which needs a
   // descriptor) now, not lazily in the middle of a descriptor flood, where it panics (2.9.6).
   const shutdown = onShutdownSignal();
-  const spawnRunner = new SpawnRunner({
-    uri: config.connect,
-    timeoutMs: config.virshTimeoutMs,
-    maxConcurrent: config.virshMaxConcurrent,
-  });
-  // Short calls go to long-lived virsh sessions (about 1 ms a command instead of 40-100 ms and a
-  // libvirt connection each); streams and --wait still get a process of their own.
-  const runner = config.virshSessions > 0
-    ? new SessionPoolRunner({
-      spawn: spawnRunner,
-      size: config.virshSessions,
+  // One runner per host (`--libvirt NAME=URI`): its own virsh processes and slots.
+  const runnerFor = (spec: HostSpec) => {
+    const spawnRunner = new SpawnRunner({
+      uri: spec.uri,
       timeoutMs: config.virshTimeoutMs,
-    })
-    : spawnRunner;
+      maxConcurrent: config.virshMaxConcurrent,
+    });
+    // Short calls go to long-lived virsh sessions (about 1 ms a command instead of 40-100 ms and
+    // a libvirt connection each); streams and --wait still get a process of their own.
+    return config.virshSessions > 0
+      ? new SessionPoolRunner({
+        spawn: spawnRunner,
+        size: config.virshSessions,
+        timeoutMs: config.virshTimeoutMs,
+      })
+      : spawnRunner;
+  };
+  const runner = runnerFor(config.hosts[0]);
   let storageRoots = config.storageRoots;
   if (storageRoots === null) {
     // Default: libvirt's image directory, pool targets and active disks' directories, never
@@ -115,7 +121,15 @@ if (import.meta.main) {
     for (const line of describeStorageRoots(found)) console.log(`blockboard: ${line}`);
     storageRoots = found.roots;
   }
-  const services = createServices(runner, { storageRoots, db });
+  // Path destinations on the default host only: blockboard cannot check files on another host.
+  const roots = storageRoots;
+  const hosts = createHostRegistry({
+    hosts: config.hosts,
+    runnerFor: (spec) => spec === config.hosts[0] ? runner : runnerFor(spec),
+    serviceOptions: (_spec, isDefault) => ({ storageRoots: isDefault ? roots : [] }),
+    db,
+  });
+  const services = hosts.default.services;
   const webhooks = config.webhooks
     ? new WebhookNotifier({
       ...config.webhooks,
@@ -129,26 +143,26 @@ if (import.meta.main) {
     appLifetime.abort();
     await webhooks?.close();
     await services.moves.detach(); // saved; the next start resumes them
-    await services.monitor.stop();
-    await runner.close();
+    await hosts.stop();
     security.audit.close();
     db.close();
   });
   // Adopt jobs already running (started by virsh, or before a restart) before serving.
-  await services.monitor.start().catch((e) =>
-    console.error(`blockboard: job monitor could not resync yet: ${(e as Error).message}`)
-  );
+  // The default host is waited for as before; the others start in the background.
+  await hosts.start();
   // After the first resync: jobs that ran before a restart are not announced as started again.
   webhooks?.watch(services.monitor.book);
   // Storage moves a restart interrupted continue (or can be canceled) from the database.
   await services.moves.resume().catch((e) =>
     console.error(`blockboard: could not resume storage moves: ${(e as Error).message}`)
   );
-  const app = createApp({ ...services, security, signal: appLifetime.signal });
+  const app = createApp({ ...services, hosts, security, signal: appLifetime.signal });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
     console.log(
-      `blockboard listening on ${scheme}://${hostname}:${port}/ (libvirt ${config.connect}; ` +
+      `blockboard listening on ${scheme}://${hostname}:${port}/ (libvirt ${
+        config.hosts.map((h) => `${h.name}=${h.uri}`).join(", ")
+      }; ` +
         `storage roots ${storageRoots.join(", ")})`,
     );
     if (security.openMode()) {
@@ -178,8 +192,7 @@ if (import.meta.main) {
     console.error(`blockboard: ${listenFailure(config.host, config.port, e)}`);
     await upstream.shutdown(0);
     await webhooks?.close();
-    await services.monitor.stop();
-    await runner.close();
+    await hosts.stop();
     security.audit.close();
     db.close();
     Deno.exit(2);
@@ -191,8 +204,7 @@ if (import.meta.main) {
     door.closeAll();
     // Before the audit log closes: undelivered events are audited.
     await webhooks?.close();
-    await services.monitor.stop();
-    await runner.close();
+    await hosts.stop();
     // After the last request: writes the refusals still buffered.
     security.audit.close();
     db.close();

@@ -39,6 +39,10 @@ import { metricsRoutes } from "./routes/metrics.ts";
 import { adminUi } from "./routes/admin_ui.tsx";
 import { adminApi } from "./routes/admin_api.ts";
 import { AccountAdmin } from "./auth/admin.ts";
+import type { HostRegistry } from "./hosts/model.ts";
+import { singleHostRegistry } from "./hosts/single.ts";
+import { hostsRoutes, mountHostRoutes } from "./hosts/routes.tsx";
+import { HostNav } from "../views/hosts.tsx";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -48,6 +52,11 @@ export interface AppDeps extends Services {
   terminal?: TerminalOptions;
   /** Aborting it closes the app: its runner and monitor subscriptions are removed. */
   signal?: AbortSignal;
+  /**
+   * Every libvirt host (`server/hosts/`); its default host's services are the ones above.
+   * Absent: the one host of the services above.
+   */
+  hosts?: HostRegistry;
 }
 
 export type { AppEnv } from "./env.ts";
@@ -58,6 +67,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const security = deps.security;
   const uri = deps.runner.uri;
   const nameOf = domainNamesFromJobs(deps.monitor);
+  const hosts = deps.hosts ?? singleHostRegistry(deps);
+  // With one host there is nothing to switch to: pages stay as they were.
+  const hostNav = (current: string) =>
+    hosts.list().length < 2 ? undefined : () => (
+      <HostNav
+        current={current}
+        hosts={hosts.list().map((h) => ({
+          name: h.name,
+          uri: h.uri,
+          isDefault: h.isDefault,
+          status: h.status(),
+        }))}
+      />
+    );
   const terminal = new TerminalState({ ...deps, audit: security?.audit }, deps.terminal);
   const closers = [() => terminal.close()];
   // Outermost: counts every answer, refusals included.
@@ -93,7 +116,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     // Body caps right inside the security headers (so a 413 carries them), before the CSRF
     // check or any route parses a body.
     app.use(headers, bodyLimits(), ...guards);
-    closers.push(auditVirshCalls(deps.runner, security.audit, nameOf));
+    for (const host of hosts.list()) {
+      const services = host.services;
+      const names = services === deps ? nameOf : domainNamesFromJobs(services.monitor);
+      closers.push(auditVirshCalls(services.runner, security.audit, names, host.name));
+    }
   } else {
     app.use(bodyLimits(), openLoopback());
     app.route("/", metricsRoutes({ render: () => deps.metrics.render(), access: null }));
@@ -105,6 +132,34 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/static", staticRoutes());
   if (security) app.route("/", authRoutes({ security, uri }));
 
+  // Several hosts: every request knows them (the terminal's host selector).
+  if (hosts.list().length > 1) {
+    const choices = hosts.list().map((h) => ({
+      name: h.name,
+      uri: h.uri,
+      href: h.isDefault ? "/" : `/hosts/${h.name}`,
+    }));
+    app.use("*", async (c, next) => {
+      c.set("hostChoices", choices);
+      await next();
+    });
+  }
+  // Each host's own terminal (its runner, `virsh -c URI`), the default host's being the one below.
+  for (const host of hosts.list()) {
+    const own = host.services === deps ? terminal : new TerminalState(
+      { ...host.services, audit: security?.audit },
+      deps.terminal,
+    );
+    if (own !== terminal) closers.push(() => own.close());
+    const base = `/hosts/${host.name}/ui/terminal`;
+    app.use(`/api/v1/hosts/${host.name}/terminal`, gate(ACCESS.terminal));
+    app.route(`/api/v1/hosts/${host.name}/terminal`, terminalApi(own));
+    app.use(`${base}/*`, async (c, next) => {
+      c.set("hostBase", `/hosts/${host.name}`);
+      await next();
+    }, gate(ACCESS.terminal));
+    app.route(base, terminalUi(own, { allowedHosts: security?.allowedHosts }));
+  }
   // The terminal: any signed-in role; each line is checked against the role's allowlist.
   app.use("/api/v1/terminal", gate(ACCESS.terminal));
   app.route("/api/v1/terminal", terminalApi(terminal));
@@ -129,6 +184,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Everything else, unknown paths included: viewers read, operators change. Registered after
   // the groups above, so it runs only for requests none of them answered.
   app.use("*", gate(ACCESS.dashboard));
+  // Every host: GET /api/v1/hosts, the all-hosts page, and each route group per host.
+  app.route("/", hostsRoutes({ registry: hosts }));
+  mountHostRoutes(app, hosts, (host) => {
+    const s = host.services;
+    return [
+      { under: "api", path: "", routes: domainsApi(s.inventory) },
+      { under: "api", path: "", routes: jobsApi(s) },
+      { under: "page", path: "/ui", routes: jobsUi(s) },
+      { under: "page", path: "/ui", routes: cleanupUi({ ...s, audit: security?.audit }) },
+      {
+        under: "page",
+        path: "",
+        routes: pageRoutes({
+          inventory: s.inventory,
+          uri: host.uri,
+          storageRoots: s.storageRoots ?? [],
+          monitor: s.monitor,
+          history: s.history,
+          hostNav: hostNav(host.name),
+        }),
+      },
+    ];
+  });
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
@@ -143,6 +221,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       storageRoots: deps.storageRoots ?? [],
       monitor: deps.monitor,
       history: deps.history,
+      hostNav: hostNav(hosts.default.name),
     }),
   );
 

@@ -10,6 +10,8 @@ import { z } from "zod";
 import { DEFAULT_DATA_DIR } from "./db.ts";
 import { metricsTokenSchema } from "./metrics/token.ts";
 import { webhookSecretSchema, webhookUrlSchema } from "./webhooks/settings.ts";
+import type { HostSpec } from "./hosts/model.ts";
+import { HostConfigError, parseHostsFile, parseHostSpec, resolveHosts } from "./hosts/config.ts";
 
 /** Validated server configuration. */
 export interface Config {
@@ -17,8 +19,10 @@ export interface Config {
   host: string;
   /** TCP port. */
   port: number;
-  /** libvirt connection URI passed to every virsh call as `-c`. */
+  /** libvirt connection URI of the default host (`local`), passed to its virsh calls as `-c`. */
   connect: string;
+  /** Every libvirt host, the default one first (see `hosts/config.ts`). */
+  hosts: HostSpec[];
   /** Deadline for one virsh call, in milliseconds. */
   virshTimeoutMs: number;
   /** Largest number of virsh processes running at once. */
@@ -50,7 +54,11 @@ export const USAGE = `Usage: deno task start [options]
 Options (each has an environment variable; the flag wins):
   --host ADDR          address to listen on           HOST                (default 127.0.0.1)
   --port N             TCP port, 1-65535              PORT                (default 8080)
-  --connect URI        libvirt connection URI         LIBVIRT_DEFAULT_URI (default qemu:///system)
+  --connect URI        libvirt URI of the default host "local"
+                                                      LIBVIRT_DEFAULT_URI (default qemu:///system)
+  --libvirt NAME=URI   one more libvirt host (name: a-z 0-9 -); repeatable
+                                                      BLOCKBOARD_LIBVIRT (comma-separated)
+  --hosts-file FILE    NAME=URI lines (# comments)    BLOCKBOARD_HOSTS_FILE
   --virsh-timeout MS   deadline per virsh call        BLOCKBOARD_VIRSH_TIMEOUT_MS (default 30000)
   --virsh-max N        virsh processes at once        BLOCKBOARD_VIRSH_MAX (default 8)
   --virsh-sessions N   long-lived virsh sessions for short calls, 0 = one virsh per call
@@ -121,6 +129,7 @@ export type ParsedConfig = { help: true } | { help: false; config: Config };
 export function parseConfig(
   args: string[],
   env: Record<string, string | undefined> = Deno.env.toObject(),
+  readTextFile: (path: string) => string = Deno.readTextFileSync,
 ): ParsedConfig {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
@@ -130,6 +139,8 @@ export function parseConfig(
         host: { type: "string" },
         port: { type: "string" },
         connect: { type: "string" },
+        libvirt: { type: "string", multiple: true },
+        "hosts-file": { type: "string" },
         "virsh-timeout": { type: "string" },
         "virsh-max": { type: "string" },
         "virsh-sessions": { type: "string" },
@@ -189,16 +200,25 @@ export function parseConfig(
       "--webhook needs --webhook-secret (or BLOCKBOARD_WEBHOOK_SECRET): every delivery is signed",
     );
   }
+  const connect = field(
+    "--connect/LIBVIRT_DEFAULT_URI",
+    uriSchema,
+    pick("connect", "LIBVIRT_DEFAULT_URI", "qemu:///system"),
+  );
+  const hosts = configuredHosts(
+    connect,
+    values.connect !== undefined || env.LIBVIRT_DEFAULT_URI !== undefined,
+    pickList("libvirt", "BLOCKBOARD_LIBVIRT", ","),
+    (values["hosts-file"] as string | undefined) ?? env.BLOCKBOARD_HOSTS_FILE,
+    readTextFile,
+  );
   return {
     help: false,
     config: {
       host: field("--host/HOST", hostSchema, pick("host", "HOST", "127.0.0.1")),
       port: field("--port/PORT", portSchema, pick("port", "PORT", "8080")),
-      connect: field(
-        "--connect/LIBVIRT_DEFAULT_URI",
-        uriSchema,
-        pick("connect", "LIBVIRT_DEFAULT_URI", "qemu:///system"),
-      ),
+      connect,
+      hosts,
       virshTimeoutMs: field(
         "--virsh-timeout/BLOCKBOARD_VIRSH_TIMEOUT_MS",
         positiveInt(3_600_000),
@@ -261,4 +281,37 @@ function secret(label: string, schema: z.ZodType<string>, raw: string): string {
   const r = schema.safeParse(raw);
   if (!r.success) throw new ConfigError(`${label} ${r.error.issues[0].message}`);
   return r.data;
+}
+
+/** The host list of `--libvirt`/`BLOCKBOARD_LIBVIRT`, `--hosts-file` and `--connect`. */
+function configuredHosts(
+  connect: string,
+  connectGiven: boolean,
+  listed: string[] | null,
+  hostsFile: string | undefined,
+  readTextFile: (path: string) => string,
+): HostSpec[] {
+  try {
+    let fromFile: HostSpec[] = [];
+    if (hostsFile !== undefined) {
+      let text: string;
+      try {
+        text = readTextFile(hostsFile);
+      } catch (e) {
+        throw new HostConfigError(
+          `--hosts-file ${JSON.stringify(hostsFile)} cannot be read: ${(e as Error).message}`,
+        );
+      }
+      fromFile = parseHostsFile(text, hostsFile);
+    }
+    return resolveHosts({
+      connect,
+      connectGiven,
+      listed: (listed ?? []).map((item) => parseHostSpec(item, "--libvirt/BLOCKBOARD_LIBVIRT")),
+      fromFile,
+    });
+  } catch (e) {
+    if (e instanceof HostConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
 }

@@ -178,6 +178,12 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));
   ALTER TABLE users ADD COLUMN last_login_at INTEGER;
   `,
+  // Hosts (server/hosts/): a job and an audit entry name the libvirt host they concern.
+  `
+  ALTER TABLE job_history ADD COLUMN host TEXT NOT NULL DEFAULT 'local';
+  CREATE INDEX job_history_host ON job_history(host, finished_at);
+  ALTER TABLE audit ADD COLUMN host TEXT;
+  `,
 ];
 
 /**

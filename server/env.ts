@@ -20,5 +20,21 @@ export interface RequestNotes {
 
 /** The environment of the app and of every sub-app. */
 export interface AppEnv {
-  Variables: AuthVariables & RequestNotes;
+  Variables: AuthVariables & RequestNotes & HostVariables;
+}
+
+/** Set by the per-host mounts (`server/hosts/mount.ts`). */
+export interface HostVariables {
+  /** `/hosts/NAME` while serving another host's pages (links carry it); unset for the default. */
+  hostBase?: string;
+  /** The hosts the terminal may address, when there are several (its host selector). */
+  hostChoices?: HostChoice[];
+}
+
+/** One entry of the terminal's host selector. */
+export interface HostChoice {
+  name: string;
+  uri: string;
+  /** The host's dashboard, where the terminal runs against it. */
+  href: string;
 }

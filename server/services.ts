@@ -21,11 +21,13 @@ import { AuditLog } from "./audit/log.ts";
 import { isLoopbackHost } from "./security/listen.ts";
 import { Metrics } from "./metrics/service.ts";
 import { metricsTokenSchema } from "./metrics/token.ts";
+import { DEFAULT_HOST_NAME } from "./hosts/model.ts";
 
-/** The `host` label of metrics and webhooks while blockboard drives one libvirt host. */
-export const DEFAULT_HOST_NAME = "local";
 import { MoveEngine } from "./moves/engine.ts";
 import { SqliteMoveStore } from "./moves/store.ts";
+
+/** The `host` label of metrics and webhooks, and the default host's name (`server/hosts/`). */
+export { DEFAULT_HOST_NAME };
 
 /** The domain modules the routes call. */
 export interface Services {
@@ -72,9 +74,12 @@ function requestUser(): string | null {
 
 /** Wires inventory, job monitor and operations; call `monitor.start()` to begin watching. */
 export function createServices(runner: VirshRunner, options: ServiceOptions = {}): Services {
-  const history = options.db ? new JobHistory(options.db) : null;
+  const hostName = options.hostName ?? DEFAULT_HOST_NAME;
+  // Each host's jobs and history rows carry its name.
+  const history = options.db ? new JobHistory(options.db, hostName) : null;
   const monitor = new JobMonitor(runner, {
     ...(history ? { store: history } : {}),
+    host: hostName,
     ...options.monitor,
   });
   const inventory = new Inventory(runner, {
@@ -90,7 +95,6 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     startedBy: requestUser,
     ...options.operations,
   });
-  const hostName = options.hostName ?? DEFAULT_HOST_NAME;
   const metrics = new Metrics({ hostName, runner, monitor });
   const moves = new MoveEngine({
     runner,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { CleanupVerdict, DeletionResult } from "../server/jobs/cleanup.ts";
 
 /** Element id of a disk's clean-up area. */
@@ -13,7 +14,7 @@ export function cleanupElementId(uuid: string, target: string): string {
 }
 
 function cleanupUrl(uuid: string, target: string): string {
-  return `/ui/domains/${uuid}/disks/${target}/cleanup`;
+  return hostHref(`/ui/domains/${uuid}/disks/${target}/cleanup`);
 }
 
 /** Props of {@link LeftChain}. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Child } from "hono/jsx";
 import type { Disk, Domain } from "../server/inventory/model.ts";
 import { Chain } from "./chain.tsx";
@@ -11,7 +12,7 @@ import { isActivePhase } from "../server/jobs/model.ts";
 
 /** URL path of a domain's page; names may hold any character but `/`. */
 export function domainHref(name: string): string {
-  return `/domains/${encodeURIComponent(name)}`;
+  return hostHref(`/domains/${encodeURIComponent(name)}`);
 }
 
 /** Renders what sits under a disk (its job, its actions); supplied by the job views. */

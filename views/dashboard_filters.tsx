@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import {
   type DashboardQuery,
   DOMAIN_STATES,
@@ -18,9 +19,9 @@ export function DomainFilters({ query }: { query: DashboardQuery }) {
     <form
       class="domain-filters"
       method="get"
-      action="/"
+      action={hostHref("/")}
       role="search"
-      hx-get="/"
+      hx-get={hostHref("/")}
       hx-target={`#${RESULTS_ID}`}
       hx-swap="outerHTML"
       hx-trigger="submit, input delay:250ms"

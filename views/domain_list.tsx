@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Disk, Domain } from "../server/inventory/model.ts";
 import type { Job } from "../server/jobs/model.ts";
 import { activeJobs } from "../server/inventory/filter.ts";
@@ -36,7 +37,7 @@ export function DomainResults({ domains, total, error }: DomainResultsProps) {
         : domains.length === 0
         ? (
           <p class="summary">
-            No domain matches (of {total}). <a href="/">Show all domains</a>
+            No domain matches (of {total}). <a href={hostHref("/")}>Show all domains</a>
           </p>
         )
         : (

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Child } from "hono/jsx";
 import { isActivePhase, isMirrorType, type Job, type JobOptions } from "../server/jobs/model.ts";
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
@@ -23,7 +24,7 @@ export function diskElementId(uuid: string, target: string): string {
 
 /** URL prefix of the browser (HTML) endpoints of a disk. */
 export function diskUiPath(uuid: string, target: string): string {
-  return `/ui/domains/${uuid}/disks/${target}`;
+  return hostHref(`/ui/domains/${uuid}/disks/${target}`);
 }
 
 const TYPE_LABEL: Record<Job["type"], string> = {

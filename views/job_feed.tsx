@@ -8,13 +8,14 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Child } from "hono/jsx";
 import type { Job } from "../server/jobs/model.ts";
 import { JobPhases } from "./job_notify.tsx";
 
 /** URL of the feed after monitor `generation` and inventory generation `chains`. */
 export function feedUrl(generation: number, chains: number): string {
-  return `/ui/jobs/feed?since=${generation}&chains=${chains}`;
+  return hostHref(`/ui/jobs/feed?since=${generation}&chains=${chains}`);
 }
 
 /** Props of {@link JobFeed}. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Job } from "../server/jobs/model.ts";
 import { domainHref } from "./dashboard.tsx";
 import { jobNotifyData, NotifyButton } from "./job_notify.tsx";
@@ -19,7 +20,7 @@ export function JobsStrip({ jobs }: { jobs: readonly Job[] }) {
       id={JOBS_STRIP_ID}
       class="jobs-strip"
       aria-labelledby="jobs-strip-title"
-      hx-get="/"
+      hx-get={hostHref("/")}
       hx-trigger="load delay:2s"
       hx-swap="outerHTML"
     >

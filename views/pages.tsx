@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { hostHref } from "./host_base.ts";
 import type { Child } from "hono/jsx";
 import type { Domain } from "../server/inventory/model.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
@@ -94,7 +95,7 @@ export function DomainPage(props: DomainPageProps) {
       banners={props.banners}
     >
       <p class="crumbs">
-        <a href="/">All domains</a>
+        <a href={hostHref("/")}>All domains</a>
       </p>
       {/* The card's visible h2 names the domain; the page's one h1 is for assistive technology. */}
       <h1 class="visually-hidden">Domain {props.domain.name}</h1>
@@ -123,7 +124,7 @@ export function ErrorPage(props: ErrorPageProps) {
         </h1>
         <p class="error-message">{props.message}</p>
         <p>
-          <a href="/">Back to all domains</a>
+          <a href={hostHref("/")}>Back to all domains</a>
         </p>
       </section>
     </Layout>

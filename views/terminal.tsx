@@ -9,6 +9,7 @@ import { MAX_LINE_LENGTH } from "../server/terminal/tokenize.ts";
 import { HISTORY_SIZE } from "../server/routes/terminal/history.ts";
 import { EVENT_LOG_SIZE } from "../server/routes/terminal/event_log.ts";
 import { TERMINAL_UI_BASE } from "./terminal_output.tsx";
+import { hostChoices, hostHref } from "./host_base.ts";
 
 /** Props of {@link TerminalPanel}. */
 export interface TerminalPanelProps {
@@ -23,12 +24,14 @@ export interface TerminalPanelProps {
  * and event-log sizes) are rendered as data attributes, so the script never copies them.
  */
 export function TerminalPanel(props: TerminalPanelProps) {
+  const base = hostHref(TERMINAL_UI_BASE);
+  const choices = hostChoices();
   return (
     <details
       class="terminal"
       id="terminal"
       data-terminal
-      data-base={TERMINAL_UI_BASE}
+      data-base={base}
       data-history-max={String(HISTORY_SIZE)}
       data-event-lines-max={String(EVENT_LOG_SIZE)}
       data-history={props.history ? JSON.stringify(props.history) : undefined}
@@ -38,6 +41,22 @@ export function TerminalPanel(props: TerminalPanelProps) {
       </summary>
       <div class="term-body">
         <div class="term-main">
+          {choices.length > 1
+            ? (
+              <nav class="term-hosts" aria-label="Terminal host">
+                Run on: {choices.map((h) => (
+                  <a
+                    href={`${h.href}#terminal`}
+                    data-host={h.name}
+                    title={`virsh -c ${h.uri}`}
+                    aria-current={h.uri === props.uri ? "true" : undefined}
+                  >
+                    {h.name}
+                  </a>
+                ))}
+              </nav>
+            )
+            : null}
           <div
             class="term-output"
             id="terminal-output"
@@ -49,7 +68,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
           </div>
           <form
             class="term-form"
-            hx-post={`${TERMINAL_UI_BASE}/run`}
+            hx-post={`${base}/run`}
             hx-target="#terminal-output"
             hx-swap="beforeend"
             autocomplete="off"

@@ -5,6 +5,7 @@
  * @module
  */
 import { foldCarriageReturns } from "../server/terminal/progress.ts";
+import { hostHref } from "./host_base.ts";
 import type { ActionEcho } from "../server/routes/terminal/action_log.ts";
 
 /** Where the terminal panel routes are mounted; URLs in fragments point below it. */
@@ -67,7 +68,7 @@ export function StreamStart(props: { commandLine: string; id: string }) {
   return (
     <div
       class="term-entry term-streaming"
-      data-stream-url={`${TERMINAL_UI_BASE}/stream/${props.id}`}
+      data-stream-url={hostHref(`${TERMINAL_UI_BASE}/stream/${props.id}`)}
       data-session={props.id}
     >
       <CommandLine commandLine={props.commandLine} />
@@ -75,7 +76,7 @@ export function StreamStart(props: { commandLine: string; id: string }) {
       <button
         type="button"
         class="term-stop"
-        hx-post={`${TERMINAL_UI_BASE}/stop/${props.id}`}
+        hx-post={hostHref(`${TERMINAL_UI_BASE}/stop/${props.id}`)}
         hx-swap="none"
       >
         Stop

@@ -29,6 +29,8 @@ export interface AuditInput {
   message?: string;
   /** Name of the domain the action was about, when there is one. */
   domain?: string | null;
+  /** The dashboard host (`--libvirt NAME`) of the virsh call, when there was one. */
+  host?: string | null;
 }
 
 /** A stored entry. */
@@ -49,6 +51,8 @@ export interface AuditEntry {
   lastAt: number;
   /** The domain's name, or null. */
   domain: string | null;
+  /** The dashboard host the entry concerns, or null (logins, refusals before any host). */
+  host: string | null;
 }
 
 /** Filter and page for {@link AuditLog.query}. */

@@ -46,6 +46,7 @@ const auditRow = rowReader("audit row", {
   count: "integer",
   last_at: "integer?",
   domain: "text?",
+  host: "text?",
 });
 type AuditRow = ReadRow<typeof auditRow>;
 
@@ -58,6 +59,7 @@ const inputSchema = z.object({
   result: z.enum(AUDIT_RESULTS),
   message: z.string().max(10_000).optional(),
   domain: z.string().max(1000).nullish(),
+  host: z.string().max(100).nullish(),
 });
 
 /** Options of {@link AuditLog}. */
@@ -66,7 +68,7 @@ export interface AuditLogOptions extends RefusalBufferOptions {
 }
 
 const INSERT = "INSERT INTO audit (at, user, role, client, action, argv, result, message, count, " +
-  "last_at, domain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  "last_at, domain, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /** Append-only audit store over the `audit` table. */
 export class AuditLog {
@@ -99,6 +101,7 @@ export class AuditLog {
       1,
       null,
       domain,
+      valid.host ?? null,
     );
     return {
       id: Number(result.lastInsertRowid),
@@ -113,6 +116,7 @@ export class AuditLog {
       count: 1,
       lastAt: at,
       domain,
+      host: valid.host ?? null,
     };
   }
 
@@ -174,6 +178,7 @@ export class AuditLog {
           g.count,
           g.count > 1 ? g.last : null,
           g.domain,
+          null,
         );
       }
       this.#db.exec("COMMIT");
@@ -280,6 +285,7 @@ function toEntry(row: AuditRow): AuditEntry {
     count: row.count,
     lastAt: row.last_at ?? row.at,
     domain: row.domain,
+    host: row.host,
   };
 }
 

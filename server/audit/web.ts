@@ -79,6 +79,7 @@ export function recordVirshCall(
   audit: AuditLog,
   call: FinishedCall,
   caller: AuditCaller | null,
+  host?: string,
 ): boolean {
   const sub = mutatingSubcommand(call.argv);
   if (!sub) return false;
@@ -92,6 +93,7 @@ export function recordVirshCall(
     result: ok ? "ok" : "failed",
     message: ok ? "" : (call.error?.message ?? call.stderr).slice(0, 2000),
     domain: caller?.domain ?? domainOfArgv(call.argv),
+    host: host ?? null,
   });
   return true;
 }
@@ -105,11 +107,13 @@ export function auditVirshCalls(
   runner: VirshRunner,
   audit: AuditLog,
   nameOf: DomainNameLookup,
+  host?: string,
 ): () => void {
   return runner.onCall((record) => {
     if (record.origin === "terminal") return;
     const c = tryGetContext<AppEnv>();
-    if (recordVirshCall(audit, record, c ? callerOf(c, nameOf) : null) && c) c.set("audited", true);
+    const caller = c ? callerOf(c, nameOf) : null;
+    if (recordVirshCall(audit, record, caller, host) && c) c.set("audited", true);
   });
 }
 

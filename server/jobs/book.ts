@@ -75,6 +75,8 @@ export interface JobBookOptions {
   historyPerDisk?: number;
   /** Told when a job reaches a terminal phase (the monitor then reads its chain and stores it). */
   onEnded?: (job: Required<JobRef>) => void;
+  /** The dashboard host every job of this book runs on (copied into each job). */
+  host?: string;
 }
 
 const NOT_RUNNING = "the domain is not running any more";
@@ -99,12 +101,14 @@ export class JobBook {
   #claims: TerminalClaim[] = [];
   #nextId = 1;
   readonly #transitions = new TransitionListeners();
+  readonly #host: string | undefined;
 
   constructor(options: JobBookOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#windowMs = options.windowMs ?? 8000;
     this.#historyPerDisk = options.historyPerDisk ?? 5;
     this.#onEnded = options.onEnded ?? (() => {});
+    this.#host = options.host;
   }
 
   // ---------------------------------------------------------------- reading
@@ -373,6 +377,7 @@ export class JobBook {
       this.#history.set(k, history.slice(0, this.#historyPerDisk));
     }
     const e = newEntry(start, { id: this.#nextId++, now: this.#now(), adopted });
+    if (this.#host !== undefined) e.job.host = this.#host;
     this.#current.set(k, e);
     this.#bump(k);
     return e;

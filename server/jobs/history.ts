@@ -13,6 +13,8 @@ import { type Job, type JobPhase, type JobType, STARTED_OUTSIDE } from "./model.
 /** One finished job as stored and as `GET /api/v1/jobs` returns it. */
 export interface JobRecord {
   id: number;
+  /** The dashboard host the job ran on. */
+  host: string;
   type: JobType;
   /** Host-local domain UUID and the name it had. */
   uuid: string;
@@ -85,6 +87,7 @@ const pathListColumn = z.string().transform((text, ctx) => {
  */
 const rowSchema = z.object({
   id: z.number().int(),
+  host: z.string(),
   uuid: z.string(),
   domain: z.string(),
   target: z.string(),
@@ -108,6 +111,7 @@ function readRow(row: unknown): JobRecord {
   const r = rowSchema.parse(row);
   return {
     id: r.id,
+    host: r.host,
     type: r.type,
     uuid: r.uuid,
     domain: r.domain,
@@ -128,15 +132,18 @@ function readRow(row: unknown): JobRecord {
 }
 
 const COLUMNS =
-  `id, uuid, domain, target, type, started_by, started_at, finished_at, phase, outcome,
+  `id, host, uuid, domain, target, type, started_by, started_at, finished_at, phase, outcome,
   message, cur, "end", bandwidth, dest, left_chain, cleaned`;
 
 /** The `job_history` table. */
 export class JobHistory {
   readonly #db: Database;
+  readonly #host: string;
 
-  constructor(db: Database) {
+  /** The history of the jobs of `host` (each host's monitor keeps its own rows). */
+  constructor(db: Database, host = "local") {
     this.#db = db;
+    this.#host = host;
   }
 
   /**
@@ -161,19 +168,20 @@ export class JobHistory {
       job.dest ?? null,
       JSON.stringify(job.leftChain ?? []),
       JSON.stringify(job.cleaned ?? []),
+      this.#host,
     ];
     if (id !== undefined) {
       this.#db.prepare(
         `UPDATE job_history SET uuid = ?, domain = ?, target = ?, type = ?, started_by = ?,
           started_at = ?, finished_at = ?, phase = ?, outcome = ?, message = ?, cur = ?, "end" = ?,
-          bandwidth = ?, dest = ?, left_chain = ?, cleaned = ? WHERE id = ?`,
+          bandwidth = ?, dest = ?, left_chain = ?, cleaned = ?, host = ? WHERE id = ?`,
       ).run(...values, id);
       return id;
     }
     const r = this.#db.prepare(
       `INSERT INTO job_history (uuid, domain, target, type, started_by, started_at, finished_at,
-        phase, outcome, message, cur, "end", bandwidth, dest, left_chain, cleaned)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        phase, outcome, message, cur, "end", bandwidth, dest, left_chain, cleaned, host)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(...values);
     return Number(r.lastInsertRowid);
   }
@@ -189,28 +197,30 @@ export class JobHistory {
 
   /** One record, or null. */
   get(id: number): JobRecord | null {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM job_history WHERE id = ?`).get(id);
+    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM job_history WHERE id = ? AND host = ?`)
+      .get(id, this.#host);
     return row ? readRow(row) : null;
   }
 
   /** The disk's last `limit` jobs, newest first. */
   recent(uuid: string, target: string, limit = 5): JobRecord[] {
     return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM job_history WHERE uuid = ? AND target = ?
+      `SELECT ${COLUMNS} FROM job_history WHERE uuid = ? AND target = ? AND host = ?
         ORDER BY finished_at DESC, id DESC LIMIT ?`,
-    ).all(uuid, target, limit)).map(readRow);
+    ).all(uuid, target, this.#host, limit)).map(readRow);
   }
 
   /** Newest first; `domain` matches the UUID or the name the domain had. */
   list(query: JobHistoryQuery): JobRecord[] {
     const rows = query.domain === undefined
       ? this.#db.prepare(
-        `SELECT ${COLUMNS} FROM job_history ORDER BY finished_at DESC, id DESC LIMIT ?`,
-      ).all(query.limit)
-      : this.#db.prepare(
-        `SELECT ${COLUMNS} FROM job_history WHERE uuid = ? OR domain = ?
+        `SELECT ${COLUMNS} FROM job_history WHERE host = ?
           ORDER BY finished_at DESC, id DESC LIMIT ?`,
-      ).all(query.domain, query.domain, query.limit);
+      ).all(this.#host, query.limit)
+      : this.#db.prepare(
+        `SELECT ${COLUMNS} FROM job_history WHERE host = ? AND (uuid = ? OR domain = ?)
+          ORDER BY finished_at DESC, id DESC LIMIT ?`,
+      ).all(this.#host, query.domain, query.domain, query.limit);
     return rows.map(readRow);
   }
 }

@@ -66,6 +66,8 @@ export interface Job {
   /** Something the operator should know (warnings, what to check). */
   message?: string;
   /** Domain name, UUID and disk target. */
+  /** The dashboard host it runs on (`--libvirt NAME=URI`), when the monitor knows it. */
+  host?: string;
   domain: string;
   uuid: string;
   target: string;

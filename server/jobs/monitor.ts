@@ -48,6 +48,8 @@ export interface JobMonitorOptions {
   jobStartEvents?: boolean;
   /** Where finished jobs are kept across restarts (see `JobHistory`); optional. */
   store?: JobStore;
+  /** The dashboard host this monitor watches (each job carries it). */
+  host?: string;
 }
 
 /** Watches every block job of the connection; see the module doc. */
@@ -79,6 +81,7 @@ export class JobMonitor {
       windowMs: options.windowMs,
       historyPerDisk: options.historyPerDisk,
       onEnded: (job) => this.#settler.ended(job),
+      host: options.host,
     });
     const wantResync = () => (this.#resync.pending = true);
     this.#resync = new Resync(runner, this.book, { libvirt: this.libvirt, now: this.#now });
@@ -112,9 +115,13 @@ export class JobMonitor {
     this.#stopped = false;
     if (this.#options.events ?? true) this.events.start();
     this.#startWatcher?.start();
-    await this.resync();
-    if (this.#options.sampling ?? true) {
-      this.#timer = setInterval(() => void this.tick(), this.#options.intervalMs ?? 1000);
+    try {
+      await this.resync();
+    } finally {
+      // Also after a failed resync (libvirt down at start): the ticks resync once it answers.
+      if ((this.#options.sampling ?? true) && !this.#stopped) {
+        this.#timer = setInterval(() => void this.tick(), this.#options.intervalMs ?? 1000);
+      }
     }
   }
 

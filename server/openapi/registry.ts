@@ -28,6 +28,7 @@ import { terminalApiRoutes } from "../routes/terminal_api.ts";
 import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
 import { adminApiRoutes } from "../routes/admin_api.ts";
+import { hostsApiRoutes } from "../hosts/api_routes.ts";
 
 /** Every described route. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -40,6 +41,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...terminalApiRoutes,
   ...auditApiRoutes,
   ...adminApiRoutes,
+  ...hostsApiRoutes,
 ];
 
 /** Schemas shared by several answers, listed once under these names. */

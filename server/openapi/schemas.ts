@@ -87,6 +87,7 @@ export const jobSchema = z.object({
   startedAt: isoTime,
   dest: z.string().optional(),
   message: z.string().optional(),
+  host: z.string().optional(),
   domain: z.string(),
   uuid: z.string(),
   target: z.string(),
@@ -146,6 +147,7 @@ export const domainSchema = z.object({
 /** A finished job from the history. */
 export const jobRecordSchema = z.object({
   id: z.number().int(),
+  host: z.string(),
   type: z.enum(JOB_TYPES),
   uuid: z.string(),
   domain: z.string(),
@@ -198,6 +200,7 @@ export const auditExportEntrySchema = z.object({
   message: z.string(),
   count: z.number().int(),
   domain: nullableString,
+  host: nullableString,
 });
 
 /** `GET /api/v1/openapi.json`: an OpenAPI 3.1 document (its own validator checks the rest). */

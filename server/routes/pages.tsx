@@ -6,6 +6,7 @@
  */
 import type { AppEnv } from "../env.ts";
 import { type Context, Hono } from "hono";
+import type { Child } from "hono/jsx";
 import type { Inventory } from "../inventory/service.ts";
 import { HttpError, isLibvirtDown, libvirtHint } from "../http_errors.ts";
 import { DashboardPage, DomainPage } from "../../views/pages.tsx";
@@ -31,6 +32,8 @@ export interface PageDeps {
   monitor?: JobMonitor;
   /** Recent jobs under each disk. */
   history?: JobHistory | null;
+  /** Shown above every page (the host switcher and banners of hosts that do not answer). */
+  hostNav?: () => Child;
 }
 
 /** `GET /`, `GET /domains/:name`. */
@@ -78,7 +81,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
           total={all.length}
           query={parsed.query}
           jobs={jobsRunningNow(all)}
-          banners={live}
+          banners={<>{deps.hostNav?.()}{live}</>}
         />,
       );
     } catch (e) {
@@ -89,6 +92,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
           session={layoutSessionOf(c)}
           domains={null}
           query={parsed.query}
+          banners={deps.hostNav?.()}
           problem={{ message: e.message, hint: libvirtHint(e) }}
         />,
         503,
@@ -106,7 +110,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
         session={layoutSessionOf(c)}
         domain={domain}
         extras={await extras(c, [domain])}
-        banners={live}
+        banners={<>{deps.hostNav?.()}{live}</>}
       />,
     );
   });

@@ -19,6 +19,7 @@ Deno.test("audit: record stores who, role, when, where, action, exact argv, resu
     argv: ["blockjob", "--domain", "--pivot", "--path", "vda", "--pivot"],
     result: "ok",
     message: "pivoted",
+    host: "hv1",
   });
   assertEquals(entry.id, 1);
   const { entries, total } = audit.query();
@@ -36,6 +37,7 @@ Deno.test("audit: record stores who, role, when, where, action, exact argv, resu
     count: 1,
     lastAt: Date.UTC(2025, 5, 1, 12, 0, 0),
     domain: null,
+    host: "hv1",
   });
 });
 
@@ -162,6 +164,7 @@ Deno.test("audit: JSON export keeps argv as arrays and adds ISO time", () => {
     count: 1,
     lastAt: Date.UTC(2025, 5, 1, 12, 0, 0),
     domain: null,
+    host: null,
     time: "2025-06-01T12:00:00.000Z",
     lastTime: "2025-06-01T12:00:00.000Z",
   }]);

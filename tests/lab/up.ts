@@ -9,6 +9,8 @@ import { ensureDemo } from "./demo.ts";
 import { ensureDaemons, ensurePackages, ensureQemuConf } from "./host.ts";
 import { removeLeftovers } from "./leftovers.ts";
 import { LAB_ROOT } from "./teardown.ts";
+import { ensureLabHosts } from "./hosts_up.ts";
+import { parseArgs } from "node:util";
 
 /** Makes the lab ready; throws an error saying why when it cannot. */
 export async function ensureLab(log: (line: string) => void = (l) => console.log(`lab: ${l}`)) {
@@ -27,7 +29,10 @@ export async function ensureLab(log: (line: string) => void = (l) => console.log
 
 if (import.meta.main) {
   try {
+    // `--hosts N`: also leave N namespaced libvirt hosts up for the dashboard (0 takes them down).
+    const { values } = parseArgs({ args: Deno.args, options: { hosts: { type: "string" } } });
     await ensureLab();
+    if (values.hosts !== undefined) await ensureLabHosts(Number(values.hosts));
   } catch (e) {
     console.error(
       `lab: CANNOT BRING UP THE LAB: ${e instanceof Error ? e.message : e}\n` +

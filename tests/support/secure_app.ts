@@ -10,6 +10,7 @@ import { createApp } from "../../server/app.tsx";
 import type { SecurityServices, Services } from "../../server/services.ts";
 import type { Role } from "../../server/auth/roles.ts";
 import { testSecurity } from "./security.ts";
+import type { HostRegistry } from "../../server/hosts/model.ts";
 
 /** A user the test signs in as. */
 export interface TestUser {
@@ -36,7 +37,10 @@ export interface SecureServer extends AsyncDisposable {
  * Serves `createApp({...services, security})` on a free loopback port. The Host allowlist needs
  * the port, so the server starts first and the app is built once the port is known.
  */
-export async function serveSecureApp(services: Services): Promise<SecureServer> {
+export async function serveSecureApp(
+  services: Services,
+  options: { hosts?: HostRegistry } = {},
+): Promise<SecureServer> {
   const built: { app?: ReturnType<typeof createApp> } = {};
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -48,7 +52,7 @@ export async function serveSecureApp(services: Services): Promise<SecureServer> 
   for (const user of Object.values(TEST_USERS)) {
     await security.users.create(user.name, user.role, user.password);
   }
-  built.app = createApp({ ...services, security });
+  built.app = createApp({ ...services, ...options, security });
   return {
     url: `http://127.0.0.1:${port}`,
     security,
