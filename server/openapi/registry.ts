@@ -28,6 +28,7 @@ import { terminalApiRoutes } from "../routes/terminal_api.ts";
 import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
 import { hostsApiRoutes } from "../hosts/api_routes.ts";
+import { migrationsApiRoutes } from "../routes/migrations_api.ts";
 
 /** Every described route. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -40,6 +41,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...terminalApiRoutes,
   ...auditApiRoutes,
   ...hostsApiRoutes,
+  ...migrationsApiRoutes,
 ];
 
 /** Schemas shared by several answers, listed once under these names. */

@@ -34,6 +34,8 @@ export interface PageDeps {
   history?: JobHistory | null;
   /** Shown above every page (the host switcher and banners of hosts that do not answer). */
   hostNav?: () => Child;
+  /** Below a domain's card: its migration panel (when there are hosts to migrate to). */
+  migrationSlot?: (domain: { name: string; uuid: string }) => Child;
 }
 
 /** `GET /`, `GET /domains/:name`. */
@@ -111,6 +113,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
         domain={domain}
         extras={await extras(c, [domain])}
         banners={<>{deps.hostNav?.()}{live}</>}
+        migration={deps.migrationSlot?.(domain)}
       />,
     );
   });
