@@ -44,6 +44,7 @@ import { MigrationService } from "./migrations/service.ts";
 import { migrationsApi } from "./routes/migrations_api.ts";
 import { migrationsUi } from "./routes/migrations_ui.tsx";
 import { MigrationSlot } from "../views/migration.tsx";
+import { volumePoolsFor } from "./volumes/remote_copy.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -209,6 +210,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           history: s.history,
           hostNav: hostNav(host.name),
           migrationSlot: migrationSlot(host.name),
+          volumePools: () => volumePoolsFor(s.runner),
         }),
       },
     ];
@@ -231,6 +233,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       history: deps.history,
       hostNav: hostNav(hosts.default.name),
       migrationSlot: migrationSlot(hosts.default.name),
+      volumePools: () => volumePoolsFor(deps.runner),
     }),
   );
 

@@ -513,3 +513,8 @@ export function volDeleteArgs(pool: string, name: string): string[] {
 export function volInfoByPathArgs(path: string): string[] {
   return ["vol-info", "--vol", pathValue("path", path)];
 }
+
+/** `pool-list --name`: the running storage pools' names. */
+export function poolListActiveArgs(): string[] {
+  return ["pool-list", "--name"];
+}

@@ -13,6 +13,7 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import {
   type CopyFormat,
   domStatsBlockArgs,
+  poolListActiveArgs,
   volCreateAsArgs,
   volDeleteArgs,
   volInfoByPathArgs,
@@ -20,6 +21,7 @@ import {
 } from "../virsh/commands.ts";
 import { VirshError } from "../virsh/errors.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
+import { parsePoolNames } from "../virsh/parse/storage_volumes.ts";
 import {
   bandwidthBytesSchema,
   describe,
@@ -50,6 +52,19 @@ export async function volumeExists(runner: VirshRunner, path: string): Promise<b
   if (out.code === 0) return true;
   if (/no storage vol with matching path|Storage volume not found/i.test(out.stderr)) return false;
   throw new VirshError({ argv: out.argv, code: out.code, stderr: out.stderr });
+}
+
+/**
+ * The running storage pools a copy form offers on a host blockboard cannot stat files on; null
+ * for this machine (path destinations); empty when they cannot be read (the form says so).
+ */
+export async function volumePoolsFor(runner: VirshRunner): Promise<string[] | null> {
+  if (isLocalUri(runner.uri)) return null;
+  try {
+    return parsePoolNames((await runner.run(poolListActiveArgs())).stdout);
+  } catch {
+    return [];
+  }
 }
 
 /** A copy into a new volume. */

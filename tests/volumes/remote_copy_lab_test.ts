@@ -148,6 +148,44 @@ Deno.test({
           assert((await volumes()).includes("shallow.qcow2"), "the pivoted volume stays");
         },
       );
+
+      await t.step(
+        "the page's copy form asks for a pool and a volume; Start and Abort",
+        async () => {
+          const page = await (await app.request(`/domains/${encodeURIComponent(dom.name)}`)).text();
+          assertMatch(page, /data-volume-copy/);
+          assertMatch(page, /<option value="bbmig-copies">bbmig-copies<\/option>/);
+          assert(!page.includes('name="dest"'), "no path field on a remote host");
+          const ui = `/ui/domains/${dom.uuid}/disks/vda`;
+          const byPath = await app.request(`${ui}/copy`, {
+            method: "POST",
+            body: new URLSearchParams({ dest: `${poolDir}/p.qcow2`, format: "qcow2" }),
+          });
+          assertEquals(byPath.status, 400);
+          assertMatch(await byPath.text(), /cannot check files on qemu\+tcp/);
+          const started = await app.request(`${ui}/copy`, {
+            method: "POST",
+            body: new URLSearchParams({
+              pool: "bbmig-copies",
+              volume: "form.qcow2",
+              format: "qcow2",
+              bandwidthMiB: "1",
+            }),
+          });
+          assertEquals(started.status, 200, await started.clone().text());
+          const disk = await started.text();
+          assertMatch(disk, /blockcopy .*--reuse-external/);
+          assertMatch(disk, /form\.qcow2/);
+          assert((await volumes()).includes("form.qcow2"));
+          const aborted = await app.request(`${ui}/job/abort`, { method: "POST" });
+          assertEquals(aborted.status, 200);
+          await waitFor(
+            "the form's aborted copy volume to be deleted",
+            async () => !(await volumes()).includes("form.qcow2"),
+            { timeoutMs: 5_000, intervalMs: 250 },
+          );
+        },
+      );
     } finally {
       await services.monitor.stop();
       await runner.close();
