@@ -14,6 +14,8 @@ import { SpawnRunner } from "./server/virsh/runner.ts";
 import { SessionPoolRunner } from "./server/virsh/pool.ts";
 import { createSecurity } from "./server/services.ts";
 import { createHostRegistry } from "./server/hosts/registry.ts";
+import { MigrationService } from "./server/migrations/service.ts";
+import { MigrationHistory } from "./server/migrations/history.ts";
 import type { HostSpec } from "./server/hosts/model.ts";
 import { createApp } from "./server/app.tsx";
 import { openDatabase } from "./server/db.ts";
@@ -130,6 +132,12 @@ if (import.meta.main) {
     db,
   });
   const services = hosts.default.services;
+  // Live migrations between the hosts (issue 12), their outcomes kept in the database.
+  const migrations = new MigrationService({
+    hosts,
+    history: new MigrationHistory(db),
+    migrationAddresses: config.migrationAddresses,
+  });
   const webhooks = config.webhooks
     ? new WebhookNotifier({
       ...config.webhooks,
@@ -141,6 +149,7 @@ if (import.meta.main) {
   const appLifetime = new AbortController();
   shutdown.set(async () => {
     appLifetime.abort();
+    migrations.close();
     await webhooks?.close();
     await services.moves.detach(); // saved; the next start resumes them
     await hosts.stop();
@@ -156,7 +165,13 @@ if (import.meta.main) {
   await services.moves.resume().catch((e) =>
     console.error(`blockboard: could not resume storage moves: ${(e as Error).message}`)
   );
-  const app = createApp({ ...services, hosts, security, signal: appLifetime.signal });
+  const app = createApp({
+    ...services,
+    hosts,
+    security,
+    signal: appLifetime.signal,
+    migrations,
+  });
   const scheme = config.tls ? "https" : "http";
   const onListen = ({ hostname, port }: { hostname: string; port: number }) => {
     console.log(

@@ -43,6 +43,11 @@ import type { HostRegistry } from "./hosts/model.ts";
 import { singleHostRegistry } from "./hosts/single.ts";
 import { hostsRoutes, mountHostRoutes } from "./hosts/routes.tsx";
 import { HostNav } from "../views/hosts.tsx";
+import { MigrationService } from "./migrations/service.ts";
+import { migrationsApi } from "./routes/migrations_api.ts";
+import { migrationsUi } from "./routes/migrations_ui.tsx";
+import { MigrationSlot } from "../views/migration.tsx";
+import { volumePoolsFor } from "./volumes/remote_copy.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -57,6 +62,11 @@ export interface AppDeps extends Services {
    * Absent: the one host of the services above.
    */
   hosts?: HostRegistry;
+  /**
+   * Live migrations between the hosts (`server/migrations/`); absent: one without a history
+   * (with a single host it only ever refuses: there is nowhere to go).
+   */
+  migrations?: MigrationService;
 }
 
 export type { AppEnv } from "./env.ts";
@@ -79,6 +89,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           isDefault: h.isDefault,
           status: h.status(),
         }))}
+      />
+    );
+  const migrations = deps.migrations ?? new MigrationService({ hosts });
+  // A domain's page offers Migrate when there is another host to go to.
+  const migrationSlot = (current: string) =>
+    hosts.list().length < 2 ? undefined : (domain: { name: string; uuid: string }) => (
+      <MigrationSlot
+        host={current}
+        domain={domain}
       />
     );
   const terminal = new TerminalState({ ...deps, audit: security?.audit }, deps.terminal);
@@ -203,6 +222,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           monitor: s.monitor,
           history: s.history,
           hostNav: hostNav(host.name),
+          migrationSlot: migrationSlot(host.name),
+          volumePools: () => volumePoolsFor(s.runner),
         }),
       },
     ];
@@ -211,6 +232,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", jobsApi(deps));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
   app.route("/api/v1", movesApi({ moves: deps.moves, inventory: deps.inventory }));
+  app.route("/api/v1", migrationsApi({ hosts, migrations }));
+  app.route("/ui", migrationsUi({ hosts, migrations }));
   app.route("/ui", jobsUi(deps));
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
   app.route(
@@ -222,6 +245,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       monitor: deps.monitor,
       history: deps.history,
       hostNav: hostNav(hosts.default.name),
+      migrationSlot: migrationSlot(hosts.default.name),
+      volumePools: () => volumePoolsFor(deps.runner),
     }),
   );
 

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseMigrationAddresses } from "./migrations/address.ts";
 import { DEFAULT_DATA_DIR } from "./db.ts";
 import { metricsTokenSchema } from "./metrics/token.ts";
 import { webhookSecretSchema, webhookUrlSchema } from "./webhooks/settings.ts";
@@ -23,6 +24,8 @@ export interface Config {
   connect: string;
   /** Every libvirt host, the default one first (see `hosts/config.ts`). */
   hosts: HostSpec[];
+  /** Per-host address migration streams go to (`--migration-address NAME=ADDR`). */
+  migrationAddresses: Map<string, string>;
   /** Deadline for one virsh call, in milliseconds. */
   virshTimeoutMs: number;
   /** Largest number of virsh processes running at once. */
@@ -58,6 +61,8 @@ Options (each has an environment variable; the flag wins):
                                                       LIBVIRT_DEFAULT_URI (default qemu:///system)
   --libvirt NAME=URI   one more libvirt host (name: a-z 0-9 -); repeatable
                                                       BLOCKBOARD_LIBVIRT (comma-separated)
+  --migration-address NAME=ADDR  where migration streams to host NAME go (default: its URI's
+                       host part); repeatable      BLOCKBOARD_MIGRATION_ADDRESS (comma-separated)
   --hosts-file FILE    NAME=URI lines (# comments)    BLOCKBOARD_HOSTS_FILE
   --virsh-timeout MS   deadline per virsh call        BLOCKBOARD_VIRSH_TIMEOUT_MS (default 30000)
   --virsh-max N        virsh processes at once        BLOCKBOARD_VIRSH_MAX (default 8)
@@ -140,6 +145,7 @@ export function parseConfig(
         port: { type: "string" },
         connect: { type: "string" },
         libvirt: { type: "string", multiple: true },
+        "migration-address": { type: "string", multiple: true },
         "hosts-file": { type: "string" },
         "virsh-timeout": { type: "string" },
         "virsh-max": { type: "string" },
@@ -212,9 +218,18 @@ export function parseConfig(
     (values["hosts-file"] as string | undefined) ?? env.BLOCKBOARD_HOSTS_FILE,
     readTextFile,
   );
+  let migrationAddresses: Map<string, string>;
+  try {
+    migrationAddresses = parseMigrationAddresses(
+      pickList("migration-address", "BLOCKBOARD_MIGRATION_ADDRESS", ",") ?? [],
+    );
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
   return {
     help: false,
     config: {
+      migrationAddresses,
       host: field("--host/HOST", hostSchema, pick("host", "HOST", "127.0.0.1")),
       port: field("--port/PORT", portSchema, pick("port", "PORT", "8080")),
       connect,

@@ -26,6 +26,8 @@ export interface DiskExtrasOptions {
   notice?: (domain: Domain, disk: Disk) => string | null;
   /** The disk's recent finished jobs, newest first (from the job history). */
   history?: (uuid: string, target: string) => JobRecord[];
+  /** A host blockboard cannot stat files on: its running pools (see StartJobForms). */
+  volumePools?: readonly string[] | null;
 }
 
 /** Element id of a disk's job slot (replaced out of band by the change feed). */
@@ -96,6 +98,7 @@ export function diskExtras(options: DiskExtrasOptions): DiskExtras {
               disk={disk}
               storageRoots={options.storageRoots}
               copyDest={options.copyDest?.(domain, disk)}
+              volumePools={options.volumePools}
             />
           )
           : null}

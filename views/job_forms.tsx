@@ -50,6 +50,11 @@ export interface StartJobFormsProps {
   copyDest?: string;
   /** The time the fallback name is made from (tests). */
   now?: Date;
+  /**
+   * On a host blockboard cannot stat files on: its running storage pools, and the copy form asks
+   * for a pool and a new volume's name instead of a path (server/volumes/remote_copy.ts).
+   */
+  volumePools?: readonly string[] | null;
 }
 
 /** Why no job can start on this disk, or null when one can (the rule of `can_start.ts`). */
@@ -59,7 +64,7 @@ export function cannotStartReason(domain: Domain, disk: Disk): string | null {
 
 /** Pull, copy and commit forms, folded away until asked for. */
 export function StartJobForms(
-  { domain, disk, storageRoots = [], copyDest, now }: StartJobFormsProps,
+  { domain, disk, storageRoots = [], copyDest, now, volumePools }: StartJobFormsProps,
 ) {
   const reason = cannotStartReason(domain, disk);
   if (reason) return <p class="muted start-disabled">{reason}</p>;
@@ -105,54 +110,72 @@ export function StartJobForms(
     <details class="start-jobs">
       <summary>Start a block job on {disk.target}…</summary>
       <div class="start-grid">
-        <form {...formAttrs("copy")}>
-          <h4>Copy (mirror) to a new file</h4>
-          <label>
-            Destination (absolute path)
-            <input
-              name="dest"
-              type="text"
-              required
-              spellcheck={false}
-              autocomplete="off"
-              value={dest}
+        {volumePools
+          ? (
+            <VolumeCopyForm
+              attrs={formAttrs("copy")}
+              pools={volumePools}
+              volume={baseName(dest)}
+              disk={disk}
+              errorId={formErrorId(domain.uuid, disk.target, "copy")}
             />
-          </label>
-          {storageRoots.length
-            ? <p class="hint">Allowed directories: {storageRoots.join(", ")}</p>
-            : null}
-          <NotStorageRoots paths={backing.map((l) => l.path)} roots={storageRoots} />
-          <label>
-            Format
-            <select name="format">
-              <option value="qcow2" selected={disk.format !== "raw"}>qcow2</option>
-              <option value="raw" selected={disk.format === "raw"}>raw</option>
-            </select>
-          </label>
-          <label class="check">
-            <input type="checkbox" name="shallow" value="true" disabled={backing.length === 0} />
-            shallow: copy only the active layer; the copy keeps the current backing file
-          </label>
-          <label class="check">
-            <input type="checkbox" name="reuseExternal" value="true" />
-            reuse external: the destination already exists (you made it); its format must be stated
-          </label>
-          <BandwidthInput />
-          <MirrorTuningInputs />
-          {domain.persistent
-            ? (
-              <p class="hint">
-                This domain is persistent, so the copy runs as a transient job (<code>
-                  --transient-job
-                </code>): if the domain or libvirtd restarts mid-copy the job is lost and must be
-                started again. After a pivot libvirt also updates the saved definition.
-              </p>
-            )
-            : null}
-          {preview("copy")}
-          <div class="form-error" id={formErrorId(domain.uuid, disk.target, "copy")}></div>
-          <button type="submit" class="btn btn-primary">Start copy</button>
-        </form>
+          )
+          : (
+            <form {...formAttrs("copy")}>
+              <h4>Copy (mirror) to a new file</h4>
+              <label>
+                Destination (absolute path)
+                <input
+                  name="dest"
+                  type="text"
+                  required
+                  spellcheck={false}
+                  autocomplete="off"
+                  value={dest}
+                />
+              </label>
+              {storageRoots.length
+                ? <p class="hint">Allowed directories: {storageRoots.join(", ")}</p>
+                : null}
+              <NotStorageRoots paths={backing.map((l) => l.path)} roots={storageRoots} />
+              <label>
+                Format
+                <select name="format">
+                  <option value="qcow2" selected={disk.format !== "raw"}>qcow2</option>
+                  <option value="raw" selected={disk.format === "raw"}>raw</option>
+                </select>
+              </label>
+              <label class="check">
+                <input
+                  type="checkbox"
+                  name="shallow"
+                  value="true"
+                  disabled={backing.length === 0}
+                />
+                shallow: copy only the active layer; the copy keeps the current backing file
+              </label>
+              <label class="check">
+                <input type="checkbox" name="reuseExternal" value="true" />
+                reuse external: the destination already exists (you made it); its format must be
+                stated
+              </label>
+              <BandwidthInput />
+              <MirrorTuningInputs />
+              {domain.persistent
+                ? (
+                  <p class="hint">
+                    This domain is persistent, so the copy runs as a transient job (<code>
+                      --transient-job
+                    </code>): if the domain or libvirtd restarts mid-copy the job is lost and must
+                    be started again. After a pivot libvirt also updates the saved definition.
+                  </p>
+                )
+                : null}
+              {preview("copy")}
+              <div class="form-error" id={formErrorId(domain.uuid, disk.target, "copy")}></div>
+              <button type="submit" class="btn btn-primary">Start copy</button>
+            </form>
+          )}
 
         <form {...formAttrs("pull")}>
           <h4>Pull backing data into {baseName(top.path)}</h4>
@@ -239,6 +262,67 @@ function NotStorageRoots({ paths, roots }: { paths: string[]; roots: readonly st
       (this disk's backing files only; blockboard never writes there, and a reused destination may
       not be backed from there, unless started with <code>--storage-root</code> for it)
     </p>
+  );
+}
+
+/** Props of {@link VolumeCopyForm}. */
+interface VolumeCopyFormProps {
+  attrs: Record<string, unknown>;
+  pools: readonly string[];
+  /** The volume name to offer. */
+  volume: string;
+  disk: Disk;
+  errorId: string;
+}
+
+/**
+ * The copy form of a host whose files blockboard cannot stat: a pool and a new volume's name.
+ * No preview (it would read local files); the Start answer shows the command that ran.
+ */
+function VolumeCopyForm({ attrs, pools, volume, disk, errorId }: VolumeCopyFormProps) {
+  const backing = disk.chain.length > 1;
+  return (
+    <form {...attrs} data-volume-copy="">
+      <h4>Copy (mirror) into a new volume</h4>
+      <label>
+        Storage pool
+        <select name="pool" required>
+          {pools.map((p) => <option value={p}>{p}</option>)}
+        </select>
+      </label>
+      {pools.length === 0
+        ? (
+          <p class="muted">
+            This host has no running storage pool to create the copy in. Define one (virsh
+            pool-define-as NAME dir --target DIR; virsh pool-start NAME).
+          </p>
+        )
+        : null}
+      <label>
+        New volume name
+        <input name="volume" type="text" required spellcheck={false} value={volume} />
+      </label>
+      <label>
+        Format
+        <select name="format">
+          <option value="qcow2" selected={disk.format !== "raw"}>qcow2</option>
+          <option value="raw" selected={disk.format === "raw"}>raw</option>
+        </select>
+      </label>
+      <label class="check">
+        <input type="checkbox" name="shallow" value="true" disabled={!backing} />
+        shallow: copy only the active layer over the current backing file (a volume of a pool)
+      </label>
+      <BandwidthInput />
+      <p class="hint">
+        blockboard creates the volume (explicit format, the disk's virtual size) and copies into it;
+        a copy that ends before it is ready deletes the volume again.
+      </p>
+      <div class="form-error" id={errorId}></div>
+      <button type="submit" class="btn btn-primary" disabled={pools.length === 0}>
+        Start copy
+      </button>
+    </form>
   );
 }
 

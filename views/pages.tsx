@@ -83,6 +83,8 @@ export interface DomainPageProps {
   domain: Domain;
   extras?: DiskExtras;
   banners?: Child;
+  /** The migration panel's slot (`MigrationSlot` of views/migration.tsx) when there are hosts to migrate to. */
+  migration?: Child;
 }
 
 /** `GET /domains/:name`. */
@@ -100,6 +102,7 @@ export function DomainPage(props: DomainPageProps) {
       {/* The card's visible h2 names the domain; the page's one h1 is for assistive technology. */}
       <h1 class="visually-hidden">Domain {props.domain.name}</h1>
       <DomainCard domain={props.domain} extras={props.extras} />
+      {props.migration ?? null}
     </Layout>
   );
 }

@@ -40,6 +40,7 @@ import {
 import { verifyPivot } from "./pivot_verify.ts";
 import { assertBandwidth } from "./plan_checks.ts";
 import { filesInUse } from "./cleanup.ts";
+import { isLocalUri, volumeExists } from "../volumes/remote_copy.ts";
 
 export type { DiskRef };
 
@@ -117,6 +118,19 @@ export class JobOperations {
    */
   startCopy(ref: DiskRef, input: CopyInput): Promise<Job> {
     return this.#start(ref, { op: "copy", input });
+  }
+
+  /**
+   * Starts a `blockcopy --reuse-external` into a storage-pool volume blockboard has just created
+   * through libvirt with an explicit format (and backing), on a host whose files blockboard cannot
+   * stat (`server/volumes/remote_copy.ts`): the local-file destination checks do not apply there;
+   * libvirt made the file and its header.
+   */
+  startCopyIntoCreatedVolume(
+    ref: DiskRef,
+    input: CopyInput & { reuseExternal: true },
+  ): Promise<Job> {
+    return this.#start(ref, { op: "copy", input }, { createdVolume: true });
   }
 
   /** Starts a `blockcommit` (active commit when top is the active layer). */
@@ -234,7 +248,11 @@ export class JobOperations {
 
   // ---------------------------------------------------------------- internals
 
-  #start(ref: DiskRef, request: JobRequest): Promise<Job> {
+  #start(
+    ref: DiskRef,
+    request: JobRequest,
+    options: { createdVolume?: boolean } = {},
+  ): Promise<Job> {
     return this.#locks.with(ref, request.op, async () => {
       const ctx = await readDiskContext(this.#runner, ref, { requireRunning: false });
       const refusal = canStartJob({ name: ctx.xml.name, state: ctx.state }, ctx.disk);
@@ -243,7 +261,7 @@ export class JobOperations {
       }
       if (refusal) throw new JobInputError("target", refusal.message);
       const plan = planJob(this.#planContext(ref, ctx), ctx.disk, request);
-      const checked = request.op === "copy"
+      const checked = request.op === "copy" && !options.createdVolume
         ? await this.#checkCopy(ctx, request.input, plan)
         : null;
       const planned = checked?.plan ?? plan;
@@ -369,6 +387,10 @@ export class JobOperations {
   }
 
   async #exists(path: string): Promise<boolean> {
+    // A host other than this machine: its files are not ours to stat; libvirt knows the volume.
+    if (!this.#options.lstat && !isLocalUri(this.#runner.uri)) {
+      return await volumeExists(this.#runner, path);
+    }
     try {
       await this.#lstat(path);
       return true;

@@ -29,6 +29,7 @@ import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
 import { adminApiRoutes } from "../routes/admin_api.ts";
 import { hostsApiRoutes } from "../hosts/api_routes.ts";
+import { migrationsApiRoutes } from "../routes/migrations_api.ts";
 
 /** Every described route. */
 export const API_ROUTES: readonly ApiRoute[] = [
@@ -42,6 +43,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...auditApiRoutes,
   ...adminApiRoutes,
   ...hostsApiRoutes,
+  ...migrationsApiRoutes,
 ];
 
 /** Schemas shared by several answers, listed once under these names. */

@@ -14,15 +14,14 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import { diskTargetSchema } from "../virsh/values.ts";
 import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
-import {
-  abortBody,
-  bandwidthBody,
-  commitBody,
-  copyBody,
-  pivotBody,
-  pullBody,
-} from "./job_inputs.ts";
+import { abortBody, bandwidthBody, commitBody, pivotBody, pullBody } from "./job_inputs.ts";
 import { type JobHistory, jobHistoryQuerySchema } from "../jobs/history.ts";
+import {
+  copyRequestBody,
+  copyRequestDocumentSchema,
+  isLocalUri,
+  VolumeCopies,
+} from "../volumes/remote_copy.ts";
 import type { Job } from "../jobs/model.ts";
 import { domainNameSchema } from "../virsh/values.ts";
 import { type ApiRoute, apiRoute } from "../openapi/route.ts";
@@ -120,9 +119,25 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
     const body = await jsonBody(c, pullBody, true);
     return done(c, await deps.operations.startPull(await diskRef(c), body), 202);
   });
+  const volumes = new VolumeCopies(deps.runner, deps.operations, deps.monitor);
   app.post(`${base}/copy`, async (c) => {
-    const body = await jsonBody(c, copyBody);
-    return done(c, await deps.operations.startCopy(await diskRef(c), body), 202);
+    const { dest, pool, volume, ...rest } = await jsonBody(c, copyRequestBody);
+    if (pool !== undefined && volume !== undefined) {
+      return done(c, await volumes.startCopy(await diskRef(c), { pool, volume, ...rest }), 202);
+    }
+    if (!isLocalUri(deps.runner.uri)) {
+      throw new HttpError(
+        400,
+        "invalid_input",
+        `dest: blockboard cannot check files on ${deps.runner.uri}; copy into a new volume of one of its storage pools instead ("pool" and "volume")`,
+        "dest",
+      );
+    }
+    return done(
+      c,
+      await deps.operations.startCopy(await diskRef(c), { dest: dest!, ...rest }),
+      202,
+    );
   });
   app.post(`${base}/commit`, async (c) => {
     const body = await jsonBody(c, commitBody, true);
@@ -212,8 +227,8 @@ export const jobsApiRoutes: ApiRoute[] = [
   jobOperation({
     path: `${DISK}/copy`,
     operationId: "startCopy",
-    summary: "Start a copy (blockcopy) to a new file under a storage root",
-    body: { schema: copyBody, required: true },
+    summary: "Start a copy (blockcopy) to a new file under a storage root, or into a new volume",
+    body: { schema: copyRequestDocumentSchema, required: true },
     status: 202,
   }),
   jobOperation({

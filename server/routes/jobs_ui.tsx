@@ -27,6 +27,8 @@ import type { JobHistory } from "../jobs/history.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { JobSlot } from "../../views/disk_extras.tsx";
 import { diskRefOf } from "./disk_param.ts";
+import { isLocalUri, VolumeCopies, volumePoolsFor } from "../volumes/remote_copy.ts";
+import { volumeCopyForm } from "./volume_copy_form.ts";
 
 /** What the browser job routes need. */
 export interface JobUiDeps {
@@ -101,11 +103,14 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
         ? await copyDestLookup([domain], deps.storageRoots ?? [])
         : undefined,
       history: recent,
+      volumePools: canControlOf(c) ? await volumePoolsFor(deps.runner) : null,
       notice: (_d: Domain, k: Disk) => (k.target === r.target ? notice : null),
       ran: (_d: Domain, k: Disk) => (k.target === r.target ? ran : null),
     });
     return c.html(<DiskRow domain={domain} disk={disk} extras={extras} />, status as 200);
   };
+
+  const volumes = new VolumeCopies(deps.runner, deps.operations, deps.monitor);
 
   const recent = (uuid: string, target: string) =>
     deps.history?.recent(uuid, target, RECENT_JOBS) ?? [];
@@ -136,6 +141,7 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
           ? await copyDestLookup(chains.domains, deps.storageRoots ?? [])
           : undefined,
         history: recent,
+        volumePools: canControl ? await volumePoolsFor(deps.runner) : null,
       })
       : undefined;
     const jobs = changes.disks.flatMap((d) => {
@@ -244,7 +250,15 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
         if (!canControlOf(c)) {
           throw new HttpError(403, "forbidden", "Starting jobs needs the operator role");
         }
-        if (op === "copy") await deps.operations.startCopy(r, await form(c, copyForm));
+        if (op === "copy" && "pool" in await c.req.parseBody()) {
+          await volumes.startCopy(r, await form(c, volumeCopyForm));
+        } else if (op === "copy" && !isLocalUri(deps.runner.uri)) {
+          throw new HttpError(
+            400,
+            "invalid_input",
+            `blockboard cannot check files on ${deps.runner.uri}; copy into a new volume of one of its storage pools`,
+          );
+        } else if (op === "copy") await deps.operations.startCopy(r, await form(c, copyForm));
         else if (op === "pull") await deps.operations.startPull(r, await form(c, pullForm));
         else await deps.operations.startCommit(r, await form(c, commitForm));
       } catch (e) {

@@ -34,6 +34,10 @@ export interface PageDeps {
   history?: JobHistory | null;
   /** Shown above every page (the host switcher and banners of hosts that do not answer). */
   hostNav?: () => Child;
+  /** A host blockboard cannot stat files on: its running pools, for the copy form. */
+  volumePools?: () => Promise<readonly string[] | null>;
+  /** Below a domain's card: its migration panel (when there are hosts to migrate to). */
+  migrationSlot?: (domain: { name: string; uuid: string }) => Child;
 }
 
 /** `GET /`, `GET /domains/:name`. */
@@ -47,6 +51,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
       // Only operators see the copy form: no probing for viewers.
       copyDest: canControlOf(c) ? await copyDestLookup(domains, deps.storageRoots) : undefined,
       history: (uuid, target) => deps.history?.recent(uuid, target, 5) ?? [],
+      volumePools: canControlOf(c) ? await deps.volumePools?.() ?? null : null,
     });
   // Read before the listing, so a change made while the page renders is sent again, not lost.
   const feed = () =>
@@ -111,6 +116,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
         domain={domain}
         extras={await extras(c, [domain])}
         banners={<>{deps.hostNav?.()}{live}</>}
+        migration={deps.migrationSlot?.(domain)}
       />,
     );
   });

@@ -17,7 +17,11 @@ import {
   granularityBytesSchema,
   hostPathSchema,
   isCopyFormat,
+  libvirtUriSchema,
+  migrateUriSchema,
+  poolNameSchema,
   uuidSchema,
+  volumeNameSchema,
 } from "./values.ts";
 
 export type { BandwidthBytes } from "./values.ts";
@@ -311,4 +315,206 @@ export function listAllUuidArgs(): string[] {
 /** `define --file PATH`: (re)defines a persistent domain from an XML file blockboard wrote. */
 export function defineArgs(file: string): string[] {
   return ["define", "--file", pathValue("file", file)];
+}
+
+// ------------------------------------------------------------------ migration and storage pools
+
+/** How a storage migration copies the disks. */
+export type MigrationStorage = "all" | "inc";
+
+/** Options of {@link migrateArgs}. */
+export interface MigrateOptions {
+  /** The target's libvirt URI as the source host's virsh reaches it. */
+  destUri: string;
+  /**
+   * Where QEMU sends the migration stream (`tcp://ADDRESS`): the target's address. Absent:
+   * libvirt's default (the target's host name), right for a target on this machine.
+   */
+  migrateUri?: string;
+  /** `all`: `--copy-storage-all` (every layer, flattened); `inc`: only the top layer. */
+  storage: MigrationStorage;
+  /** The domain is persistent: it moves with `--persistent --undefinesource`. */
+  persistent: boolean;
+  /** Limit in bytes/s; virsh takes whole MiB/s, so it is rounded up (never to 0 = unlimited). */
+  bandwidthBytes?: BandwidthBytes;
+}
+
+const MiB = 1048576;
+
+/** Whole MiB/s for a limit in bytes/s, rounded up so a small limit stays a limit. Pure. */
+export function bandwidthMiBCeil(bandwidthBytes: BandwidthBytes): number {
+  return Math.ceil(checked("bandwidthBytes", bandwidthBytesSchema, bandwidthBytes) / MiB);
+}
+
+/**
+ * `migrate --live [--persistent --undefinesource] --copy-storage-all|inc [--bandwidth MiB]
+ * --domain UUID --desturi URI --migrateuri tcp://ADDR`. Every value travels as a named option.
+ * Without `--verbose`: progress comes from `domjobinfo`, not the process's stderr.
+ */
+export function migrateArgs(uuid: string, options: MigrateOptions): string[] {
+  const args = ["migrate", "--live"];
+  if (options.persistent) args.push("--persistent", "--undefinesource");
+  if (options.storage !== "all" && options.storage !== "inc") {
+    throw new CommandBuildError("storage", `must be "all" or "inc", got ${options.storage}`);
+  }
+  args.push(options.storage === "all" ? "--copy-storage-all" : "--copy-storage-inc");
+  if (options.bandwidthBytes !== undefined && options.bandwidthBytes !== 0) {
+    args.push("--bandwidth", String(bandwidthMiBCeil(options.bandwidthBytes)));
+  }
+  return [
+    ...args,
+    "--domain",
+    uuidValue(uuid),
+    "--desturi",
+    checked("destUri", libvirtUriSchema, options.destUri),
+    ...(options.migrateUri === undefined
+      ? []
+      : ["--migrateuri", checked("migrateUri", migrateUriSchema, options.migrateUri)]),
+  ];
+}
+
+/** `domjobinfo --rawstats`: the domain's running job in exact numbers. */
+export function domJobInfoArgs(uuid: string): string[] {
+  return ["domjobinfo", "--domain", uuidValue(uuid), "--rawstats"];
+}
+
+/** `domjobabort`: cancels the domain's running job (a migration stays on the source). */
+export function domJobAbortArgs(uuid: string): string[] {
+  return ["domjobabort", "--domain", uuidValue(uuid)];
+}
+
+/** What {@link domCapabilitiesArgs} asks about. */
+export interface DomCapabilitiesQuery {
+  /** `qemu` (TCG) or `kvm`. */
+  virtType: string;
+  arch: string;
+  machine: string;
+}
+
+const CAPS_WORD = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+
+/** `domcapabilities --virttype T --arch A --machine M`. */
+export function domCapabilitiesArgs(query: DomCapabilitiesQuery): string[] {
+  for (const [field, value] of Object.entries(query)) {
+    if (!CAPS_WORD.test(value)) {
+      throw new CommandBuildError(field, `is not a plain word: ${shownValue(value)}`);
+    }
+  }
+  return [
+    "domcapabilities",
+    "--virttype",
+    query.virtType,
+    "--arch",
+    query.arch,
+    "--machine",
+    query.machine,
+  ];
+}
+
+/** `pool-list --all --name`: every storage pool's name. */
+export function poolListArgs(): string[] {
+  return ["pool-list", "--all", "--name"];
+}
+
+/** `pool-info --pool P --bytes`: state and sizes in bytes. */
+export function poolInfoArgs(pool: string): string[] {
+  return ["pool-info", "--pool", checked("pool", poolNameSchema, pool), "--bytes"];
+}
+
+/** `pool-dumpxml --pool P`: the pool's definition (its target directory), by name. */
+export function poolDumpXmlByNameArgs(pool: string): string[] {
+  return ["pool-dumpxml", "--pool", checked("pool", poolNameSchema, pool)];
+}
+
+/** `pool-refresh --pool P`: re-reads the pool's directory (a file made outside libvirt). */
+export function poolRefreshArgs(pool: string): string[] {
+  return ["pool-refresh", "--pool", checked("pool", poolNameSchema, pool)];
+}
+
+/** Options of {@link volCreateAsArgs}. */
+export interface VolCreateOptions {
+  pool: string;
+  name: string;
+  /** Virtual size in bytes. */
+  capacityBytes: number;
+  /** Always explicit: nothing is probed. */
+  format: CopyFormat;
+  /** A backing file (path or volume) for a shallow copy's top layer, with its format. */
+  backing?: { volume: string; format: CopyFormat };
+}
+
+/**
+ * `vol-create-as --pool P --name N --capacity BYTES --format FMT [--backing-vol V
+ * --backing-vol-format F]`.
+ */
+export function volCreateAsArgs(options: VolCreateOptions): string[] {
+  if (!isCopyFormat(options.format)) {
+    throw new CommandBuildError("format", `an explicit format (qcow2 or raw) is required`);
+  }
+  if (!Number.isSafeInteger(options.capacityBytes) || options.capacityBytes <= 0) {
+    throw new CommandBuildError("capacityBytes", `must be a positive number of bytes`);
+  }
+  const args = [
+    "vol-create-as",
+    "--pool",
+    checked("pool", poolNameSchema, options.pool),
+    "--name",
+    checked("name", volumeNameSchema, options.name),
+    "--capacity",
+    String(options.capacityBytes),
+    "--format",
+    options.format,
+  ];
+  if (options.backing) {
+    if (options.format !== "qcow2") {
+      throw new CommandBuildError("backing", "a backing volume needs a qcow2 volume");
+    }
+    if (!isCopyFormat(options.backing.format)) {
+      throw new CommandBuildError("backing", "the backing volume's format must be explicit");
+    }
+    args.push(
+      "--backing-vol",
+      pathValue("backing", options.backing.volume),
+      "--backing-vol-format",
+      options.backing.format,
+    );
+  }
+  return args;
+}
+
+/** `vol-list --pool P`: the pool's volumes (name and path). */
+export function volListArgs(pool: string): string[] {
+  return ["vol-list", "--pool", checked("pool", poolNameSchema, pool)];
+}
+
+/** `vol-path --vol N --pool P`: the file a volume is. */
+export function volPathArgs(pool: string, name: string): string[] {
+  return [
+    "vol-path",
+    "--vol",
+    checked("name", volumeNameSchema, name),
+    "--pool",
+    checked("pool", poolNameSchema, pool),
+  ];
+}
+
+/** `vol-delete --vol N --pool P`: deletes a volume blockboard created. */
+export function volDeleteArgs(pool: string, name: string): string[] {
+  return [
+    "vol-delete",
+    "--vol",
+    checked("name", volumeNameSchema, name),
+    "--pool",
+    checked("pool", poolNameSchema, pool),
+  ];
+}
+
+/** `vol-info --vol PATH`: whether libvirt knows a file as a volume of one of its pools. */
+export function volInfoByPathArgs(path: string): string[] {
+  return ["vol-info", "--vol", pathValue("path", path)];
+}
+
+/** `pool-list --name`: the running storage pools' names. */
+export function poolListActiveArgs(): string[] {
+  return ["pool-list", "--name"];
 }

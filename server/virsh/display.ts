@@ -34,6 +34,11 @@ const MUTATING_SUBCOMMANDS: ReadonlySet<string> = new Set([
   "blockpull",
   "blockcommit",
   "snapshot-create-as",
+  // A live migration moves the domain and its disks; the storage calls create or delete files.
+  "migrate",
+  "domjobabort",
+  "vol-create-as",
+  "vol-delete",
 ]);
 
 /**

@@ -224,3 +224,53 @@ export const bufSizeBytesSchema = z.number({
     (n) => n <= MAX_BUF_SIZE_BYTES,
     "must be at most 1 GiB (1073741824 bytes): QEMU keeps this much data in flight in host memory",
   );
+
+/**
+ * A storage pool name: 1-255 bytes, no `/`, no control characters, not starting with `-` (it is
+ * always passed through `--pool`, but a name that reads as an option is refused so no human
+ * copying the echoed command can be misled).
+ */
+export const poolNameSchema = z.string({ error: requiredString("a storage pool name") })
+  .min(1, "a pool name must not be empty")
+  .refine((s) => encoder.encode(s).length <= 255, "a pool name is at most 255 bytes")
+  .refine((s) => !s.includes("/"), "a pool name cannot contain '/'")
+  .refine((s) => !s.startsWith("-"), "a pool name cannot start with '-'")
+  .refine(
+    (s) => firstRefusedCharacter(s) === null,
+    "a pool name cannot contain control characters",
+  );
+
+/**
+ * A volume name in a directory pool: a file name (1-255 bytes, no `/`, not `.` or `..`, not
+ * starting with `-` or `.`), letters, digits and `._+-` only, so the file it becomes is what the
+ * operator reads.
+ */
+export const volumeNameSchema = z.string({ error: requiredString("a volume name") })
+  .min(1, "a volume name must not be empty")
+  .max(255, "a volume name is at most 255 characters")
+  .regex(
+    /^[A-Za-z0-9_+][A-Za-z0-9._+-]*$/,
+    "a volume name is a file name of letters, digits and . _ + - (not starting with . or -)",
+  );
+
+/**
+ * A libvirt connection URI (`qemu+tcp://10.77.1.2/system`, `qemu:///system`): a scheme, `://`,
+ * and no blanks or control characters.
+ */
+export const libvirtUriSchema = z.string({ error: requiredString("a libvirt URI") })
+  .max(1024, "a libvirt URI is at most 1024 characters")
+  .regex(
+    /^[a-z][a-z0-9+.-]*:\/\/[^\s]*$/,
+    "a libvirt URI looks like qemu+tcp://HOST/system",
+  )
+  .refine(
+    (s) => firstRefusedCharacter(s) === null,
+    "a libvirt URI cannot contain control characters",
+  );
+
+/** A QEMU migration stream URI: `tcp://ADDRESS` or `tcp://ADDRESS:PORT` (IPv6 in brackets). */
+export const migrateUriSchema = z.string({ error: requiredString("a migration URI") })
+  .regex(
+    /^tcp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/,
+    "a migration URI looks like tcp://10.77.1.2 or tcp://host:49152",
+  );

@@ -11,7 +11,7 @@ import { createServices } from "../../server/services.ts";
 import { API_ROUTES, apiDocument, apiDocumentText } from "../../server/openapi/registry.ts";
 import { buildOpenApiDocument, openApiPath } from "../../server/openapi/document.ts";
 import { apiRoute } from "../../server/openapi/route.ts";
-import { copyBody } from "../../server/routes/job_inputs.ts";
+import { copyRequestBody } from "../../server/volumes/remote_copy.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
 import { testSecurity } from "../support/security.ts";
 
@@ -111,9 +111,15 @@ Deno.test("the copy body in the document refuses what the handler's zod schema r
     [{ dest: "/x", bandwidthBytes: -1 }, false],
     [{ dest: "" }, false],
     ["/x", false],
+    // A new volume instead of a path (remote hosts): exactly one of the two.
+    [{ pool: "images", volume: "c.qcow2", shallow: true }, true],
+    [{ pool: "images" }, false],
+    [{ pool: "images", volume: "c.qcow2", dest: "/x" }, false],
+    [{ pool: "images", volume: "c.qcow2", reuseExternal: true }, false],
+    [{ pool: "images", volume: "../c" }, false],
   ];
   for (const [body, ok] of table) {
-    assertEquals(copyBody.safeParse(body).success, ok, `zod ${JSON.stringify(body)}`);
+    assertEquals(copyRequestBody.safeParse(body).success, ok, `zod ${JSON.stringify(body)}`);
     assertEquals(validate(body), ok, `document ${JSON.stringify(body)}`);
   }
 });

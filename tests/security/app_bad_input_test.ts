@@ -445,7 +445,7 @@ cases.push({
   run: async (w) =>
     w.request(vm("copy"), { as: await w.login("operator"), json: { format: "raw" } }),
   status: 400,
-  message: /^dest: is required$/,
+  message: /^dest: is required \(a path on this machine\), or "pool" and "volume"/,
 });
 cases.push({
   name: "copy with a misspelt key → 400 naming it",

@@ -1,0 +1,121 @@
+/**
+ * The Migrate form and the progress card in Chromium, security on, signed in through the form:
+ * a throttled migration between two namespaced lab hosts shows its figures within a second and
+ * is aborted from the card (the domain stays running on the source); a second one completes and
+ * the domain's page on the target says it arrived.
+ */
+import { assert, assertEquals, assertMatch } from "@std/assert";
+import { createHostRegistry } from "../../server/hosts/registry.ts";
+import { SpawnRunner } from "../../server/virsh/runner.ts";
+import { startLabHost } from "../lab/hosts.ts";
+import { uniqueName } from "../lab/lab.ts";
+import { waitFor } from "../lab/wait.ts";
+import { launchBrowser } from "../support/browser.ts";
+import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
+
+Deno.test({
+  name:
+    "Chromium: Migrate form, progress card polled once a second, Abort, then a migration that lands",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using a = await startLabHost({ name: "bbm4", number: 14 });
+    await using b = await startLabHost({ name: "bbm5", number: 15 });
+    await using dom = await a.createDomain({
+      name: uniqueName("bbmig-"),
+      persistent: true,
+      disks: [{ target: "vda", layers: 2 }],
+    });
+    const top = dom.disks[0].chain[0];
+    const dir = top.slice(0, top.lastIndexOf("/"));
+    for (
+      const args of [
+        ["pool-define-as", "--name", "bbmig-ui", "--type", "dir", "--target", dir],
+        ["pool-build", "--pool", "bbmig-ui"],
+        ["pool-start", "--pool", "bbmig-ui"],
+      ]
+    ) {
+      const r = await b.virsh(...args);
+      assertEquals(r.code, 0, r.stderr);
+    }
+    const registry = createHostRegistry({
+      hosts: [{ name: "a", uri: a.uri }, { name: "b", uri: b.uri }],
+      runnerFor: (spec) => new SpawnRunner({ uri: spec.uri, timeoutMs: 20_000 }),
+      serviceOptions: () => ({ storageRoots: [] }),
+      probeTimeoutMs: 2000,
+    });
+    await registry.start();
+    await using server = await serveSecureApp(registry.default.services, { hosts: registry });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      page.on("pageerror", (e) => problems.push(String(e)));
+      await logIn(page, server.url, TEST_USERS.operator);
+      await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
+      const panel = page.locator("section.migration-panel");
+      await panel.locator("details.migrate summary").click();
+      const form = panel.locator("form.migrate-form");
+      await form.locator('select[name="to"]').selectOption("b");
+      await form.locator('input[name="bandwidthMiB"]').fill("1");
+      // The pre-flight runs before the start answers (a fresh host's first domcapabilities
+      // probes QEMU for seconds); the migration starts with that answer.
+      const answered = page.waitForResponse((r) => r.url().endsWith("/migrate"), {
+        timeout: 30_000,
+      });
+      await form.locator('button[type="submit"]').click();
+      await answered;
+      const started = performance.now();
+
+      // The card: copying, with its figures, within a second of the start.
+      await page.locator('section.migration-panel[data-phase="copying"] .migration-stage')
+        .waitFor({ timeout: 10_000 });
+      const seen = performance.now() - started;
+      const card = await page.locator("section.migration-panel").innerText();
+      assertMatch(card, /a → b/);
+      assertMatch(card, /remaining \d/);
+      assertMatch(card, /ETA/);
+      assertMatch(card, /dirty rate/);
+      assertMatch(card, /limit 1 MiB\/s/);
+      assert(seen <= 1000, `the card showed figures ${seen} ms after the migration started`);
+      // Polled: elapsed figures move without a reload.
+      const first = await page.locator("section.migration-panel").getAttribute("data-phase");
+      assertEquals(first, "copying");
+
+      await page.locator("button.migration-abort").click();
+      await page.locator('section.migration-panel[data-phase="aborted"]').waitFor({
+        timeout: 20_000,
+      });
+      assertMatch(
+        await page.locator("section.migration-panel").innerText(),
+        /aborted: .* stays on a, running/,
+      );
+      assertEquals((await a.virsh("domstate", "--domain", dom.uuid)).stdout.trim(), "running");
+
+      // Again, unthrottled: it lands on b; b's page of the domain says it arrived.
+      await page.locator("section.migration-panel details.migrate summary").click();
+      await page.locator('section.migration-panel select[name="to"]').selectOption("b");
+      await page.locator('section.migration-panel form.migrate-form button[type="submit"]')
+        .click();
+      await page.locator('section.migration-panel[data-phase="completed"]').waitFor({
+        timeout: 60_000,
+      });
+      assertMatch(
+        await page.locator("section.migration-panel").innerText(),
+        /completed: .* runs on b and is no longer defined on a/,
+      );
+      await waitFor("b's inventory to list the domain", async () => {
+        const r = await page.goto(`${server.url}/hosts/b/domains/${encodeURIComponent(dom.name)}`);
+        return r?.status() === 200;
+      }, { timeoutMs: 15_000, intervalMs: 500 });
+      await page.locator('section.migration-panel[data-phase="completed"]').waitFor();
+      assertMatch(await page.locator("section.migration-panel").innerText(), /arrived here/);
+      assertEquals(problems, []);
+    } finally {
+      await browser.close();
+      await registry.stop();
+      await b.virsh("destroy", "--domain", dom.uuid);
+      await b.virsh("undefine", "--domain", dom.uuid);
+    }
+  },
+});

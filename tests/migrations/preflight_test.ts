@@ -1,0 +1,204 @@
+/** The migration pre-flight's pure decisions, the progress arithmetic and the stream address. */
+import { assertEquals, assertThrows } from "@std/assert";
+import {
+  checkCapabilities,
+  type MigratingDisk,
+  planTargetStorage,
+  PreflightRefusal,
+} from "../../server/migrations/preflight.ts";
+import type { HostPool } from "../../server/migrations/storage_pools.ts";
+import { etaOf, rateOf } from "../../server/migrations/model.ts";
+import {
+  migrateUriFor,
+  parseMigrationAddresses,
+  uriHost,
+} from "../../server/migrations/address.ts";
+import { parseDomainCapabilities } from "../../server/virsh/parse/domcaps.ts";
+import { openDatabase } from "../../server/db.ts";
+import { MigrationHistory } from "../../server/migrations/history.ts";
+
+const DIR = "/var/lib/libvirt/images/vm";
+const disk: MigratingDisk = {
+  target: "vda",
+  type: "file",
+  chain: [
+    { path: `${DIR}/top.qcow2`, format: "qcow2" },
+    { path: `${DIR}/base.qcow2`, format: "qcow2" },
+  ],
+  capacity: 64 * 1048576,
+  topAllocation: 8 * 1048576,
+};
+const pool = (over: Partial<HostPool> = {}): HostPool => ({
+  name: "vm",
+  type: "dir",
+  path: DIR,
+  isDirectory: true,
+  state: "running",
+  available: 10 * 1024 ** 3,
+  volumes: [],
+  ...over,
+});
+
+Deno.test("all: libvirt pre-creates the top in the pool over its directory", () => {
+  assertEquals(planTargetStorage([disk], [pool()], "all", "b"), {
+    precreatedByLibvirt: [{ pool: "vm", name: "top.qcow2", path: `${DIR}/top.qcow2` }],
+    createByUs: [],
+  });
+});
+
+Deno.test("refusals name the host, the path and what to do", () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    [
+      "no pool",
+      () => planTargetStorage([disk], [], "all", "b"),
+      /host b has no running storage pool over \/var\/lib\/libvirt\/images\/vm.*pool-define-as/,
+    ],
+    [
+      "pool not running",
+      () => planTargetStorage([disk], [pool({ state: "inactive" })], "all", "b"),
+      /no running storage pool/,
+    ],
+    [
+      "file in the way",
+      () => planTargetStorage([disk], [pool({ volumes: [`${DIR}/top.qcow2`] })], "all", "b"),
+      /already exists on host b/,
+    ],
+    [
+      "no room",
+      () => planTargetStorage([disk], [pool({ available: 1048576 })], "all", "b"),
+      /has 1 MiB free and the disks need up to 64 MiB/,
+    ],
+    [
+      "inc without chain on target",
+      () => planTargetStorage([disk], [pool()], "inc", "b"),
+      /base\.qcow2 is not in any of its storage pools/,
+    ],
+    [
+      "block disk",
+      () => planTargetStorage([{ ...disk, type: "block" }], [pool()], "all", "b"),
+      /file-backed disks only/,
+    ],
+  ];
+  for (const [what, run, message] of cases) {
+    const e = assertThrows(run, PreflightRefusal);
+    assertEquals(message.test(e.message), true, `${what}: ${e.message}`);
+  }
+});
+
+Deno.test("inc: blockboard creates the top over the backing chain already on the target", () => {
+  const plan = planTargetStorage([disk], [pool({ volumes: [`${DIR}/base.qcow2`] })], "inc", "b");
+  assertEquals(plan.createByUs, [{
+    pool: "vm",
+    name: "top.qcow2",
+    path: `${DIR}/top.qcow2`,
+    capacityBytes: 64 * 1048576,
+    format: "qcow2",
+    backing: { volume: `${DIR}/base.qcow2`, format: "qcow2" },
+  }]);
+  // Only the top's data has to fit.
+  planTargetStorage(
+    [disk],
+    [pool({ volumes: [`${DIR}/base.qcow2`], available: 9 * 1048576 })],
+    "inc",
+    "b",
+  );
+});
+
+Deno.test("capabilities: vCPUs, CPU modes and custom models of a TCG host (captured)", async () => {
+  const caps = parseDomainCapabilities(
+    await Deno.readTextFile(
+      new URL("../fixtures/virsh/domcapabilities-qemu-x86_64-pc.xml", import.meta.url),
+    ),
+  );
+  const tcg = {
+    virtType: "qemu",
+    arch: "x86_64",
+    machine: "pc",
+    vcpus: 1,
+    cpuMode: "custom",
+    cpuModel: "qemu64",
+  };
+  checkCapabilities(tcg, caps, "b");
+  checkCapabilities({ ...tcg, cpuMode: null, cpuModel: null }, caps, "b");
+  assertThrows(
+    () => checkCapabilities({ ...tcg, vcpus: 300 }, caps, "b"),
+    PreflightRefusal,
+    "at most 255 vCPUs",
+  );
+  assertThrows(
+    () => checkCapabilities({ ...tcg, cpuModel: "phenom" }, caps, "b"),
+    PreflightRefusal,
+    "phenom",
+  );
+  assertThrows(
+    () => checkCapabilities({ ...tcg, cpuMode: "host-passthrough", cpuModel: null }, caps, "b"),
+    PreflightRefusal,
+    "host-passthrough is not supported on host b",
+  );
+});
+
+Deno.test("progress: rate over the window, ETA from what remains", () => {
+  assertEquals(rateOf([]), null);
+  assertEquals(rateOf([{ atMs: 0, processed: 0 }]), null);
+  assertEquals(
+    rateOf([{ atMs: 0, processed: 0 }, { atMs: 2000, processed: 4 * 1048576 }]),
+    2 * 1048576,
+  );
+  assertEquals(rateOf([{ atMs: 0, processed: 0 }, { atMs: 0, processed: 5 }]), null);
+  assertEquals(etaOf(10, 4), 3);
+  assertEquals(etaOf(10, 0), null);
+  assertEquals(etaOf(10, null), null);
+});
+
+Deno.test("stream address: the target URI's host part, or the per-host setting", () => {
+  const table: [string, string | undefined, string | null][] = [
+    ["qemu+tcp://10.77.1.2/system", undefined, "tcp://10.77.1.2"],
+    ["qemu+ssh://root@hv2.example:22/system", undefined, "tcp://hv2.example"],
+    ["qemu+tls://[fd00::2]/system", undefined, "tcp://[fd00::2]"],
+    ["qemu:///system", undefined, null],
+    ["qemu:///system", "10.0.0.9", "tcp://10.0.0.9"],
+    ["qemu+tcp://10.77.1.2/system", "10.0.0.9:49152", "tcp://10.0.0.9:49152"],
+  ];
+  for (const [uri, address, want] of table) assertEquals(migrateUriFor(uri, address), want, uri);
+  assertEquals(uriHost("qemu:///system"), null);
+  assertEquals(parseMigrationAddresses(["b=10.77.2.2"]).get("b"), "10.77.2.2");
+  assertThrows(() => parseMigrationAddresses(["b"]), Error, "NAME=ADDRESS");
+  assertThrows(() => parseMigrationAddresses(["b=1.2.3.4;x"]), Error, "NAME=ADDRESS");
+});
+
+Deno.test("history: a finished migration is found from its source, and from its target once it landed", () => {
+  const db = openDatabase(":memory:");
+  const history = new MigrationHistory(db);
+  const base = {
+    id: "m1",
+    domain: "vm",
+    uuid: "cda48577-a48b-41b2-96eb-67169a43ae13",
+    from: "a",
+    to: "b",
+    storage: "all" as const,
+    phase: "aborted" as const,
+    stage: null,
+    dataTotal: 1,
+    dataProcessed: 0,
+    dataRemaining: 1,
+    rateBytesPerSecond: null,
+    etaSeconds: null,
+    dirtyRatePagesPerSecond: null,
+    bandwidthBytes: 0,
+    startedAt: "2026-11-29T10:00:00.000Z",
+    finishedAt: "2026-11-29T10:00:05.000Z",
+    message: "aborted",
+    startedBy: null,
+    command: "virsh migrate",
+  };
+  history.save(base);
+  assertEquals(history.latest("a", "vm")?.id, "m1");
+  assertEquals(history.latest("b", "vm"), null, "an aborted migration never landed on b");
+  history.save({ ...base, id: "m2", phase: "completed", finishedAt: "2026-11-29T10:01:00.000Z" });
+  assertEquals(history.latest("b", base.uuid)?.id, "m2");
+  assertEquals(history.latest("a", "vm")?.id, "m2");
+  assertEquals(history.list().map((m) => m.id), ["m2", "m1"]);
+  // The table is created once; a second instance on the same database reads the same rows.
+  assertEquals(new MigrationHistory(db).list().length, 2);
+  db.close();
+});
