@@ -34,6 +34,7 @@ import type { DiskRef, JobOperations } from "../jobs/operations.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import { readDiskContext } from "../jobs/disk_context.ts";
 import { JobInputError } from "../jobs/errors.ts";
+import { type MirrorTuning, mirrorTuningFields } from "../jobs/mirror_tuning.ts";
 import { isActivePhase, type Job } from "../jobs/model.ts";
 import { uriHost } from "../migrations/address.ts";
 import { dirOf, readHostPools } from "../migrations/storage_pools.ts";
@@ -77,6 +78,21 @@ export interface VolumeCopyInput {
   bandwidthBytes?: number;
 }
 
+/** The fields of a copy request, as its refusal of unknown fields lists them. */
+const COPY_REQUEST_FIELDS = [
+  "dest",
+  "format",
+  "shallow",
+  "reuseExternal",
+  "bandwidthBytes",
+  "pool",
+  "volume",
+  ...Object.keys(mirrorTuningFields),
+];
+
+/** A copy into a new volume, with the mirror's tuning (see `jobs/mirror_tuning.ts`). */
+export type TunedVolumeCopyInput = VolumeCopyInput & MirrorTuning;
+
 const format = z.enum(["qcow2", "raw"], { error: 'must be "qcow2" or "raw"' });
 
 /**
@@ -91,13 +107,14 @@ export const copyRequestBody = z.strictObject({
   bandwidthBytes: bandwidthBytesSchema.optional(),
   pool: poolNameSchema.optional(),
   volume: volumeNameSchema.optional(),
+  ...mirrorTuningFields,
 }, {
   error: (issue) => {
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys?: string[] }).keys ?? [];
       return `unknown field${keys.length === 1 ? "" : "s"} ${
         keys.map((k) => JSON.stringify(k)).join(", ")
-      }: this request takes dest, format, shallow, reuseExternal, bandwidthBytes, pool, volume`;
+      }: this request takes ${COPY_REQUEST_FIELDS.join(", ")}`;
     }
     return issue.code === "invalid_type"
       ? `must be a JSON object, not ${describe(issue.input)}`
@@ -141,6 +158,7 @@ export const copyRequestDocumentSchema = z.union([
     shallow: z.boolean().optional(),
     reuseExternal: z.boolean().optional(),
     bandwidthBytes: bandwidthBytesSchema.optional(),
+    ...mirrorTuningFields,
   }),
   z.strictObject({
     pool: poolNameSchema,
@@ -148,6 +166,7 @@ export const copyRequestDocumentSchema = z.union([
     format: format.optional(),
     shallow: z.boolean().optional(),
     bandwidthBytes: bandwidthBytesSchema.optional(),
+    ...mirrorTuningFields,
   }),
 ]);
 
@@ -181,7 +200,7 @@ export class VolumeCopies {
   }
 
   /** Creates the volume and starts the copy into it; the volume is deleted if the start fails. */
-  async startCopy(ref: DiskRef, input: VolumeCopyInput): Promise<Job> {
+  async startCopy(ref: DiskRef, input: TunedVolumeCopyInput): Promise<Job> {
     const ctx = await readDiskContext(this.#runner, ref);
     const [top, backing] = ctx.disk.chain;
     if (!top) throw new JobInputError("target", `disk ${ref.target} has no image to copy`);
@@ -244,6 +263,9 @@ export class VolumeCopies {
         shallow: input.shallow,
         reuseExternal: true,
         bandwidthBytes: input.bandwidthBytes,
+        synchronousWrites: input.synchronousWrites,
+        granularity: input.granularity,
+        bufSize: input.bufSize,
       });
     } catch (e) {
       await remove();
