@@ -103,6 +103,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
   const metrics = new Metrics({ hostName, runner, monitor });
   const moveQueue = new MoveQueue(options.moveQueue);
   const moves = new MoveEngine({
+    queue: moveQueue,
     runner,
     monitor,
     operations,
