@@ -80,7 +80,7 @@ Deno.test(
 
       // The plan: every file → its new path, the commands, the chain afterwards.
       const plan = section.locator(".move-plan");
-      await plan.waitFor({ timeout: 20_000 });
+      await plan.waitFor({ timeout: 60_000 });
       for (const [from, name] of [[oldTop, "snap2"], [oldMid, "snap1"], [oldBase, "base"]]) {
         const row = plan.locator(`tr[data-from="${from}"]`);
         assertEquals(await row.getAttribute("data-to"), `${dest}/${name}.qcow2`);
@@ -97,7 +97,7 @@ Deno.test(
 
       // The card replaces the form and polls itself; its bars advance.
       const card = section.locator(".move-card");
-      await card.waitFor({ timeout: 20_000 });
+      await card.waitFor({ timeout: 60_000 });
       const seen = new Set<string>();
       const states = new Set<string>();
       await waitFor("the card to reach ready", async () => {
@@ -134,7 +134,7 @@ Deno.test(
       );
       assertEquals(await card.getAttribute("data-percent"), "100");
       // The move has ended: the section is redrawn and offers the form again.
-      await section.locator("form.move-form").waitFor({ state: "attached", timeout: 10_000 });
+      await section.locator("form.move-form").waitFor({ state: "attached", timeout: 30_000 });
       assertEquals(
         (await xmlDisk(dom.uuid, "vda")).chain.map((l) => l.path),
         [`${dest}/snap2.qcow2`, `${dest}/snap1.qcow2`, `${dest}/base.qcow2`],
@@ -152,7 +152,7 @@ Deno.test(
       // Clean up: the confirmation lists the three old files and keeps the shared base.
       await card.locator('button[data-action="move-cleanup"]').click();
       const confirm = card.locator("form.cleanup-confirm");
-      await confirm.waitFor({ timeout: 20_000 });
+      await confirm.waitFor({ timeout: 60_000 });
       assertEquals(await confirm.locator("li").count(), 3);
       assertEquals(
         await confirm.locator(`li[data-path="${oldBase}"]`).getAttribute("data-deletable"),
@@ -170,7 +170,7 @@ Deno.test(
       await confirm.screenshot({ path: pictures.path("move-cleanup.png") });
       await confirm.locator('button[data-action="cleanup-confirm"]').click();
       const result = card.locator(".cleanup-result");
-      await result.waitFor({ timeout: 20_000 });
+      await result.waitFor({ timeout: 60_000 });
       assertEquals(await result.locator('li[data-deleted="true"]').count(), 2);
       assertEquals([await exists(oldTop), await exists(oldMid), await exists(oldBase)], [
         false,
