@@ -130,7 +130,7 @@ export function MoveCard({ move, place, canControl, notice }: MoveCardProps) {
       <div aria-live="polite">
         {move.disks.map((disk) => (
           <div class="move-disk" data-target={disk.target}>
-            <h4 class="move-disk-target">{disk.target}</h4>
+            <h3 class="move-disk-target">{disk.target}</h3>
             <ol class="move-layers">
               {disk.layers.map((layer, i) => (
                 <MoveLayerRow

@@ -190,9 +190,9 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
       </p>
       {plan.disks.map((disk) => (
         <section class="move-plan-disk" data-target={disk.target}>
-          <h4>
+          <h3 class="move-plan-target">
             {disk.target} → <code>{disk.dir}</code>
-          </h4>
+          </h3>
           <table class="move-files">
             <thead>
               <tr>
