@@ -188,3 +188,78 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "operator: a second move waits in the queue, visibly (dashboard and domain page), and leaves it on Cancel",
+  {
+    sanitizeOps: false,
+    sanitizeResources: false,
+  },
+  async () => {
+    await using first = await createLabDomain({ name: uniqueName("bbmw-") });
+    await using second = await createLabDomain({
+      name: uniqueName("bbmw-"),
+      disks: [{ target: "vda", layers: 2 }],
+    });
+    const runner = new SpawnRunner({ uri: LAB_URI });
+    const services = createServices(runner, {
+      inventoryCacheMs: 0,
+      storageRoots: [first.dir, second.dir],
+      moveQueue: { maxRunning: 1, bandwidthBudget: null },
+    });
+    await services.monitor.start();
+    const engine = services.moves;
+    await using server = await serveSecureApp(services);
+    const browser = await launchBrowser();
+    try {
+      // 1 MiB/s: the first move holds the only slot for a while.
+      const running = await engine.start(first.uuid, {
+        destDir: `${first.dir}/moved`,
+        bandwidthBytes: 1048576,
+      });
+      const waiting = await engine.start(second.uuid, { destDir: `${second.dir}/moved` });
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      page.on("dialog", (d) => d.accept());
+      await logIn(page, server.url, TEST_USERS.operator, "/");
+      const panel = page.locator("#move-queue");
+      await panel.locator(`li[data-move="${waiting.id}"]`).waitFor({ timeout: 30_000 });
+      assertEquals(
+        await panel.locator(`li[data-move="${waiting.id}"] [data-position]`).innerText(),
+        "waiting: 1 of 1",
+      );
+      assert(
+        (await panel.locator(`li[data-move="${running.id}"]`).getAttribute("data-state")) !==
+          "planned",
+        "the first move runs",
+      );
+
+      await page.goto(`${server.url}/domains/${encodeURIComponent(second.name)}`);
+      const card = page.locator(`#move-${waiting.id}`);
+      await card.waitFor({ timeout: 30_000 });
+      assertStringIncludes(await card.innerText(), "Waiting in the queue: position 1 of 1.");
+      assertEquals(await card.locator('button[data-action="move-up"]').isDisabled(), true);
+      assertEquals(await card.locator('button[data-action="move-down"]').isDisabled(), true);
+      assertEquals(await card.locator('button[data-action="move-switch"]').count(), 0);
+      await card.locator('button[data-action="move-cancel"]').click();
+      await waitFor(
+        "the waiting move to be canceled",
+        async () =>
+          (await page.locator(".move-card").first().getAttribute("data-state").catch(() =>
+            null
+          )) === "canceled",
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      assertStringIncludes(
+        await page.locator(".move-card").first().innerText(),
+        "Canceled while waiting in the queue: nothing was written.",
+      );
+      assertEquals(await exists(`${second.dir}/moved`), false);
+      assertEquals(services.moveQueue.snapshot().waiting, []);
+      await engine.cancel(running.id);
+    } finally {
+      await browser.close();
+      await engine.detach();
+      await services.monitor.stop();
+    }
+  },
+);
