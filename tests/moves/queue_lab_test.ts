@@ -8,7 +8,10 @@ import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, uniqueName } from "../lab/lab.ts";
-import { waitMove } from "./lab_harness.ts";
+import { moveLab, waitMove } from "./lab_harness.ts";
+import { openDatabase } from "../../server/db.ts";
+import { SqliteMoveStore } from "../../server/moves/store.ts";
+import { MoveQueue } from "../../server/moves/queue.ts";
 
 const MiB = 1048576;
 const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
@@ -81,3 +84,48 @@ Deno.test(
     }
   },
 );
+
+Deno.test("queue across a restart: the running move resumes first, the waiting one waits again", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "bbmw-db-" });
+  const db1 = openDatabase(dataDir);
+  await using lab = await moveLab({ store: new SqliteMoveStore(db1), queue: new MoveQueue() });
+  await using a = await createLabDomain({ name: uniqueName("bbmw-") });
+  await using b = await createLabDomain({
+    name: uniqueName("bbmw-"),
+    disks: [{ target: "vda", layers: 2 }],
+  });
+  const first = await lab.engine.start(a.uuid, {
+    destDir: `${a.dir}/moved`,
+    pivot: "manual",
+    bandwidthBytes: 2 * MiB,
+  });
+  const second = await lab.engine.start(b.uuid, { destDir: `${b.dir}/moved`, pivot: "auto" });
+  await waitMove(lab.engine, first.id, ["copying", "mirroring", "ready"]);
+  assertEquals(lab.engine.get(second.id)!.state, "planned");
+  await lab.engine.detach(); // blockboard stops: the waiting move stays planned
+  assertEquals(lab.engine.get(second.id)!.state, "planned");
+  db1.close();
+
+  const db2 = openDatabase(dataDir);
+  const queue = new MoveQueue();
+  const { engine } = await lab.restart({ store: new SqliteMoveStore(db2), queue });
+  await engine.resume();
+  assertEquals(queue.snapshot().running, [first.id], "the move that ran resumes first");
+  assertEquals(queue.snapshot().waiting, [second.id]);
+  await waitMove(engine, first.id, ["ready"]);
+  assertEquals(engine.get(second.id)!.state, "planned");
+  await engine.pivot(first.id);
+  await waitMove(engine, first.id, ["done"]);
+  await waitMove(engine, second.id, ["done"]);
+  assertEquals(queue.snapshot(), {
+    maxRunning: 1,
+    bandwidthBudget: null,
+    running: [],
+    waiting: [],
+  });
+  db2.close();
+  await Deno.remove(dataDir, { recursive: true });
+});
