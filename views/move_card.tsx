@@ -96,7 +96,7 @@ export function MoveCard({ move, place, canControl, notice }: MoveCardProps) {
   const ui = moveUiPath(move.id);
   const figures = moveFigures(move);
   const poll = finished ? {} : {
-    // `seen`: the answer redraws the whole section once the move has ended (the form returns).
+    // `seen`: once the move has ended the answer brings the form back, out of band.
     "hx-get": `${ui}/card?seen=${move.state}`,
     "hx-trigger": "load delay:1s",
     "hx-swap": "outerHTML",

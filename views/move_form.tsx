@@ -77,11 +77,41 @@ export function MoveSection(props: MoveSectionProps) {
       {shown.map((move) => (
         <MoveCard move={move} place={props.placeOf(move.id)} canControl={canControl} />
       ))}
-      {canControl && active.length === 0
-        ? <MoveForm domain={domain} storageRoots={props.storageRoots} />
-        : null}
+      <MoveFormSlot
+        domain={domain}
+        storageRoots={props.storageRoots}
+        show={canControl && active.length === 0}
+      />
       {!canControl && shown.length === 0 ? <p class="muted">No storage move yet.</p> : null}
     </section>
+  );
+}
+
+/** Element id of the place the form goes (empty while a move of the domain runs). */
+export function moveFormSlotId(uuid: string): string {
+  return `move-form-slot-${uuid}`;
+}
+
+/** Props of {@link MoveFormSlot}. */
+export interface MoveFormSlotProps {
+  domain: Domain;
+  storageRoots: readonly string[];
+  /** Offer the form (an operator, no move of the domain unfinished). */
+  show: boolean;
+  /** Sent out of band beside a card whose move just ended: the form comes back. */
+  oob?: boolean;
+}
+
+/** Where the form sits in the section. */
+export function MoveFormSlot({ domain, storageRoots, show, oob }: MoveFormSlotProps) {
+  return (
+    <div
+      id={moveFormSlotId(domain.uuid)}
+      class="move-form-slot"
+      {...(oob ? { "hx-swap-oob": "true" } : {})}
+    >
+      {show ? <MoveForm domain={domain} storageRoots={storageRoots} /> : null}
+    </div>
   );
 }
 

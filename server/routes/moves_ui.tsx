@@ -20,12 +20,7 @@ import { parseMoveForm } from "./move_inputs.ts";
 import { auditedMoveCleanup, type MoveCleanupDeps } from "./moves_cleanup_api.ts";
 import { reviewMoveCleanup } from "../moves/cleanup.ts";
 import { MoveCard, moveCleanupId, moveUiPath } from "../../views/move_card.tsx";
-import {
-  MoveReview,
-  MoveSection,
-  movesSectionId,
-  moveStartErrorId,
-} from "../../views/move_form.tsx";
+import { MoveFormSlot, MoveReview, MoveSection, moveStartErrorId } from "../../views/move_form.tsx";
 import { CleanupConfirm, CleanupResult } from "../../views/cleanup.tsx";
 import { MoveQueuePanel } from "../../views/move_queue.tsx";
 
@@ -161,23 +156,36 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
 
   /**
    * The card of a move the page showed as `seen`; once the move has ended (and the page had it
-   * running) the whole section instead, so the form is offered again.
+   * unfinished) the form comes back beside it, out of band. Never retargeted: an answer that
+   * arrives after its card was replaced (a poll overtaken by a Switch) is dropped by htmx, so it
+   * cannot redraw what the operator is looking at now (a clean-up's confirmation).
    */
-  const cardOrSection = async (c: Context<AppEnv>, move: Move, seen: string | undefined) => {
-    if (!isFinishedMove(move.state) || seen === undefined || seen === move.state) {
-      return card(c, move);
-    }
+  const cardAfter = async (c: Context<AppEnv>, move: Move, seen: string | undefined) => {
+    const ended = isFinishedMove(move.state) && seen !== undefined && seen !== move.state;
+    if (!ended || !canControlOf(c)) return card(c, move);
     const domain = await deps.inventory.getDomain(move.uuid);
-    if (!domain) return card(c, move);
-    c.header("HX-Retarget", `#${movesSectionId(move.uuid)}`);
-    c.header("HX-Reswap", "outerHTML");
-    return c.html(moveSectionFor(deps, c, domain));
+    const running = movesOfDomain(deps.moves, move.uuid).some((m) => !isFinishedMove(m.state));
+    return c.html(
+      <>
+        <MoveCard move={move} place={placeIn(deps.queue, move.id)} canControl />
+        {domain
+          ? (
+            <MoveFormSlot
+              domain={domain}
+              storageRoots={deps.storageRoots ?? []}
+              show={!running}
+              oob
+            />
+          )
+          : null}
+      </>,
+    );
   };
 
   // Answered from the service's memory: polling browsers cause no virsh call while it runs.
   app.get("/moves/:id/card", (c) => {
     const move = moveOf(c, deps.moves);
-    return cardOrSection(c, move, c.req.query("seen"));
+    return cardAfter(c, move, c.req.query("seen"));
   });
 
   app.get("/moves/queue", (c) => c.html(moveQueuePanelFor(deps, c)));
@@ -197,7 +205,7 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
         return card(c, deps.moves.get(move.id) ?? move, err.message, err.status);
       }
       if (panel) return c.html(moveQueuePanelFor(deps, c));
-      return cardOrSection(c, deps.moves.get(move.id) ?? move, move.state);
+      return cardAfter(c, deps.moves.get(move.id) ?? move, move.state);
     });
   control("pivot", (m) => deps.moves.pivot(m.id));
   control("cancel", (m) => deps.moves.cancel(m.id));

@@ -196,17 +196,22 @@ Deno.test("Start, the card, Switch at ready, done; a second move while one runs 
     assert(!/data-action="move-switch"[^>]*disabled/.test(ready), "Switch enabled at ready");
     const done = await w.request(`/ui/moves/${move.id}/pivot`, { as: op, method: "POST" });
     assertEquals(done.status, 200);
-    // The move ended: the whole section comes back, with the form offered again.
-    assertEquals(done.headers.get("HX-Retarget"), `#moves-${VM1.uuid}`);
+    // The move ended: the card, and the form back beside it (out of band, never retargeted).
+    assertEquals(done.headers.get("HX-Retarget"), null);
     const doneCard = await done.text();
+    assert(doneCard.startsWith(`<div id="move-${move.id}"`), doneCard.slice(0, 80));
+    assertStringIncludes(
+      doneCard,
+      `id="move-form-slot-${VM1.uuid}" class="move-form-slot" hx-swap-oob="true"`,
+    );
     assertStringIncludes(doneCard, 'class="move-form"');
-    // A page still polling a running card gets the section too; an ended card, only itself.
-    const polled = await w.request(`/ui/moves/${move.id}/card?seen=ready`, { as: op });
-    assertEquals(polled.headers.get("HX-Retarget"), `#moves-${VM1.uuid}`);
-    const same = await w.request(`/ui/moves/${move.id}/card?seen=done`, { as: op });
-    assertEquals(same.headers.get("HX-Retarget"), null);
-    assert((await same.text()).startsWith(`<div id="move-${move.id}"`));
-    assertStringIncludes(doneCard, 'data-state="done"');
+    // A page still polling a running card gets the form too; an ended card, only itself.
+    const polled = await (await w.request(`/ui/moves/${move.id}/card?seen=ready`, { as: op }))
+      .text();
+    assertStringIncludes(polled, 'hx-swap-oob="true"');
+    const same = await (await w.request(`/ui/moves/${move.id}/card?seen=done`, { as: op })).text();
+    assert(!same.includes("hx-swap-oob"));
+    assert(same.startsWith(`<div id="move-${move.id}"`));
     assert(!doneCard.includes(`/ui/moves/${move.id}/card`), "a finished card stops polling");
     assertStringIncludes(doneCard, `hx-get="/ui/moves/${move.id}/cleanup"`);
     assertEquals(w.queue.snapshot().running, [], "the finished move freed its slot");
