@@ -128,7 +128,10 @@ if (import.meta.main) {
   const hosts = createHostRegistry({
     hosts: config.hosts,
     runnerFor: (spec) => spec === config.hosts[0] ? runner : runnerFor(spec),
-    serviceOptions: (_spec, isDefault) => ({ storageRoots: isDefault ? roots : [] }),
+    serviceOptions: (_spec, isDefault) => ({
+      storageRoots: isDefault ? roots : [],
+      moveQueue: { maxRunning: config.maxMoves, bandwidthBudget: config.bandwidthBudget },
+    }),
     db,
   });
   const services = hosts.default.services;

@@ -48,6 +48,9 @@ import { migrationsApi } from "./routes/migrations_api.ts";
 import { migrationsUi } from "./routes/migrations_ui.tsx";
 import { MigrationSlot } from "../views/migration.tsx";
 import { volumePoolsFor } from "./volumes/remote_copy.ts";
+import { moveQueuePanelFor, moveSectionFor, movesUi } from "./routes/moves_ui.tsx";
+import { movesQueueApi } from "./routes/moves_queue_api.ts";
+import { movesCleanupApi } from "./routes/moves_cleanup_api.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -231,11 +234,16 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
+  const moves = { ...deps, queue: deps.moveQueue, audit: security?.audit };
+  // Before `/moves/:id` of movesApi, so `/moves/queue` is not read as an id.
+  app.route("/api/v1", movesQueueApi(moves));
+  app.route("/api/v1", movesCleanupApi(moves));
   app.route("/api/v1", movesApi({ moves: deps.moves, inventory: deps.inventory }));
   app.route("/api/v1", migrationsApi({ hosts, migrations }));
   app.route("/ui", migrationsUi({ hosts, migrations }));
   app.route("/ui", jobsUi(deps));
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
+  app.route("/ui", movesUi(moves));
   app.route(
     "/",
     pageRoutes({
@@ -247,6 +255,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       hostNav: hostNav(hosts.default.name),
       migrationSlot: migrationSlot(hosts.default.name),
       volumePools: () => volumePoolsFor(deps.runner),
+      moveSection: (c, domain) => moveSectionFor(moves, c, domain),
+      moveQueue: (c) => moveQueuePanelFor(moves, c),
     }),
   );
 

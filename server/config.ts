@@ -49,6 +49,10 @@ export interface Config {
   metricsToken: string | null;
   /** Receivers of job events and the HMAC key signing them; null without receivers. */
   webhooks: { urls: string[]; secret: string } | null;
+  /** Storage moves running at once; the others wait in the host-wide queue. */
+  maxMoves: number;
+  /** Bytes/s shared by all running storage moves, or null for no budget. */
+  bandwidthBudget: number | null;
 }
 
 /** Usage text printed by `--help` and after a bad value. */
@@ -84,6 +88,9 @@ Options (each has an environment variable; the flag wins):
                                                       BLOCKBOARD_WEBHOOKS (comma-separated)
   --webhook-secret S   HMAC-SHA256 key of X-Blockboard-Signature, >= 16 characters;
                        needed with --webhook          BLOCKBOARD_WEBHOOK_SECRET
+  --max-moves N        storage moves running at once  BLOCKBOARD_MAX_MOVES (default 1)
+  --bandwidth-budget BYTES/s  shared by all running storage moves
+                                                      BLOCKBOARD_BANDWIDTH_BUDGET (default none)
   --help               show this text
 
 Listening beyond loopback needs a user or an API token first:
@@ -159,6 +166,8 @@ export function parseConfig(
         "metrics-token": { type: "string" },
         webhook: { type: "string", multiple: true },
         "webhook-secret": { type: "string" },
+        "max-moves": { type: "string" },
+        "bandwidth-budget": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -226,6 +235,8 @@ export function parseConfig(
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
+  const budget = (values["bandwidth-budget"] as string | undefined) ??
+    env.BLOCKBOARD_BANDWIDTH_BUDGET;
   return {
     help: false,
     config: {
@@ -287,6 +298,16 @@ export function parseConfig(
           webhookSecret!,
         ),
       },
+      maxMoves: field(
+        "--max-moves/BLOCKBOARD_MAX_MOVES",
+        positiveInt(64),
+        pick("max-moves", "BLOCKBOARD_MAX_MOVES", "1"),
+      ),
+      bandwidthBudget: budget === undefined || budget.trim() === "" ? null : field(
+        "--bandwidth-budget/BLOCKBOARD_BANDWIDTH_BUDGET",
+        positiveInt(Number.MAX_SAFE_INTEGER),
+        budget,
+      ),
     },
   };
 }

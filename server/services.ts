@@ -25,6 +25,7 @@ import { DEFAULT_HOST_NAME } from "./hosts/model.ts";
 
 import { MoveEngine } from "./moves/engine.ts";
 import { SqliteMoveStore } from "./moves/store.ts";
+import { MoveQueue, type MoveQueueOptions } from "./moves/queue.ts";
 
 /** The `host` label of metrics and webhooks, and the default host's name (`server/hosts/`). */
 export { DEFAULT_HOST_NAME };
@@ -51,6 +52,8 @@ export interface Services {
    * `moves.resume()` after `monitor.start()` to pick up moves a restart interrupted.
    */
   moves: MoveEngine;
+  /** The host-wide queue storage moves run through (`--max-moves`, `--bandwidth-budget`). */
+  moveQueue: MoveQueue;
 }
 
 /** Options of {@link createServices}. */
@@ -65,6 +68,8 @@ export interface ServiceOptions {
   db?: Database;
   /** See {@link Services.hostName}; default {@link DEFAULT_HOST_NAME}. */
   hostName?: string;
+  /** Limits of the move queue (see {@link MoveQueue}). */
+  moveQueue?: MoveQueueOptions;
 }
 
 /** The signed-in user of the request being served, if any (jobs record who started them). */
@@ -96,7 +101,9 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     ...options.operations,
   });
   const metrics = new Metrics({ hostName, runner, monitor });
+  const moveQueue = new MoveQueue(options.moveQueue);
   const moves = new MoveEngine({
+    queue: moveQueue,
     runner,
     monitor,
     operations,
@@ -115,6 +122,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     hostName,
     metrics,
     moves,
+    moveQueue,
   };
 }
 

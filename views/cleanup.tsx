@@ -69,21 +69,25 @@ export function LeftChain({ uuid, target, files, cleaned = [], canControl }: Lef
   );
 }
 
-/** Props of {@link CleanupConfirm}. */
-export interface CleanupConfirmProps {
-  uuid: string;
-  target: string;
-  verdicts: readonly CleanupVerdict[];
-}
+/**
+ * Props of {@link CleanupConfirm}: the disk whose left files these are, or (a move's clean-up)
+ * the URL the form posts to and the id of the element its answers replace.
+ */
+export type CleanupConfirmProps =
+  & { verdicts: readonly CleanupVerdict[] }
+  & ({ uuid: string; target: string } | { at: { url: string; areaId: string } });
 
 /** The confirmation step: what would be deleted, what is refused and why. */
-export function CleanupConfirm({ uuid, target, verdicts }: CleanupConfirmProps) {
+export function CleanupConfirm(props: CleanupConfirmProps) {
+  const { verdicts } = props;
   const deletable = verdicts.filter((v) => v.deletable);
+  const url = "at" in props ? props.at.url : cleanupUrl(props.uuid, props.target);
+  const area = `#${"at" in props ? props.at.areaId : cleanupElementId(props.uuid, props.target)}`;
   return (
     <form
       class="cleanup-confirm"
-      hx-post={cleanupUrl(uuid, target)}
-      hx-target={`#${cleanupElementId(uuid, target)}`}
+      hx-post={url}
+      hx-target={area}
       hx-swap="innerHTML"
       hx-disable="find button"
     >
@@ -105,8 +109,8 @@ export function CleanupConfirm({ uuid, target, verdicts }: CleanupConfirmProps) 
       <button
         type="button"
         class="btn"
-        hx-get={`${cleanupUrl(uuid, target)}?cancel=1`}
-        hx-target={`#${cleanupElementId(uuid, target)}`}
+        hx-get={`${url}?cancel=1`}
+        hx-target={area}
         hx-swap="innerHTML"
       >
         Cancel

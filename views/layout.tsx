@@ -47,6 +47,7 @@ export function Layout(props: LayoutProps) {
         <link rel="stylesheet" href="/static/app.css" />
         <script src="/static/htmx.min.js" defer></script>
         <link rel="stylesheet" href="/static/terminal.css" />
+        <link rel="stylesheet" href="/static/moves.css" />
         <script src="/static/app.js" defer></script>
         <script src="/static/terminal.js" defer></script>
         <script src="/static/notify.js" type="module"></script>

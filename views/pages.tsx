@@ -36,6 +36,8 @@ export interface DashboardPageProps {
   jobs?: readonly Job[];
   problem?: LibvirtProblem | null;
   banners?: Child;
+  /** The storage-move queue, under the jobs strip. */
+  moves?: Child;
 }
 
 /** `GET /`: the jobs strip, the filters and the compact list of domains. */
@@ -66,6 +68,7 @@ export function DashboardPage(props: DashboardPageProps) {
         ? (
           <>
             <JobsStrip jobs={props.jobs ?? []} />
+            {props.moves}
             <DomainFilters query={props.query} />
             <DomainResults domains={props.domains} total={props.total ?? props.domains.length} />
           </>
@@ -85,6 +88,8 @@ export interface DomainPageProps {
   banners?: Child;
   /** The migration panel's slot (`MigrationSlot` of views/migration.tsx) when there are hosts to migrate to. */
   migration?: Child;
+  /** The Move storage section, under the domain's card. */
+  moves?: Child;
 }
 
 /** `GET /domains/:name`. */
@@ -103,6 +108,7 @@ export function DomainPage(props: DomainPageProps) {
       <h1 class="visually-hidden">Domain {props.domain.name}</h1>
       <DomainCard domain={props.domain} extras={props.extras} />
       {props.migration ?? null}
+      {props.moves}
     </Layout>
   );
 }

@@ -38,6 +38,7 @@ import { planMove } from "./plan.ts";
 import { moveTotals, RateWindow } from "./progress.ts";
 import { MemoryMoveStore, type MoveRecord, type MoveStore } from "./store.ts";
 import { verifyMovedChains } from "./verify.ts";
+import type { MoveLease, MoveQueue } from "./queue.ts";
 
 /** Options of {@link MoveEngine}. */
 export interface MoveEngineOptions {
@@ -54,6 +55,11 @@ export interface MoveEngineOptions {
   resolveDomain?: (nameOrUuid: string) => Promise<{ uuid: string; name: string } | null>;
   /** Who is asking (the signed-in user), recorded as the move's `startedBy`; null: unknown. */
   startedBy?: () => string | null;
+  /**
+   * The host-wide queue (`--max-moves`, `--bandwidth-budget`): a move waits `planned` until it
+   * gives the move a slot, and copies at the allowance it gives. Absent: moves start at once.
+   */
+  queue?: MoveQueue;
   /** Mirror polling interval (default 500 ms). */
   pollMs?: number;
   now?: () => Date;
@@ -69,6 +75,10 @@ interface Running {
   switched: boolean;
   rate: RateWindow;
   done: Promise<void>;
+  /** Bytes/s the move copies at now (its own limit, or less under the queue's budget); 0: none. */
+  allowance: number;
+  /** While the move waits in the queue: ends its task without running it; null once it runs. */
+  leave: (() => void) | null;
 }
 
 /** Thrown inside a move's task to end it with a sentence. */
@@ -235,6 +245,13 @@ export class MoveEngine implements MoveService {
     }
     const run = this.#running.get(id);
     if (!run) throw new JobConflictError("no-job", "the move is not running");
+    if (run.leave && this.#o.queue?.cancel(id)) {
+      run.record.move.message = "Canceled while waiting in the queue: nothing was written.";
+      this.#end(run, "canceled");
+      run.leave();
+      await run.done;
+      return this.get(id)!;
+    }
     if (run.record.move.state === "pivoting" || run.switched) {
       throw new JobConflictError(
         "busy",
@@ -258,6 +275,19 @@ export class MoveEngine implements MoveService {
     const { move, plan } = run.record;
     plan.bandwidthBytes = bandwidthBytes;
     move.bandwidthBytes = bandwidthBytes;
+    // Under a queue the new own limit is shared out again; the queue then calls #allow.
+    if (this.#o.queue?.setOwnLimit(id, bandwidthBytes)) {
+      this.#changed(run);
+      return this.get(id)!;
+    }
+    await this.#allow(run, bandwidthBytes);
+    return this.get(id)!;
+  }
+
+  /** A new allowance: at once for the mirrors, from the next layer on for the layer copies. */
+  async #allow(run: Running, bandwidthBytes: number): Promise<void> {
+    run.allowance = bandwidthBytes;
+    const { move } = run.record;
     for (const disk of move.disks) {
       if (disk.job?.phase !== "mirroring" && disk.job?.phase !== "ready") continue;
       await this.#o.operations.setBandwidth(
@@ -267,7 +297,6 @@ export class MoveEngine implements MoveService {
       disk.job = { ...disk.job, bandwidthBytes };
     }
     this.#changed(run);
-    return this.get(id)!;
   }
 
   onChange(listener: (move: Move) => void): () => void {
@@ -282,7 +311,10 @@ export class MoveEngine implements MoveService {
    */
   async resume(): Promise<void> {
     await this.#o.monitor.resync().catch(() => undefined);
-    for (const record of this.#moves.values()) {
+    // Oldest first: the queue gives the moves their turns in the order they were started.
+    const records = [...this.#moves.values()]
+      .sort((a, b) => a.move.startedAt.localeCompare(b.move.startedAt));
+    for (const record of records) {
       if (isFinishedMove(record.move.state) || this.#running.has(record.move.id)) continue;
       this.#launch(record, true);
     }
@@ -298,7 +330,11 @@ export class MoveEngine implements MoveService {
    * store resumes them): kills layer copies in flight, leaves mirrors running.
    */
   async detach(): Promise<void> {
-    for (const run of this.#running.values()) run.abort.abort(new MoveFailure("detached"));
+    for (const run of this.#running.values()) {
+      // A waiting move leaves the queue untouched (still planned): the next start queues it again.
+      if (run.leave && this.#o.queue?.cancel(run.record.move.id)) run.leave();
+      else run.abort.abort(new MoveFailure("detached"));
+    }
     await this.idle();
   }
 
@@ -313,11 +349,42 @@ export class MoveEngine implements MoveService {
       switched: record.move.disks.some((d) => d.job?.phase === "pivoted"),
       rate: new RateWindow(),
       done: Promise.resolve(),
+      allowance: record.plan.bandwidthBytes,
+      leave: null,
     };
     this.#running.set(record.move.id, run);
-    run.done = this.#run(run, resumed)
-      .catch((e) => console.error(`move ${record.move.id} stopped unexpectedly`, e))
-      .finally(() => this.#running.delete(record.move.id));
+    const queue = this.#o.queue;
+    if (!queue) {
+      run.done = this.#run(run, resumed)
+        .catch((e) => console.error(`move ${record.move.id} stopped unexpectedly`, e))
+        .finally(() => this.#running.delete(record.move.id));
+      return;
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    run.done = promise.finally(() => this.#running.delete(record.move.id));
+    run.leave = resolve;
+    // A resumed move that was running before the restart goes to the front; one that was waiting
+    // takes its turn again (the order of the database: oldest first).
+    queue.enqueue(record.move.id, async (lease: MoveLease) => {
+      run.leave = null;
+      run.allowance = lease.bandwidth() ?? 0;
+      const stop = lease.onBandwidthChange((bytes) =>
+        this.#allow(run, bytes ?? 0).catch((e) =>
+          console.error(`move ${record.move.id}: could not apply a new bandwidth`, e)
+        )
+      );
+      try {
+        await this.#run(run, resumed);
+      } catch (e) {
+        console.error(`move ${record.move.id} stopped unexpectedly`, e);
+      } finally {
+        stop();
+        resolve();
+      }
+    }, {
+      bandwidthBytes: record.plan.bandwidthBytes,
+      front: resumed && record.move.state !== "planned",
+    });
   }
 
   async #run(run: Running, resumed: boolean): Promise<void> {
@@ -412,7 +479,7 @@ export class MoveEngine implements MoveService {
             this.#changed(run);
           },
           signal: run.abort.signal,
-          bandwidthBytes: plan.bandwidthBytes,
+          bandwidthBytes: run.allowance,
           sourceInUse: live,
         });
         layer.state = "copied";
@@ -466,7 +533,7 @@ export class MoveEngine implements MoveService {
         format: top.format,
         shallow: disk.layers.length > 1,
         reuseExternal: true,
-        bandwidthBytes: plan.bandwidthBytes || undefined,
+        bandwidthBytes: run.allowance || undefined,
         expectedBacking: disk.chainAfter.slice(1),
       });
       state.job = {

@@ -24,6 +24,8 @@ import { authApiRoutes } from "../routes/auth.tsx";
 import { domainsApiRoutes } from "../routes/domains_api.ts";
 import { jobsApiRoutes } from "../routes/jobs_api.ts";
 import { movesApiRoutes } from "../routes/moves_api.ts";
+import { movesQueueApiRoutes } from "../routes/moves_queue_api.ts";
+import { movesCleanupApiRoutes } from "../routes/moves_cleanup_api.ts";
 import { terminalApiRoutes } from "../routes/terminal_api.ts";
 import { auditApiRoutes } from "../routes/audit.tsx";
 import { openApiDocRoutes } from "../routes/openapi.ts";
@@ -38,6 +40,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   ...authApiRoutes,
   ...domainsApiRoutes,
   ...jobsApiRoutes,
+  ...movesQueueApiRoutes,
+  ...movesCleanupApiRoutes,
   ...movesApiRoutes,
   ...terminalApiRoutes,
   ...auditApiRoutes,

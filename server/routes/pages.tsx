@@ -38,6 +38,10 @@ export interface PageDeps {
   volumePools?: () => Promise<readonly string[] | null>;
   /** Below a domain's card: its migration panel (when there are hosts to migrate to). */
   migrationSlot?: (domain: { name: string; uuid: string }) => Child;
+  /** The domain page's Move storage section (absent: none). */
+  moveSection?: (c: Context<AppEnv>, domain: Domain) => Child;
+  /** The dashboard's storage-move queue (absent: none). */
+  moveQueue?: (c: Context<AppEnv>) => Child;
 }
 
 /** `GET /`, `GET /domains/:name`. */
@@ -87,6 +91,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
           query={parsed.query}
           jobs={jobsRunningNow(all)}
           banners={<>{deps.hostNav?.()}{live}</>}
+          moves={deps.moveQueue?.(c)}
         />,
       );
     } catch (e) {
@@ -117,6 +122,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
         extras={await extras(c, [domain])}
         banners={<>{deps.hostNav?.()}{live}</>}
         migration={deps.migrationSlot?.(domain)}
+        moves={deps.moveSection?.(c, domain)}
       />,
     );
   });

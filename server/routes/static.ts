@@ -24,6 +24,7 @@ const OWN_FILES = new Set([
   "terminal.js",
   "notify.js",
   "job_transitions.js",
+  "moves.css",
 ]);
 
 /** Routes under `/static/`. */

@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
-import { createServices, type SecurityServices } from "../../server/services.ts";
+import { createServices, type SecurityServices, type Services } from "../../server/services.ts";
 import { FakeRunner } from "./fake_runner.ts";
 import { testSecurity } from "./security.ts";
 import {
@@ -45,8 +45,14 @@ export interface Req {
   headers?: Record<string, string>;
 }
 
+/** Options of {@link world}. */
+export interface WorldOptions {
+  /** Adds to the services before the app is built (a move service, another queue). */
+  extend?: (services: Services) => Partial<Services>;
+}
+
 /** Builds the world; `await w.cleanup()` at the end. */
-export async function world() {
+export async function world(options: WorldOptions = {}) {
   const base = await Deno.realPath(await Deno.makeTempDir({ prefix: "bb-app-" }));
   const root = `${base}/images`;
   await Deno.mkdir(root, { mode: 0o755 });
@@ -67,7 +73,8 @@ export async function world() {
     return { stdout: "" };
   });
   const roots = [root];
-  const services = createServices(runner, { storageRoots: roots });
+  const created = createServices(runner, { storageRoots: roots });
+  const services = { ...created, ...options.extend?.(created) };
   const clock = fakeClock();
   const security: SecurityServices = testSecurity({
     machineHostname: "hv",
@@ -111,6 +118,7 @@ export async function world() {
 
   return {
     app,
+    services,
     runner,
     security,
     clock,
