@@ -1,21 +1,25 @@
 /**
  * Running blockboard as a service: the binary's permission set serves the dashboard, `deno
- * compile` builds a binary that serves it (where denort can be had), `deno task install
- * --prefix` lays out the files and never overwrites the configuration, and the unit file is
- * well-formed (`systemd-analyze verify` where it exists).
+ * compile` builds a binary that serves it (where denort can be had), the run layout (where it
+ * cannot) is installed with `--prefix` and its launcher serves the dashboard and manages users
+ * with the npm registry unreachable and its directory read-only, `deno task install --prefix`
+ * lays out the files and never overwrites the configuration, and the unit file is well-formed
+ * (`systemd-analyze verify` where it exists).
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import {
-  COMPILE_PERMISSIONS,
   compileArgs,
   denortAvailable,
+  denortMissing,
   describeStep,
   INSTALL_PATHS,
   installPlan,
   REPO_ROOT,
+  SERVICE_PERMISSIONS,
   uninstallPlan,
 } from "../../server/cli/install.ts";
 import { USAGE } from "../../server/config.ts";
+import { APP_FILES, launcherScript, OFFLINE_ENV, shellQuote } from "../../server/cli/run_layout.ts";
 import { startMain } from "../http/main_process.ts";
 
 const INSTALL_CLI = `${REPO_ROOT}server/cli/install.ts`;
@@ -42,9 +46,9 @@ async function assertServesDashboard(port: number): Promise<void> {
 }
 
 /** Starts `command` from an empty directory (nothing may depend on the repository as cwd). */
-async function serveFrom(command: string[]) {
+async function serveFrom(command: string[], env?: Record<string, string>) {
   const cwd = await Deno.makeTempDir({ prefix: "bbapi-cwd-" });
-  const server = await startMain({ command, cwd, args: ["--host", "127.0.0.1"] });
+  const server = await startMain({ command, cwd, env, args: ["--host", "127.0.0.1"] });
   return {
     server,
     async [Symbol.asyncDispose]() {
@@ -58,7 +62,7 @@ Deno.test("the compiled binary's permission set (no --allow-all) serves the dash
   await using run = await serveFrom([
     Deno.execPath(),
     "run",
-    ...COMPILE_PERMISSIONS,
+    ...SERVICE_PERMISSIONS,
     `${REPO_ROOT}main.ts`,
   ]);
   assertStringIncludes(run.server.output(), "blockboard listening on http://127.0.0.1:");
@@ -70,7 +74,7 @@ Deno.test("the compiled binary's permission set (no --allow-all) serves the dash
 Deno.test("`blockboard user ...` (main.ts user) manages users like `deno task user`", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "bbapi-data-" });
   try {
-    const main = [...COMPILE_PERMISSIONS, `${REPO_ROOT}main.ts`];
+    const main = [...SERVICE_PERMISSIONS, `${REPO_ROOT}main.ts`];
     const add = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -163,6 +167,8 @@ Deno.test("install --prefix lays out binary, unit and config; keeps the config; 
     const binary = `${prefix}/built-blockboard`;
     await Deno.writeTextFile(binary, "#!/bin/sh\necho blockboard\n");
     const at = (rel: string) => `${prefix}/${rel}`;
+    // A run layout left by an earlier install: the compiled layout removes it.
+    await Deno.mkdir(at(`${INSTALL_PATHS.lib}/app`), { recursive: true });
 
     const dry = await installCli("install", "--prefix", prefix, "--binary", binary, "--dry-run");
     assertEquals(dry.code, 0, dry.text);
@@ -178,6 +184,7 @@ Deno.test("install --prefix lays out binary, unit and config; keeps the config; 
       await Deno.readTextFile(binary),
     );
     assertEquals(await mode(at(INSTALL_PATHS.binary)), 0o755);
+    assertEquals(await exists(at(INSTALL_PATHS.lib)), false, "the old run layout is left");
     assertEquals(await Deno.readTextFile(at(INSTALL_PATHS.unit)), await Deno.readTextFile(UNIT));
     assertEquals(await mode(at(INSTALL_PATHS.unit)), 0o644);
     assertEquals(
@@ -217,17 +224,31 @@ Deno.test("systemctl runs only for a real install on a systemd host (plan table)
     ["/tmp/x/", false, [], []],
   ];
   for (const [prefix, systemdRunning, install, uninstall] of cases) {
-    const options = { prefix, systemdRunning, workDir: "/w" };
+    const options = { prefix, systemdRunning, workDir: "/w", layout: "compiled" as const };
     const calls = (steps: ReturnType<typeof installPlan>) =>
       steps.flatMap((s) => s.kind === "systemctl" ? [s.args.join(" ")] : []);
     assertEquals(calls(installPlan(options)), install, `install ${prefix} ${systemdRunning}`);
     assertEquals(calls(uninstallPlan(options)), uninstall, `uninstall ${prefix} ${systemdRunning}`);
     const lines = installPlan(options).map(describeStep);
-    assertEquals(lines[0], `compile: deno ${compileArgs("/w/blockboard").join(" ")}`);
-    assertStringIncludes(lines[1], `-> ${prefix.replace(/\/$/, "")}/${INSTALL_PATHS.binary}`);
+    assertStringIncludes(lines[0], "layout: compiled (deno compile)");
+    assertEquals(lines[1], `compile: deno ${compileArgs("/w/blockboard").join(" ")}`);
+    assertStringIncludes(lines[2], `-> ${prefix.replace(/\/$/, "")}/${INSTALL_PATHS.binary}`);
+    const run = installPlan({ ...options, layout: "run" });
+    assertEquals(calls(run), install, `run layout ${prefix} ${systemdRunning}`);
+    assertEquals(
+      run.slice(0, 4).map((s) => s.kind),
+      ["note", "run-layout", "write", "check"],
+      "the run layout: no compile",
+    );
   }
   assert(
-    !installPlan({ prefix: "/", systemdRunning: false, workDir: "/w", binary: "/b" })
+    !installPlan({
+      prefix: "/",
+      systemdRunning: false,
+      workDir: "/w",
+      binary: "/b",
+      layout: "compiled",
+    })
       .some((s) => s.kind === "compile"),
   );
 });
@@ -348,4 +369,163 @@ Deno.test("the unit file: well-formed, hardened, pointing at what install puts i
   const env = await Deno.readTextFile(`${REPO_ROOT}deploy/blockboard.env`);
   assertStringIncludes(env, "\nBLOCKBOARD_DATA_DIR=/var/lib/blockboard\n");
   assertEquals(unit.get("Install")!.get("WantedBy"), ["multi-user.target"]);
+});
+
+Deno.test("deno compile's errors: only a missing denort switches to the run layout (table)", () => {
+  const cases: [string, boolean][] = [
+    [
+      "error: Writing deno compile executable to temporary file '/tmp/x.tmp' Caused by: 0: " +
+      "Setting up base binary. 1: error sending request for url (https://dl.deno.land/release/" +
+      "v2.9.6/denort-x86_64-unknown-linux-gnu.zip): client error (Connect): dns error",
+      true,
+    ],
+    ["error: DENORT_BIN /nope/denort: No such file or directory", true],
+    ['error: Module not found "file:///repo/server/gone.ts"', false],
+    ["error: The module's source code could not be parsed: Expected ';'", false],
+  ];
+  for (const [text, missing] of cases) assertEquals(denortMissing(text), missing, text);
+});
+
+Deno.test("shellQuote: sh reads every value back as one word, unchanged (table)", async () => {
+  for (const value of ["plain", "a b", "it's", '$HOME `x` \\ "q"', "'", "", "a\nb"]) {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", `printf '%s' ${shellQuote(value)}`],
+      stdout: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(out.stdout), value);
+  }
+});
+
+/**
+ * The command that runs `launcher` with `lib` mounted read-only (as systemd's
+ * `ProtectSystem=strict` leaves it), when this test runs as root with `unshare`; else the
+ * launcher alone. The shell `exec`s, so the launcher's Deno keeps the PID and gets SIGTERM.
+ */
+async function readOnlyLib(launcher: string, lib: string): Promise<[string[], boolean]> {
+  const probe = await new Deno.Command("unshare", {
+    args: ["-m", "sh", "-c", `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"`, "sh", lib],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => null);
+  if (!probe?.success) return [[launcher], false];
+  return [[
+    "unshare",
+    "-m",
+    "sh",
+    "-c",
+    `mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"`,
+    "sh",
+    lib,
+    launcher,
+  ], true];
+}
+
+Deno.test("install --no-compile: the run layout serves offline, read-only; `blockboard user` works; upgrade; uninstall", async () => {
+  const prefix = await Deno.makeTempDir({ prefix: "bbapi-run-" });
+  const dataDir = await Deno.makeTempDir({ prefix: "bbapi-rundata-" });
+  try {
+    const at = (rel: string) => `${prefix}/${rel}`;
+    const lib = at(INSTALL_PATHS.lib);
+    const launcher = at(INSTALL_PATHS.binary);
+
+    const installed = await installCli("install", "--prefix", prefix, "--no-compile");
+    assertEquals(installed.code, 0, installed.text);
+    assertStringIncludes(installed.text, "layout: run (--no-compile)");
+    assertStringIncludes(installed.text, "starts with the npm registry unreachable");
+    assertStringIncludes(installed.text, "done: the run layout is installed");
+    assert(!installed.text.includes("compiled"), installed.text);
+
+    // The launcher: sh, no eval, the arguments passed on quoted, the compiled binary's flags.
+    const script = await Deno.readTextFile(launcher);
+    assertEquals(script, launcherScript(lib, SERVICE_PERMISSIONS));
+    assert(script.startsWith("#!/bin/sh\n"));
+    assert(!/\beval\b/.test(script));
+    assert(script.trimEnd().endsWith(` "$@"`));
+    for (const flag of SERVICE_PERMISSIONS) assertStringIncludes(script, ` '${flag}' `);
+    assertStringIncludes(script, ` '--cached-only' `);
+    assertEquals(await mode(launcher), 0o755);
+    // The app (no tests), this Deno, the npm packages.
+    const app = [];
+    for await (const entry of Deno.readDir(`${lib}/app`)) app.push(entry.name);
+    assertEquals(app.sort(), [...APP_FILES, "node_modules"].sort());
+    assertEquals((await Deno.stat(`${lib}/deno`)).size, (await Deno.stat(Deno.execPath())).size);
+    assert(await exists(`${lib}/cache/npm/registry.npmjs.org/hono`));
+    assert(await exists(`${lib}/app/node_modules/hono`));
+    assertEquals(await exists(`${lib}.new`), false);
+
+    const [command, readOnly] = await readOnlyLib(launcher, lib);
+    if (!readOnly) console.warn("run layout test: not root or no unshare: lib left writable");
+    {
+      await using run = await serveFrom(command, { ...OFFLINE_ENV, DENO_DIR: "/nonexistent" });
+      assertStringIncludes(run.server.output(), "blockboard listening on http://127.0.0.1:");
+      await assertServesDashboard(run.server.port);
+      run.server.child.kill("SIGTERM");
+      assertEquals((await run.server.status).code, 0, run.server.output());
+    }
+
+    // `blockboard user ...` through the launcher, offline.
+    const add = new Deno.Command(launcher, {
+      args: ["user", "add", "bbapi-runadmin", "--role", "admin", "--data-dir", dataDir],
+      env: { ...OFFLINE_ENV },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = add.stdin.getWriter();
+    await writer.write(new TextEncoder().encode("a long enough password\n"));
+    await writer.close();
+    const added = await add.output();
+    assertEquals(added.code, 0, new TextDecoder().decode(added.stderr));
+    const list = await new Deno.Command(launcher, {
+      args: ["user", "list", "--data-dir", dataDir],
+      env: { ...OFFLINE_ENV },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(list.code, 0, new TextDecoder().decode(list.stderr));
+    assertStringIncludes(new TextDecoder().decode(list.stdout), "bbapi-runadmin");
+
+    // Upgrade: built beside, renamed over; the configuration stays.
+    await Deno.writeTextFile(at(INSTALL_PATHS.config), "PORT=9999\n");
+    const again = await installCli("install", "--prefix", prefix, "--no-compile");
+    assertEquals(again.code, 0, again.text);
+    assertEquals(await Deno.readTextFile(at(INSTALL_PATHS.config)), "PORT=9999\n");
+    assertEquals(await exists(`${lib}.new`), false);
+    assertEquals(await exists(`${lib}.old`), false);
+
+    const gone = await installCli("uninstall", "--prefix", prefix);
+    assertEquals(gone.code, 0, gone.text);
+    assertEquals(await exists(launcher), false);
+    assertEquals(await exists(lib), false);
+    assertEquals(await exists(at(INSTALL_PATHS.unit)), false);
+    assertEquals(await Deno.readTextFile(at(INSTALL_PATHS.config)), "PORT=9999\n");
+
+    assertEquals((await installCli("install", "--no-compile", "--binary", "/b")).code, 2);
+  } finally {
+    await Deno.remove(prefix, { recursive: true });
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "install without flags: deno compile where denort can be had, else the run layout, saying why",
+  // Where denort is at hand, this would compile (the compiled-binary test above covers that).
+  ignore: canCompile,
+  async fn() {
+    const prefix = await Deno.makeTempDir({ prefix: "bbapi-auto-" });
+    try {
+      const installed = await installCli("install", "--prefix", prefix);
+      assertEquals(installed.code, 0, installed.text);
+      assertStringIncludes(installed.text, "layout: run: deno compile needs its runtime, denort");
+      assertStringIncludes(installed.text, "installing the run layout instead");
+      assertStringIncludes(installed.text, "done: the run layout is installed");
+      assertStringIncludes(
+        await Deno.readTextFile(`${prefix}/${INSTALL_PATHS.binary}`),
+        "'--cached-only'",
+      );
+    } finally {
+      await Deno.remove(prefix, { recursive: true });
+    }
+  },
 });
