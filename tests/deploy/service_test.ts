@@ -107,11 +107,26 @@ Deno.test("`blockboard user ...` (main.ts user) manages users like `deno task us
   }
 });
 
-const canCompile = await denortAvailable();
+/** Why denort cannot be downloaded here (the error of a HEAD request), or null when it can. */
+async function denortDownloadFailure(): Promise<string | null> {
+  const url = `https://dl.deno.land/release/v${Deno.version.deno}/denort-${Deno.build.target}.zip`;
+  try {
+    const res = await fetch(url, { method: "HEAD", signal: AbortSignal.timeout(10_000) });
+    await res.body?.cancel();
+    return res.ok ? null : `${url}: HTTP ${res.status}`;
+  } catch (e) {
+    const cause = (e as Error).cause;
+    return `${url}: ${(e as Error).message}${cause ? ` (${cause})` : ""}`;
+  }
+}
+
+const denortFailure = await denortAvailable() ? null : await denortDownloadFailure();
+const canCompile = denortFailure === null;
 if (!canCompile) {
   console.warn(
     "service_test: deno compile's runtime (denort) is neither cached nor named by DENORT_BIN " +
-      "and cannot be downloaded here: the compiled-binary test is ignored.",
+      `and cannot be downloaded here (${denortFailure}): the compiled-binary test is ignored ` +
+      "and install is expected to fall back to the run layout.",
   );
 }
 
