@@ -94,7 +94,10 @@ async function run(
   }).output();
   const out = new TextDecoder().decode(stdout);
   if (code !== 0) {
-    const text = (out + new TextDecoder().decode(stderr)).trim().split("\n").slice(-6).join(" | ");
+    // deno prints progress lines and a backtrace: keep the error and its causes.
+    const text = (out + new TextDecoder().decode(stderr)).split("Stack backtrace:")[0]
+      .split("\n").map((l) => l.trim())
+      .filter((l) => l !== "" && !/^(Download|Initialize) /.test(l)).join(" ").slice(-600);
     throw new Error(`${what} failed (exit ${code}): ${text}`);
   }
   return out;
@@ -130,6 +133,24 @@ export async function buildRunLayout(
   const staged = `${o.lib}.new`;
   const old = `${o.lib}.old`;
   await Deno.remove(staged, { recursive: true }).catch(() => {});
+  try {
+    await stage(staged, o);
+  } catch (e) {
+    await Deno.remove(staged, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  await Deno.remove(old, { recursive: true }).catch(() => {});
+  const hadOld = await Deno.lstat(o.lib).then(() => true, () => false);
+  if (hadOld) await Deno.rename(o.lib, old);
+  await Deno.rename(staged, o.lib);
+  if (hadOld) await Deno.remove(old, { recursive: true });
+}
+
+/** Assembles the layout at `staged` and checks it starts offline. */
+async function stage(
+  staged: string,
+  o: { repo: string; deno: string; permissions: readonly string[]; usage: string },
+): Promise<void> {
   const paths = layoutPaths(staged);
   await Deno.mkdir(paths.app, { recursive: true });
   for (const name of APP_FILES) await copyTree(`${o.repo}${name}`, `${paths.app}/${name}`);
@@ -153,11 +174,6 @@ export async function buildRunLayout(
   }
   // Code emitted for the staged paths would never be used again.
   await Deno.remove(`${paths.cache}/gen`, { recursive: true }).catch(() => {});
-  await Deno.remove(old, { recursive: true }).catch(() => {});
-  const hadOld = await Deno.lstat(o.lib).then(() => true, () => false);
-  if (hadOld) await Deno.rename(o.lib, old);
-  await Deno.rename(staged, o.lib);
-  if (hadOld) await Deno.remove(old, { recursive: true });
 }
 
 /**

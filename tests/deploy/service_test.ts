@@ -156,11 +156,15 @@ Deno.test({
 });
 
 async function installCli(...args: string[]) {
+  return await installCliWith({}, ...args);
+}
+
+async function installCliWith(env: Record<string, string>, ...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", INSTALL_CLI, ...args],
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   return { code: out.code, text };
@@ -443,6 +447,13 @@ Deno.test("install --no-compile: the run layout serves offline, read-only; `bloc
     const lib = at(INSTALL_PATHS.lib);
     const launcher = at(INSTALL_PATHS.binary);
 
+    const dry = await installCli("install", "--prefix", prefix, "--no-compile", "--dry-run");
+    assertEquals(dry.code, 0, dry.text);
+    assertStringIncludes(dry.text, `run layout: copy ${APP_FILES.join(" ")}`);
+    assertStringIncludes(dry.text, `write: ${launcher} (mode 755):\n#!/bin/sh\n`);
+    assert(!dry.text.includes("compile: deno"), dry.text);
+    assertEquals(await exists(at("usr")), false, "a dry run wrote files");
+
     const installed = await installCli("install", "--prefix", prefix, "--no-compile");
     assertEquals(installed.code, 0, installed.text);
     assertStringIncludes(installed.text, "layout: run (--no-compile)");
@@ -499,6 +510,19 @@ Deno.test("install --no-compile: the run layout serves offline, read-only; `bloc
     }).output();
     assertEquals(list.code, 0, new TextDecoder().decode(list.stderr));
     assertStringIncludes(new TextDecoder().decode(list.stdout), "bbapi-runadmin");
+
+    // A failed upgrade (the npm registry unreachable while fetching into the new cache) says so
+    // and leaves the installed layout as it was.
+    const failed = await installCliWith(OFFLINE_ENV, "install", "--prefix", prefix, "--no-compile");
+    assertEquals(failed.code, 1, failed.text);
+    assertStringIncludes(failed.text, "fetching the npm packages (deno install) failed");
+    assertEquals(await exists(`${lib}.new`), false);
+    const still = await new Deno.Command(launcher, {
+      args: ["--help"],
+      env: { ...OFFLINE_ENV },
+      stdout: "piped",
+    }).output();
+    assertEquals(new TextDecoder().decode(still.stdout).trim(), USAGE.trim());
 
     // Upgrade: built beside, renamed over; the configuration stays.
     await Deno.writeTextFile(at(INSTALL_PATHS.config), "PORT=9999\n");
