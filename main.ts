@@ -29,6 +29,7 @@ import { serveUpstream } from "./server/http/upstream.ts";
 import { listenFailure, onShutdownSignal, SHUTDOWN_GRACE_MS } from "./server/http/lifecycle.ts";
 import { denoIo, runUserCli } from "./server/cli/user.ts";
 import { WebhookNotifier } from "./server/webhooks/notifier.ts";
+import { watchControlPlane } from "./server/webhooks/sources.ts";
 
 if (import.meta.main) {
   // The installed binary has no `deno task`: `blockboard user ...` is `deno task user ...`.
@@ -142,11 +143,7 @@ if (import.meta.main) {
     migrationAddresses: config.migrationAddresses,
   });
   const webhooks = config.webhooks
-    ? new WebhookNotifier({
-      ...config.webhooks,
-      hostName: services.hostName,
-      audit: security.audit,
-    })
+    ? new WebhookNotifier({ ...config.webhooks, audit: security.audit })
     : null;
   // Aborted at shutdown: the app drops its runner and monitor subscriptions.
   const appLifetime = new AbortController();
@@ -163,7 +160,8 @@ if (import.meta.main) {
   // The default host is waited for as before; the others start in the background.
   await hosts.start();
   // After the first resync: jobs that ran before a restart are not announced as started again.
-  webhooks?.watch(services.monitor.book);
+  // Every host's jobs and moves, and the migrations between them.
+  if (webhooks) watchControlPlane(webhooks, hosts, migrations);
   // Storage moves a restart interrupted continue (or can be canceled) from the database.
   await services.moves.resume().catch((e) =>
     console.error(`blockboard: could not resume storage moves: ${(e as Error).message}`)

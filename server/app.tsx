@@ -95,6 +95,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       />
     );
   const migrations = deps.migrations ?? new MigrationService({ hosts });
+  // Migrations are jobs like the others: /metrics shows them.
+  deps.metrics.watchMigrations(migrations);
   // A domain's page offers Migrate when there is another host to go to.
   const migrationSlot = (current: string) =>
     hosts.list().length < 2 ? undefined : (domain: { name: string; uuid: string }) => (

@@ -45,7 +45,10 @@ export interface Services {
   history: JobHistory | null;
   /** The name of the libvirt host (the `host` of metrics and webhooks). */
   hostName: string;
-  /** Prometheus metrics (`GET /metrics`), fed by the runner, the monitor and the app. */
+  /**
+   * Prometheus metrics (`GET /metrics`), fed by the runner, the monitor, the moves and the app;
+   * with several hosts, one instance shared by all of them.
+   */
   metrics: Metrics;
   /**
    * Storage moves (server/moves/); kept in the database when one is given. Call
@@ -70,6 +73,10 @@ export interface ServiceOptions {
   hostName?: string;
   /** Limits of the move queue (see {@link MoveQueue}). */
   moveQueue?: MoveQueueOptions;
+  /** The metrics this host's series go to (shared by every host of a registry); default: new. */
+  metrics?: Metrics;
+  /** Whether the host's libvirt answers, for `libvirt_up`; default: the monitor's last call. */
+  reachable?: () => boolean;
 }
 
 /** The signed-in user of the request being served, if any (jobs record who started them). */
@@ -100,7 +107,6 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     startedBy: requestUser,
     ...options.operations,
   });
-  const metrics = new Metrics({ hostName, runner, monitor });
   const moveQueue = new MoveQueue(options.moveQueue);
   const moves = new MoveEngine({
     queue: moveQueue,
@@ -112,6 +118,9 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     resolveDomain: (name) => inventory.resolve(name),
     startedBy: requestUser,
   });
+  // One Metrics may cover several hosts (the registry shares its own).
+  const metrics = options.metrics ?? new Metrics();
+  metrics.addHost({ name: hostName, runner, monitor, moves, up: options.reachable });
   return {
     runner,
     inventory,

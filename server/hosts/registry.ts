@@ -12,6 +12,7 @@ import type { ClosableRunner } from "../virsh/pool.ts";
 import { GuardedRunner } from "./guarded_runner.ts";
 import { VirshError } from "../virsh/errors.ts";
 import { HostHealth } from "./health.ts";
+import { Metrics } from "../metrics/service.ts";
 import type { Host, HostRegistry, HostSpec, HostStatus } from "./model.ts";
 
 /** Options of {@link createHostRegistry}. */
@@ -34,6 +35,11 @@ export interface HostRegistryOptions {
 export interface RunningHostRegistry extends HostRegistry {
   /** Starts every host's monitor without waiting for hosts that do not answer yet. */
   start(): Promise<void>;
+  /**
+   * Resolves once host `name`'s monitor has made its first resync (or failed to): from then on
+   * a job it reports as started is new, not one that ran before blockboard started.
+   */
+  started(name: string): Promise<void>;
   /** Stops monitors, retries and every virsh process. */
   stop(): Promise<void>;
 }
@@ -75,6 +81,8 @@ class RegistryHost implements Host {
 /** Builds every host's services; call `start()` to begin watching. */
 export function createHostRegistry(options: HostRegistryOptions): RunningHostRegistry {
   if (options.hosts.length === 0) throw new Error("at least one host is needed");
+  // One set of metrics for the control plane: every host's series, one scrape.
+  const metrics = new Metrics();
   const hosts = options.hosts.map((spec, index) => {
     const inner = options.runnerFor(spec);
     // The health's recovery re-reads through the services built just below.
@@ -102,26 +110,31 @@ export function createHostRegistry(options: HostRegistryOptions): RunningHostReg
       ...(options.db ? { db: options.db } : {}),
       ...options.serviceOptions?.(spec, index === 0),
       hostName: spec.name,
+      metrics,
+      reachable: () => health.reachable,
     });
     built.services = services;
     return new RegistryHost(spec, index === 0, services, health);
   });
   const byName = new Map(hosts.map((h) => [h.name, h]));
+  const starts = new Map<string, Promise<void>>();
+  const startMonitor = (host: RegistryHost) => {
+    const started = host.services.monitor.start().catch((e) =>
+      console.error(`blockboard: host ${host.name}: monitor could not resync yet: ${e}`)
+    );
+    starts.set(host.name, started);
+    return started;
+  };
   return {
     list: () => hosts,
     get: (name) => byName.get(name),
     default: hosts[0],
     async start() {
       // The default host first, as before; the others in the background, each on its own.
-      await hosts[0].services.monitor.start().catch((e) =>
-        console.error(`blockboard: host ${hosts[0].name}: monitor could not resync yet: ${e}`)
-      );
-      for (const host of hosts.slice(1)) {
-        host.services.monitor.start().catch((e) =>
-          console.error(`blockboard: host ${host.name}: monitor could not resync yet: ${e}`)
-        );
-      }
+      await startMonitor(hosts[0]);
+      for (const host of hosts.slice(1)) void startMonitor(host);
     },
+    started: (name) => starts.get(name) ?? Promise.resolve(),
     async stop() {
       for (const host of hosts) host.health.stop();
       await Promise.all(hosts.map((h) => h.services.monitor.stop()));

@@ -27,41 +27,39 @@ export function commandOf(argv: readonly string[]): string {
 export class VirshCallMetrics {
   readonly calls: Counter;
   readonly duration: Histogram;
-  readonly #host: string;
   readonly #commands = new Set<string>();
 
-  constructor(registry: Registry, host: string) {
-    this.#host = host;
+  constructor(registry: Registry) {
     this.calls = registry.register(
       new Counter(
         "blockboard_virsh_calls_total",
-        "virsh calls finished (each session command or process counts once), by subcommand.",
+        "virsh calls finished (each session command or process counts once), by host and subcommand.",
         ["host", "command"],
       ),
     );
     this.duration = registry.register(
       new Histogram(
         "blockboard_virsh_call_duration_seconds",
-        "How long virsh calls took, by subcommand.",
+        "How long virsh calls took, by host and subcommand.",
         ["host", "command"],
       ),
     );
   }
 
-  /** Counts one finished call. */
-  observe(record: VirshCallRecord): void {
+  /** Counts one finished call on `host`. */
+  observe(host: string, record: VirshCallRecord): void {
     let command = commandOf(record.argv);
     if (!this.#commands.has(command)) {
       if (this.#commands.size >= MAX_COMMAND_LABELS) command = "other";
       else this.#commands.add(command);
     }
-    const labels = { host: this.#host, command };
+    const labels = { host, command };
     this.calls.inc(labels);
     this.duration.observe(labels, Math.max(0, record.durationMs) / 1000);
   }
 
-  /** Counts every call `runner` finishes from now on; returns the unsubscribe function. */
-  watch(runner: VirshRunner): () => void {
-    return runner.onCall((record) => this.observe(record));
+  /** Counts every call `runner` (host `host`'s) finishes from now on; returns the unsubscribe. */
+  watch(host: string, runner: VirshRunner): () => void {
+    return runner.onCall((record) => this.observe(host, record));
   }
 }

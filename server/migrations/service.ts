@@ -50,6 +50,7 @@ import {
   type TargetStoragePlan,
 } from "./preflight.ts";
 import { readHostPools } from "./storage_pools.ts";
+import type { MigrationEvent, MigrationListener, MigrationSource } from "./events.ts";
 
 /** Options of {@link MigrationService}. */
 export interface MigrationServiceOptions {
@@ -85,9 +86,10 @@ interface InFlight {
 const RECENT_KEPT = 100;
 
 /** See the module documentation. */
-export class MigrationService {
+export class MigrationService implements MigrationSource {
   readonly #options: MigrationServiceOptions;
   readonly #active = new Map<string, InFlight>();
+  readonly #listeners = new Set<MigrationListener>();
   readonly #recent: Migration[] = [];
   readonly #sampleMs: number;
   #closed = false;
@@ -259,6 +261,7 @@ export class MigrationService {
       finished: Promise.resolve(migration),
     };
     this.#active.set(uuid, flight);
+    this.#emit({ kind: "started", migration: { ...migration } });
     const run = src.run(argv, { lane: "long", timeoutMs: 0, allowFailure: true });
     flight.finished = run.then(
       (out) => this.#finish(flight, out.code, out.stderr),
@@ -323,6 +326,23 @@ export class MigrationService {
     return await flight.finished;
   }
 
+  /** Calls `listener` when a migration starts and when it ends; returns the unsubscribe. */
+  onEvent(listener: MigrationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Tells every listener; one that throws does not stop the others or the migration. */
+  #emit(event: MigrationEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch (e) {
+        console.error("migration listener failed:", e);
+      }
+    }
+  }
+
   /** Stops sampling (shutdown); running `virsh migrate` processes end with their runner. */
   close(): void {
     this.#closed = true;
@@ -367,7 +387,7 @@ export class MigrationService {
     const to = m.to;
     const onSource = await stateOf(flight.source, m.uuid);
     const onTarget = await stateOf(flight.target, m.uuid);
-    let phase: Migration["phase"];
+    let phase: "completed" | "failed" | "aborted";
     let message: string;
     let totals = {};
     if (code === 0 && onTarget === "running") {
@@ -419,6 +439,7 @@ export class MigrationService {
     } catch (e) {
       console.error(`migration ${done.id}: could not save its history row: ${e}`);
     }
+    this.#emit({ kind: phase, migration: { ...done } });
     return done;
   }
 

@@ -1,17 +1,25 @@
 /**
- * Webhooks for job events: every transition of the job book (started, ready, and each end) is
- * put on a bounded queue per receiver and POSTed, signed, by that receiver's worker, in order.
- * The book's listener only enqueues, so a slow or dead receiver never holds up the monitor (nor
- * the other receivers); when a queue is full its oldest event is dropped and the audit log says
- * so. A
- * delivery that fails for good (after its retries, see `delivery.ts`) is audited too.
+ * Webhooks for the events of the whole control plane, one notifier over several sources: every
+ * host's job book (started, ready, and each end), every host's storage moves and the live
+ * migrations (see `event.ts`). Each event is put on a bounded queue per receiver and POSTed,
+ * signed, by that receiver's worker, in order. The sources' listeners only enqueue, so a slow or
+ * dead receiver never holds up a monitor (nor the other receivers); when a queue is full its
+ * oldest event is dropped and the audit log says so. A delivery that fails for good (after its
+ * retries, see `delivery.ts`) is audited too.
  *
  * @module
  */
-import type { JobTransition } from "../jobs/transitions.ts";
 import type { JobBook } from "../jobs/book.ts";
 import type { AuditInput } from "../audit/log.ts";
-import { payloadOf, type WebhookPayload } from "./event.ts";
+import type { MigrationSource } from "../migrations/events.ts";
+import { type MoveSource, onMoveEvent } from "../moves/events.ts";
+import {
+  migrationPayloadOf,
+  movePayloadOf,
+  payloadOf,
+  subjectOf,
+  type WebhookPayload,
+} from "./event.ts";
 import { signatureOf } from "./signature.ts";
 import { deliver, type DeliveryOptions } from "./delivery.ts";
 import { shownUrl } from "./settings.ts";
@@ -27,8 +35,6 @@ export interface WebhookNotifierOptions extends DeliveryOptions {
   urls: readonly string[];
   /** The HMAC key of `X-Blockboard-Signature`. */
   secret: string;
-  /** The `host` of the payloads. */
-  hostName: string;
   audit: WebhookAudit;
   /** Events waiting at most (default 1000); more drop the oldest. */
   queueLimit?: number;
@@ -66,15 +72,24 @@ export class WebhookNotifier {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Announces every transition of `book` from now on; returns the unsubscribe function. */
-  watch(book: Pick<JobBook, "onTransition">): () => void {
-    return book.onTransition((t) => this.enqueue(t));
+  /** Announces every job transition of `book` (host `host`'s) from now on; returns the unsubscribe. */
+  watchJobs(host: string, book: Pick<JobBook, "onTransition">): () => void {
+    return book.onTransition((t) => this.enqueue(payloadOf(t, host, this.#now())));
   }
 
-  /** Queues the transition's event for every receiver (never waits). */
-  enqueue(t: JobTransition): void {
+  /** Announces every start and end of a migration of `source` from now on. */
+  watchMigrations(source: Pick<MigrationSource, "onEvent">): () => void {
+    return source.onEvent((e) => this.enqueue(migrationPayloadOf(e, this.#now())));
+  }
+
+  /** Announces every start, ready and end of a storage move of host `host` from now on. */
+  watchMoves(host: string, moves: MoveSource): () => void {
+    return onMoveEvent(moves, (e) => this.enqueue(movePayloadOf(e, host, this.#now())));
+  }
+
+  /** Queues `payload` for every receiver (never waits). */
+  enqueue(payload: WebhookPayload): void {
     if (this.#stop.signal.aborted) return;
-    const payload = payloadOf(t, this.#options.hostName, this.#now());
     for (const lane of this.#lanes) {
       lane.queue.push(payload);
       if (lane.queue.length > this.#limit) {
@@ -136,15 +151,14 @@ export class WebhookNotifier {
   }
 
   #audit(action: string, payload: WebhookPayload, why: string): void {
-    const { job } = payload;
+    const { domain, phrase } = subjectOf(payload);
     try {
       this.#options.audit.record({
         ...AUDIT_CALLER,
         action,
         result: "failed",
-        domain: job.domain,
-        message:
-          `${payload.event} of the ${job.type} job on ${job.domain} ${job.target} at ${payload.at}: ${why}`,
+        domain,
+        message: `${payload.event} of ${phrase} at ${payload.at}: ${why}`,
       });
     } catch (e) {
       console.error("webhooks: could not write the audit log:", e);

@@ -15,7 +15,7 @@ import type {
 } from "../../server/virsh/runner.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
-import type { WebhookPayload } from "../../server/webhooks/event.ts";
+import type { JobWebhookPayload } from "../../server/webhooks/event.ts";
 import { createLabDomain, LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
 import { testSecurity } from "../support/security.ts";
 import { family, parseExposition, valueOf } from "../support/prometheus.ts";
@@ -61,10 +61,9 @@ Deno.test("lab: /metrics during a real copy, and webhooks for started, ready and
   const notifier = new WebhookNotifier({
     urls: [receiver.url],
     secret: SECRET,
-    hostName: services.hostName,
     audit: security.audit,
   });
-  notifier.watch(services.monitor.book);
+  notifier.watchJobs(services.hostName, services.monitor.book);
   const api = (path: string, json: unknown) =>
     app.request(`http://${HOST}${path}`, {
       method: "POST",
@@ -149,7 +148,9 @@ Deno.test("lab: /metrics during a real copy, and webhooks for started, ready and
 
     // The monitor watches the whole connection: other tests' jobs may be announced too.
     const ours = () =>
-      receiver.received.filter((r) => (JSON.parse(r.body) as WebhookPayload).job.uuid === dom.uuid);
+      receiver.received.filter((r) =>
+        (JSON.parse(r.body) as JobWebhookPayload).job.uuid === dom.uuid
+      );
     const events = await waitFor(
       "three webhooks",
       () => Promise.resolve(ours().at(-1)?.event === "kept-copy" ? ours() : null),
@@ -159,7 +160,7 @@ Deno.test("lab: /metrics during a real copy, and webhooks for started, ready and
     );
     assertEquals(events.map((r) => r.event), ["started", "ready", "kept-copy"]);
     assert(receiver.received.every((r) => r.signatureValid), "a signature did not verify");
-    const ready = JSON.parse(events[1].body) as WebhookPayload;
+    const ready = JSON.parse(events[1].body) as JobWebhookPayload;
     assertEquals(ready.host, "local");
     assertEquals(ready.job.domain, dom.name);
     assertEquals(ready.job.phase, "ready");

@@ -16,8 +16,8 @@ Deno.test("lab: session commands and spawned calls through the pool are counted 
   const spawn = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
   const pool = new SessionPoolRunner({ spawn, size: 1, timeoutMs: 30_000 });
   const registry = new Registry();
-  const metrics = new VirshCallMetrics(registry, "local");
-  const unsubscribe = metrics.watch(pool);
+  const metrics = new VirshCallMetrics(registry);
+  const unsubscribe = metrics.watch("local", pool);
   try {
     await pool.run(listAllArgs());
     await pool.run(listAllArgs());

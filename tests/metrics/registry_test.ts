@@ -55,9 +55,9 @@ Deno.test("commandOf: the subcommand after -c URI, anything odd is other", () =>
 
 Deno.test("virsh command labels are capped: past the cap new ones count as other", () => {
   const registry = new Registry();
-  const m = new VirshCallMetrics(registry, "local");
+  const m = new VirshCallMetrics(registry);
   const call = (command: string) =>
-    m.observe({
+    m.observe("local", {
       argv: ["-c", "u", command],
       code: 0,
       stdout: "",

@@ -8,7 +8,7 @@ import { JobBook } from "../../server/jobs/book.ts";
 import { AuditLog } from "../../server/audit/log.ts";
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
-import type { WebhookPayload } from "../../server/webhooks/event.ts";
+import type { JobWebhookPayload } from "../../server/webhooks/event.ts";
 import { startReceiver } from "./receiver.ts";
 
 const SECRET = "webhook-secret-for-tests";
@@ -35,14 +35,13 @@ Deno.test("started, ready and pivoted arrive signed and in order; the first is r
   const notifier = new WebhookNotifier({
     urls: [receiver.url],
     secret: SECRET,
-    hostName: "hv1",
     audit,
     sleep: (ms) => {
       slept.push(ms);
       return Promise.resolve();
     },
   });
-  notifier.watch(book);
+  notifier.watchJobs("hv1", book);
   const ref = startCopy(book);
   book.markReady(ref);
   book.finish(ref, "pivoted");
@@ -55,7 +54,7 @@ Deno.test("started, ready and pivoted arrive signed and in order; the first is r
   assert(got.every((r) => r.contentType === "application/json"));
   assertEquals(new Set(got.slice(0, 3).map((r) => r.delivery)).size, 1, "retries keep the id");
   assertEquals(new Set(got.slice(2).map((r) => r.delivery)).size, 3);
-  const pivoted = JSON.parse(got[4].body) as WebhookPayload;
+  const pivoted = JSON.parse(got[4].body) as JobWebhookPayload;
   assertEquals(Object.keys(pivoted).sort(), ["at", "event", "host", "job"]);
   assertEquals(pivoted.event, "pivoted");
   assertEquals(pivoted.host, "hv1");
@@ -74,11 +73,10 @@ Deno.test("a delivery that fails for good is audited with the receiver's origin 
   const notifier = new WebhookNotifier({
     urls: [receiver.url + "/secret-path"],
     secret: SECRET,
-    hostName: "local",
     audit,
     sleep: noSleep,
   });
-  notifier.watch(book);
+  notifier.watchJobs("local", book);
   startCopy(book);
   await notifier.idle();
   assertEquals(receiver.received.length, 5);
@@ -87,7 +85,7 @@ Deno.test("a delivery that fails for good is audited with the receiver's origin 
   assertEquals(entries[0].action, "webhook.delivery");
   assertEquals(entries[0].result, "failed");
   assertEquals(entries[0].domain, "web-1");
-  assertStringIncludes(entries[0].message, "started of the copy job on web-1 vda");
+  assertStringIncludes(entries[0].message, "started of the copy job on web-1 vda on host local");
   assertStringIncludes(entries[0].message, "after 5 attempt(s): HTTP 503");
   assert(!entries[0].message.includes("secret-path"), entries[0].message);
 });
@@ -101,24 +99,25 @@ Deno.test("a full queue drops the oldest event, audited; the book's listener nev
   const notifier = new WebhookNotifier({
     urls: [receiver.url],
     secret: SECRET,
-    hostName: "local",
     audit,
     queueLimit: 2,
     sleep: noSleep,
   });
-  notifier.watch(book);
+  notifier.watchJobs("local", book);
   for (const target of ["vda", "vdb", "vdc", "vdd", "vde"]) startCopy(book, target);
   // All five transitions returned while the receiver still holds the first answer.
   await receiver.waitFor(1);
   assertEquals(notifier.dropped, 2);
   release();
   await notifier.idle();
-  const targets = receiver.received.map((r) => (JSON.parse(r.body) as WebhookPayload).job.target);
+  const targets = receiver.received.map((r) =>
+    (JSON.parse(r.body) as JobWebhookPayload).job.target
+  );
   assertEquals(targets, ["vda", "vdd", "vde"]);
   const dropped = audit.query({}).entries.map((e) => [e.action, e.message.split(" at ")[0]]);
   assertEquals(dropped.sort(), [
-    ["webhook.dropped", "started of the copy job on web-1 vdb"],
-    ["webhook.dropped", "started of the copy job on web-1 vdc"],
+    ["webhook.dropped", "started of the copy job on web-1 vdb on host local"],
+    ["webhook.dropped", "started of the copy job on web-1 vdc on host local"],
   ]);
 });
 
@@ -132,11 +131,10 @@ Deno.test("a receiver that never answers does not delay another one", async () =
   const notifier = new WebhookNotifier({
     urls: [dead.url, alive.url],
     secret: SECRET,
-    hostName: "local",
     audit,
     timeoutMs: 60_000,
   });
-  notifier.watch(book);
+  notifier.watchJobs("local", book);
   const ref = startCopy(book);
   book.markReady(ref);
   book.finish(ref, "kept-copy");
@@ -150,9 +148,9 @@ Deno.test("a receiver that never answers does not delay another one", async () =
   // The dead receiver's three events were not delivered: audited at shutdown.
   const messages = audit.query({}).entries.map((e) => e.message.split(" at ")[0]).sort();
   assertEquals(messages, [
-    "kept-copy of the copy job on web-1 vda",
-    "ready of the copy job on web-1 vda",
-    "started of the copy job on web-1 vda",
+    "kept-copy of the copy job on web-1 vda on host local",
+    "ready of the copy job on web-1 vda on host local",
+    "started of the copy job on web-1 vda on host local",
   ]);
 });
 
@@ -163,11 +161,10 @@ Deno.test("close stops retrying and audits the events still waiting", async () =
   const notifier = new WebhookNotifier({
     urls: [receiver.url],
     secret: SECRET,
-    hostName: "local",
     audit,
     baseDelayMs: 60_000,
   });
-  notifier.watch(book);
+  notifier.watchJobs("local", book);
   startCopy(book, "vda");
   startCopy(book, "vdb");
   await receiver.waitFor(1);
