@@ -1,0 +1,174 @@
+/**
+ * Metrics and webhooks of a dashboard over two hosts: the lab's libvirt (`local`) and a
+ * namespaced lab host `bbo1` (its own libvirtd at `qemu+tcp://10.77.31.2/system`). A real,
+ * throttled pull on bbo1, started through `/api/v1/hosts/bbo1/...`, shows up in `/metrics` with
+ * `host="bbo1"` while it runs and in `jobs_finished_total{host="bbo1"}` once it completed; its
+ * signed webhooks carry host `bbo1`. No scrape runs virsh on either host (counting runners).
+ */
+import { assert, assertEquals } from "@std/assert";
+import { createApp } from "../../server/app.tsx";
+import { createHostRegistry } from "../../server/hosts/registry.ts";
+import { openDatabase } from "../../server/db.ts";
+import type { ClosableRunner } from "../../server/virsh/pool.ts";
+import type { RunOptions, VirshCallRecord, VirshOutput } from "../../server/virsh/runner.ts";
+import { SpawnRunner } from "../../server/virsh/runner.ts";
+import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
+import { watchControlPlane } from "../../server/webhooks/sources.ts";
+import { MigrationService } from "../../server/migrations/service.ts";
+import type { JobWebhookPayload, WebhookPayload } from "../../server/webhooks/event.ts";
+import { startLabHost } from "../lab/hosts.ts";
+import { LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
+import { family, parseExposition, valueOf } from "../support/prometheus.ts";
+import { startReceiver } from "../webhooks/receiver.ts";
+
+const SECRET = "lab-webhook-secret-0123";
+const MiB = 1024 * 1024;
+
+/** Counts every call the moment it starts, and every process it spawns. */
+class CountingRunner implements ClosableRunner {
+  started = 0;
+  constructor(readonly inner: SpawnRunner) {}
+  get uri() {
+    return this.inner.uri;
+  }
+  get spawned() {
+    return this.inner.spawned;
+  }
+  run(args: readonly string[], options?: RunOptions): Promise<VirshOutput> {
+    this.started++;
+    return this.inner.run(args, options);
+  }
+  onCall(listener: (record: VirshCallRecord) => void): () => void {
+    return this.inner.onCall(listener);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+Deno.test({
+  name: "lab: a pull on namespaced host bbo1 in /metrics with host=bbo1, and its webhooks",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await using receiver = startReceiver(SECRET);
+    await using bbo1 = await startLabHost({ name: "bbo1", number: 31 });
+    await using dom = await bbo1.createDomain({
+      name: uniqueName("bbobs-"),
+      disks: [{ target: "vda", layers: 2 }],
+    });
+    const runners = new Map<string, CountingRunner>();
+    const registry = createHostRegistry({
+      hosts: [{ name: "local", uri: LAB_URI }, { name: "bbo1", uri: bbo1.uri }],
+      runnerFor: (spec) => {
+        const runner = new CountingRunner(new SpawnRunner({ uri: spec.uri, timeoutMs: 30_000 }));
+        runners.set(spec.name, runner);
+        return runner;
+      },
+      // Sampling by hand and no resync on other tests' jobs: between two counts only this test
+      // starts virsh (the event listeners are one long call each, started before).
+      serviceOptions: () => ({
+        monitor: { sampling: false, resyncIntervalMs: 0, jobStartEvents: false },
+      }),
+      db: openDatabase(":memory:"),
+      probeTimeoutMs: 2000,
+    });
+    const migrations = new MigrationService({ hosts: registry });
+    const app = createApp({ ...registry.default.services, hosts: registry, migrations });
+    const notifier = new WebhookNotifier({
+      urls: [receiver.url],
+      secret: SECRET,
+      audit: { record: () => undefined },
+    });
+    await registry.start();
+    await registry.started("bbo1");
+    const stop = watchControlPlane(notifier, registry, migrations);
+    const total = (key: "started" | "spawned") =>
+      [...runners.values()].reduce((n, r) => n + r[key], 0);
+    const scrape = async () => {
+      const [started, spawned] = [total("started"), total("spawned")];
+      const res = await app.request("http://127.0.0.1:8080/metrics");
+      assertEquals(res.status, 200);
+      const families = parseExposition(await res.text());
+      assertEquals(total("started"), started, "a scrape started a virsh call");
+      assertEquals(total("spawned"), spawned, "a scrape spawned a virsh process");
+      return families;
+    };
+    const monitor = registry.get("bbo1")!.services.monitor;
+    try {
+      const disk = `/api/v1/hosts/bbo1/domains/${encodeURIComponent(dom.name)}/disks/vda`;
+      const started = await app.request(disk + "/pull", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ bandwidthBytes: 2 * MiB }),
+      });
+      assertEquals(started.status, 202, await started.clone().text());
+
+      const labels = { host: "bbo1", domain: dom.name, disk: "vda", type: "pull" };
+      await monitor.tick();
+      const running = await scrape();
+      const ratio = valueOf(running, "blockboard_job_progress_ratio", labels);
+      assert(ratio !== undefined, "the pull on bbo1 is not in /metrics with host=bbo1");
+      assert(ratio < 1, `the throttled pull is done already: ${ratio}`);
+      assertEquals(valueOf(running, "blockboard_job_bandwidth_limit_bytes", labels), 2 * MiB);
+      assertEquals(valueOf(running, "blockboard_jobs_active", { host: "bbo1" }), 1);
+      assertEquals(valueOf(running, "blockboard_libvirt_up", { host: "bbo1" }), 1);
+      assertEquals(valueOf(running, "blockboard_libvirt_up", { host: "local" }), 1);
+      // The pull's own calls went to bbo1's libvirt and are counted there.
+      assertEquals(
+        valueOf(running, "blockboard_virsh_calls_total", { host: "bbo1", command: "blockpull" }),
+        1,
+      );
+      assertEquals(
+        valueOf(running, "blockboard_virsh_calls_total", { host: "local", command: "blockpull" }),
+        undefined,
+      );
+
+      // Unthrottled, it completes.
+      const fast = await app.request(disk + "/job/bandwidth", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ bandwidthBytes: 0 }),
+      });
+      assertEquals(fast.status, 200, await fast.clone().text());
+      await waitFor("the pull on bbo1 to complete", async () => {
+        await monitor.tick();
+        return monitor.getJob(dom.uuid, "vda")?.phase === "completed" ? true : null;
+      }, { timeoutMs: 60_000, intervalMs: 250 });
+      const after = await scrape();
+      assertEquals(valueOf(after, "blockboard_job_progress_ratio", labels), undefined);
+      assertEquals(
+        valueOf(after, "blockboard_jobs_finished_total", {
+          host: "bbo1",
+          type: "pull",
+          outcome: "completed",
+        }),
+        1,
+      );
+      assertEquals(valueOf(after, "blockboard_migrations_active"), 0);
+      assertEquals(family(after, "blockboard_moves_active").type, "GAUGE");
+
+      const ours = () =>
+        receiver.received.filter((r) => {
+          const p = JSON.parse(r.body) as WebhookPayload;
+          return "job" in p && p.job.uuid === dom.uuid;
+        });
+      const events = await waitFor(
+        "the pull's webhooks",
+        () => Promise.resolve(ours().at(-1)?.event === "completed" ? ours() : null),
+        { timeoutMs: 20_000 },
+      );
+      assertEquals(events.map((r) => r.event), ["started", "completed"]);
+      assert(events.every((r) => r.signatureValid), "a signature did not verify");
+      for (const r of events) {
+        const p = JSON.parse(r.body) as JobWebhookPayload;
+        assertEquals([p.host, p.job.host, p.job.domain], ["bbo1", "bbo1", dom.name]);
+      }
+    } finally {
+      stop();
+      await notifier.close();
+      migrations.close();
+      await registry.stop();
+    }
+  },
+});
