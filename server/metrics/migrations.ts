@@ -12,34 +12,44 @@ import type { MetricFamily } from "./exposition.ts";
 import { type Collector, Counter, type Registry } from "./registry.ts";
 import { type GaugeDefinition, gaugeFamily, itemGauges } from "./gauges.ts";
 
-/** The per-migration gauges. */
-const MIGRATION_GAUGES: readonly GaugeDefinition<Migration>[] = [
-  {
-    name: "blockboard_migration_data_total_bytes",
-    help: "Memory plus disks a running migration moves, bytes (0 until QEMU reports it).",
-    value: (m) => m.dataTotal,
-  },
-  {
-    name: "blockboard_migration_data_processed_bytes",
-    help: "Bytes a running migration has moved.",
-    value: (m) => m.dataProcessed,
-  },
-  {
-    name: "blockboard_migration_data_remaining_bytes",
-    help: "Bytes a running migration still has to move.",
-    value: (m) => m.dataRemaining,
-  },
-  {
-    name: "blockboard_migration_rate_bytes_per_second",
-    help: "Rate of a running migration over its last samples; absent until two samples exist.",
-    value: (m) => m.rateBytesPerSecond,
-  },
-  {
-    name: "blockboard_migration_eta_seconds",
-    help: "Seconds until a running migration is done at its rate; absent when unknown.",
-    value: (m) => m.etaSeconds,
-  },
-];
+/** A numeric field of a running migration, and the gauge that shows it. */
+type MigrationNumber =
+  | "dataTotal"
+  | "dataProcessed"
+  | "dataRemaining"
+  | "rateBytesPerSecond"
+  | "etaSeconds";
+
+/** The per-migration gauges: name, help, field (null: unknown, no sample). */
+const MIGRATION_GAUGES: readonly GaugeDefinition<Migration>[] = ([
+  [
+    "blockboard_migration_data_total_bytes",
+    "Memory plus disks a running migration moves, bytes (0 until QEMU reports it).",
+    "dataTotal",
+  ],
+  [
+    "blockboard_migration_data_processed_bytes",
+    "Bytes a running migration has moved.",
+    "dataProcessed",
+  ],
+  [
+    "blockboard_migration_data_remaining_bytes",
+    "Bytes a running migration still has to move.",
+    "dataRemaining",
+  ],
+  [
+    "blockboard_migration_rate_bytes_per_second",
+    "Rate of a running migration over its last samples; absent until two samples exist.",
+    "rateBytesPerSecond",
+  ],
+  [
+    "blockboard_migration_eta_seconds",
+    "Seconds until a running migration is done at its rate; absent when unknown.",
+    "etaSeconds",
+  ],
+] as const satisfies readonly (readonly [string, string, MigrationNumber])[]).map((
+  [name, help, field],
+) => ({ name, help, value: (m: Migration) => m[field] }));
 
 /** The labels of a migration's series: source host, domain, target host. Pure. */
 export function migrationLabels(m: Migration): Record<string, string> {

@@ -9,8 +9,6 @@ import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createHostRegistry } from "../../server/hosts/registry.ts";
 import { openDatabase } from "../../server/db.ts";
-import type { ClosableRunner } from "../../server/virsh/pool.ts";
-import type { RunOptions, VirshCallRecord, VirshOutput } from "../../server/virsh/runner.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
 import { watchControlPlane } from "../../server/webhooks/sources.ts";
@@ -20,31 +18,10 @@ import { startLabHost } from "../lab/hosts.ts";
 import { LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
 import { family, parseExposition, valueOf } from "../support/prometheus.ts";
 import { startReceiver } from "../webhooks/receiver.ts";
+import { CountingRunner } from "../support/counting_runner.ts";
 
 const SECRET = "lab-webhook-secret-0123";
 const MiB = 1024 * 1024;
-
-/** Counts every call the moment it starts, and every process it spawns. */
-class CountingRunner implements ClosableRunner {
-  started = 0;
-  constructor(readonly inner: SpawnRunner) {}
-  get uri() {
-    return this.inner.uri;
-  }
-  get spawned() {
-    return this.inner.spawned;
-  }
-  run(args: readonly string[], options?: RunOptions): Promise<VirshOutput> {
-    this.started++;
-    return this.inner.run(args, options);
-  }
-  onCall(listener: (record: VirshCallRecord) => void): () => void {
-    return this.inner.onCall(listener);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 Deno.test({
   name: "lab: a pull on namespaced host bbo1 in /metrics with host=bbo1, and its webhooks",

@@ -7,12 +7,6 @@
 import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
-import type {
-  RunOptions,
-  VirshCallRecord,
-  VirshOutput,
-  VirshRunner,
-} from "../../server/virsh/runner.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
 import type { JobWebhookPayload } from "../../server/webhooks/event.ts";
@@ -20,28 +14,13 @@ import { createLabDomain, LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
 import { testSecurity } from "../support/security.ts";
 import { family, parseExposition, valueOf } from "../support/prometheus.ts";
 import { startReceiver } from "../webhooks/receiver.ts";
+import { CountingRunner } from "../support/counting_runner.ts";
 
 const HOST = "127.0.0.1:8080";
 const SECRET = "lab-webhook-secret-0123";
 const MiB = 1024 * 1024;
 /** Slow enough that the 64 MiB copy takes about 16 s. */
 const RATE = 4 * MiB;
-
-/** Counts every call the moment it starts (the hook only hears calls that finished). */
-class CountingRunner implements VirshRunner {
-  started = 0;
-  constructor(readonly inner: VirshRunner) {}
-  get uri() {
-    return this.inner.uri;
-  }
-  run(args: readonly string[], options?: RunOptions): Promise<VirshOutput> {
-    this.started++;
-    return this.inner.run(args, options);
-  }
-  onCall(listener: (record: VirshCallRecord) => void): () => void {
-    return this.inner.onCall(listener);
-  }
-}
 
 Deno.test("lab: /metrics during a real copy, and webhooks for started, ready and kept-copy", async () => {
   await using receiver = startReceiver(SECRET);
