@@ -17,23 +17,10 @@ import { MigrationHistory } from "../../server/migrations/history.ts";
 import { openDatabase } from "../../server/db.ts";
 import type { Migration } from "../../server/migrations/model.ts";
 import { type LabHost, startLabHost } from "../lab/hosts.ts";
+import { definePool } from "../lab/host_pool.ts";
 import { uniqueName } from "../lab/lab.ts";
 import { waitFor } from "../lab/wait.ts";
 import { testRegistry } from "./registry_fixture.ts";
-
-/** A dir pool on `host` over `dir` (as an operator would define it), built and started. */
-async function definePool(host: LabHost, name: string, dir: string): Promise<void> {
-  for (
-    const args of [
-      ["pool-define-as", "--name", name, "--type", "dir", "--target", dir],
-      ["pool-build", "--pool", name],
-      ["pool-start", "--pool", name],
-    ]
-  ) {
-    const r = await host.virsh(...args);
-    if (r.code !== 0) throw new Error(`virsh ${args.join(" ")}: ${r.stderr}`);
-  }
-}
 
 async function domState(host: LabHost, uuid: string): Promise<string | null> {
   const r = await host.virsh("domstate", "--domain", uuid);
