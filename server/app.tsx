@@ -208,6 +208,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Everything else, unknown paths included: viewers read, operators change. Registered after
   // the groups above, so it runs only for requests none of them answered.
   app.use("*", gate(ACCESS.dashboard));
+  // Before the host groups, whose catch-all answers 404 for any other `/api/v1/hosts/{host}/…`.
+  app.route("/api/v1", migrationsApi({ hosts, migrations }));
   // Every host: GET /api/v1/hosts, the all-hosts page, and each route group per host.
   app.route("/", hostsRoutes({ registry: hosts }));
   mountHostRoutes(app, hosts, (host) => {
@@ -241,7 +243,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", movesQueueApi(moves));
   app.route("/api/v1", movesCleanupApi(moves));
   app.route("/api/v1", movesApi({ moves: deps.moves, inventory: deps.inventory }));
-  app.route("/api/v1", migrationsApi({ hosts, migrations }));
   app.route("/ui", migrationsUi({ hosts, migrations }));
   app.route("/ui", jobsUi(deps));
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
