@@ -9,16 +9,19 @@ import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createHostRegistry } from "../../server/hosts/registry.ts";
 import { openDatabase } from "../../server/db.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
 import { watchControlPlane } from "../../server/webhooks/sources.ts";
 import { MigrationService } from "../../server/migrations/service.ts";
 import type { JobWebhookPayload, WebhookPayload } from "../../server/webhooks/event.ts";
 import { startLabHost } from "../lab/hosts.ts";
 import { LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
-import { family, parseExposition, valueOf } from "../support/prometheus.ts";
+import { family, valueOf } from "../support/prometheus.ts";
 import { startReceiver } from "../webhooks/receiver.ts";
-import { CountingRunner } from "../support/counting_runner.ts";
+import {
+  type CountingRunner,
+  countingRunnerFor,
+  scrapeWithoutVirsh,
+} from "../support/counting_runner.ts";
 
 const SECRET = "lab-webhook-secret-0123";
 const MiB = 1024 * 1024;
@@ -34,14 +37,10 @@ Deno.test({
       name: uniqueName("bbobs-"),
       disks: [{ target: "vda", layers: 2 }],
     });
-    const runners = new Map<string, CountingRunner>();
+    const runners: CountingRunner[] = [];
     const registry = createHostRegistry({
       hosts: [{ name: "local", uri: LAB_URI }, { name: "bbo1", uri: bbo1.uri }],
-      runnerFor: (spec) => {
-        const runner = new CountingRunner(new SpawnRunner({ uri: spec.uri, timeoutMs: 30_000 }));
-        runners.set(spec.name, runner);
-        return runner;
-      },
+      runnerFor: countingRunnerFor(runners),
       // Sampling by hand and no resync on other tests' jobs: between two counts only this test
       // starts virsh (the event listeners are one long call each, started before).
       serviceOptions: () => ({
@@ -60,17 +59,7 @@ Deno.test({
     await registry.start();
     await registry.started("bbo1");
     const stop = watchControlPlane(notifier, registry, migrations);
-    const total = (key: "started" | "spawned") =>
-      [...runners.values()].reduce((n, r) => n + r[key], 0);
-    const scrape = async () => {
-      const [started, spawned] = [total("started"), total("spawned")];
-      const res = await app.request("http://127.0.0.1:8080/metrics");
-      assertEquals(res.status, 200);
-      const families = parseExposition(await res.text());
-      assertEquals(total("started"), started, "a scrape started a virsh call");
-      assertEquals(total("spawned"), spawned, "a scrape spawned a virsh process");
-      return families;
-    };
+    const scrape = () => scrapeWithoutVirsh(app, runners);
     const monitor = registry.get("bbo1")!.services.monitor;
     try {
       const disk = `/api/v1/hosts/bbo1/domains/${encodeURIComponent(dom.name)}/disks/vda`;

@@ -9,7 +9,6 @@ import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createHostRegistry } from "../../server/hosts/registry.ts";
 import { openDatabase } from "../../server/db.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { MigrationService } from "../../server/migrations/service.ts";
 import { WebhookNotifier } from "../../server/webhooks/notifier.ts";
 import { watchControlPlane } from "../../server/webhooks/sources.ts";
@@ -17,8 +16,12 @@ import type { MigrationWebhookPayload } from "../../server/webhooks/event.ts";
 import { startLabHost } from "../lab/hosts.ts";
 import { definePool } from "../lab/host_pool.ts";
 import { uniqueName, waitFor } from "../lab/lab.ts";
-import { parseExposition, valueOf } from "../support/prometheus.ts";
-import { CountingRunner } from "../support/counting_runner.ts";
+import { valueOf } from "../support/prometheus.ts";
+import {
+  type CountingRunner,
+  countingRunnerFor,
+  scrapeWithoutVirsh,
+} from "../support/counting_runner.ts";
 import { startReceiver } from "../webhooks/receiver.ts";
 
 const SECRET = "lab-webhook-secret-0123";
@@ -42,11 +45,7 @@ Deno.test({
     const runners: CountingRunner[] = [];
     const registry = createHostRegistry({
       hosts: [{ name: "bbo2", uri: from.uri }, { name: "bbo3", uri: to.uri }],
-      runnerFor: (spec) => {
-        const runner = new CountingRunner(new SpawnRunner({ uri: spec.uri, timeoutMs: 30_000 }));
-        runners.push(runner);
-        return runner;
-      },
+      runnerFor: countingRunnerFor(runners),
       db: openDatabase(":memory:"),
       probeTimeoutMs: 2000,
     });
@@ -59,15 +58,7 @@ Deno.test({
       audit: { record: () => undefined },
     });
     const stop = watchControlPlane(notifier, registry, migrations);
-    const total = () => runners.reduce((n, r) => n + r.started, 0);
-    const scrape = async () => {
-      const before = total();
-      const res = await app.request("http://127.0.0.1:8080/metrics");
-      assertEquals(res.status, 200);
-      const families = parseExposition(await res.text());
-      assertEquals(total(), before, "a scrape started a virsh call");
-      return families;
-    };
+    const scrape = () => scrapeWithoutVirsh(app, runners);
     try {
       const r = await app.request(
         `/api/v1/hosts/bbo2/domains/${encodeURIComponent(dom.name)}/migrate`,
