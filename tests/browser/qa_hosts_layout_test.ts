@@ -61,6 +61,18 @@ Deno.test({
       assert(nav && heading);
       assert(Math.abs(nav.x - heading.x) <= 2, `switcher at x=${nav.x}, content at ${heading.x}`);
 
+      // On a phone: nothing wider than the window, the switcher still where the content starts.
+      await page.setViewportSize({ width: 400, height: 900 });
+      assertEquals(await page.evaluate("document.documentElement.scrollWidth"), 400);
+      const narrowNav = await page.locator("#banners nav.host-switcher").boundingBox();
+      const narrowHeading = await page.locator("main h1").first().boundingBox();
+      assert(narrowNav && narrowHeading);
+      assert(
+        Math.abs(narrowNav.x - narrowHeading.x) <= 2,
+        `narrow: switcher at x=${narrowNav.x}, content at ${narrowHeading.x}`,
+      );
+      await page.setViewportSize({ width: 1280, height: 900 });
+
       // The Migrate panel: a card; each label above its control, the button styled.
       await page.goto(`${server.url}/hosts/${a.name}/domains/${dom.name}`);
       const panel = page.locator("section.migration-panel");
