@@ -14,6 +14,7 @@ import { formatUtc } from "../../views/format.ts";
 import { hostProblemText, HostsPage } from "../../views/hosts.tsx";
 import { AuditPage } from "../../views/audit.tsx";
 import { UsersSection } from "../../views/admin.tsx";
+import { StoredOutcome } from "../../views/job_history.tsx";
 import type { AuditEntry } from "../../server/audit/entry.ts";
 import { domainOf } from "../inventory/dashboard_fixtures.ts";
 
@@ -209,4 +210,33 @@ Deno.test("error page with one host: no switcher, as before", async () => {
   const html = await (await app.request("/nowhere", page)).text();
   assert(!html.includes("host-switcher"));
   assertStringIncludes(html, `<a href="/">Back to all domains</a>`);
+});
+
+Deno.test("a disk's last outcome from the database names its type as the live card does", () => {
+  const html = String(
+    <StoredOutcome
+      canControl={false}
+      record={{
+        id: 1,
+        host: "local",
+        type: "active-commit",
+        uuid: "u",
+        domain: "web",
+        target: "vda",
+        startedBy: "alice",
+        startedAt: "2026-11-29T10:00:00.000Z",
+        finishedAt: "2026-11-29T10:01:00.000Z",
+        phase: "canceled",
+        outcome: "canceled before ready",
+        message: "",
+        cur: 1,
+        end: 2,
+        bandwidthBytes: 0,
+        dest: null,
+        leftChain: [],
+        cleaned: [],
+      }}
+    />,
+  );
+  assertStringIncludes(html, `<strong class="job-type">Active commit</strong>`);
 });
