@@ -173,6 +173,10 @@ export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
                   data-action={u.disabled ? "enable" : "disable"}
                   {...redraws(userActionUrl(u.name, u.disabled ? "enable" : "disable"), id)}
                   hx-disable="this"
+                  // Disabling ends the user's sessions at once, like Delete: ask first.
+                  hx-confirm={u.disabled
+                    ? undefined
+                    : `Disable user ${u.name}? Their sessions end now and they cannot sign in until enabled again.`}
                 >
                   {u.disabled ? "Enable" : "Disable"}
                 </button>{" "}

@@ -67,6 +67,7 @@ export function AuditPage(props: AuditPageProps) {
               <th>Time</th>
               <th>User</th>
               <th>Client</th>
+              <th>Host</th>
               <th>Domain</th>
               <th>Action</th>
               <th>virsh command</th>
@@ -102,7 +103,8 @@ function AuditRow({ entry: e, uri }: { entry: AuditEntry; uri: string }) {
       <td data-label="User">
         {e.user} <span class="audit-role">({e.role})</span>
       </td>
-      <td data-label="Client" class="audit-long">{e.client}</td>
+      <td data-label="Client" class="audit-client">{e.client}</td>
+      <td data-label="Host" class="audit-host">{e.host ?? ""}</td>
       <td data-label="Domain" class="audit-long audit-domain">{e.domain ?? ""}</td>
       <td data-label="Action" class="audit-long">{e.action}</td>
       <td data-label="virsh command" class="audit-long">

@@ -11,6 +11,7 @@ import type { Job } from "../server/jobs/model.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
 import { Banner } from "./banner.tsx";
 import { diskSummary } from "./domain_list.tsx";
+import { formatUtc } from "./format.ts";
 
 /** The path prefix of a host's pages: `""` for the default host, `/hosts/NAME` otherwise. Pure. */
 export function hostPrefix(host: { name: string; isDefault: boolean }): string {
@@ -37,8 +38,8 @@ export interface HostBannerItem {
 export function hostProblemText(host: HostBannerItem): string {
   const s = host.status;
   const what = s.lastError ?? host.problem ?? "no answer";
-  const since = s.since ? ` Unreachable since ${s.since}.` : "";
-  const retry = s.nextRetryAt ? ` Next retry at ${s.nextRetryAt}.` : "";
+  const since = s.since ? ` Unreachable since ${formatUtc(s.since)}.` : "";
+  const retry = s.nextRetryAt ? ` Next retry at ${formatUtc(s.nextRetryAt)}.` : "";
   return `${what}.${since}${retry}`.replace(/\.\./g, ".");
 }
 
@@ -77,6 +78,7 @@ export function HostsPage(props: HostsPageProps) {
       session={props.session}
       banners={<HostBanners hosts={props.hosts} />}
     >
+      <h1>All hosts</h1>
       <nav class="host-switcher" aria-label="Hosts">
         Hosts: {props.hosts.map((h) => (
           <a href={hostPrefix(h) || "/"} data-host={h.name}>
@@ -95,7 +97,7 @@ export function HostsPage(props: HostsPageProps) {
       </section>
       <section aria-labelledby="all-domains-title">
         <h2 id="all-domains-title">Domains on all hosts</h2>
-        <table class="domain-list" id="all-domains">
+        <table class="domain-table" id="all-domains">
           <thead>
             <tr>
               <th scope="col">Host</th>
@@ -112,7 +114,9 @@ export function HostsPage(props: HostsPageProps) {
                   <th scope="row">
                     <a href={hostDomainHref(h, d.name)}>{d.name}</a>
                   </th>
-                  <td>{d.state}</td>
+                  <td>
+                    <span class={`state state-${d.state.replace(/\s+/g, "-")}`}>{d.state}</span>
+                  </td>
                   <td>{diskSummary(d.disks)}</td>
                 </tr>
               ))

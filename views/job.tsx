@@ -27,7 +27,8 @@ export function diskUiPath(uuid: string, target: string): string {
   return hostHref(`/ui/domains/${uuid}/disks/${target}`);
 }
 
-const TYPE_LABEL: Record<Job["type"], string> = {
+/** How a job's type is written on its card ("Copy", "Active commit"). */
+export const TYPE_LABEL: Readonly<Record<Job["type"], string>> = {
   pull: "Pull",
   copy: "Copy",
   commit: "Commit",

@@ -7,6 +7,7 @@
 import type { JobRecord } from "../server/jobs/history.ts";
 import { formatBytes } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
+import { TYPE_LABEL } from "./job.tsx";
 
 /** Props of {@link RecentJobs}. */
 export interface RecentJobsProps {
@@ -65,7 +66,8 @@ export function StoredOutcome({ record, canControl }: StoredOutcomeProps) {
     <div class={`job job-${record.phase} job-stored`} data-phase={record.phase}>
       <div class="job-status" data-phase={record.phase}>
         <div class="job-head">
-          <strong class="job-type">{record.type}</strong>
+          {/* Written as on the live card ("Copy"), not the API's word ("copy"). */}
+          <strong class="job-type">{TYPE_LABEL[record.type] ?? record.type}</strong>
           <span class={`badge badge-job badge-${record.phase}`}>{record.phase}</span>
           <span class="job-by muted">started by {record.startedBy}</span>
         </div>

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { hostHref } from "./host_base.ts";
+import { hostBase, hostChoices, hostHref } from "./host_base.ts";
+import type { HostChoice } from "../server/env.ts";
 import type { Child } from "hono/jsx";
 import type { Domain } from "../server/inventory/model.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
@@ -123,19 +124,52 @@ export interface ErrorPageProps {
   message: string;
 }
 
-/** A page for 4xx/5xx on HTML routes. */
+/**
+ * A page for 4xx/5xx on HTML routes. On a host's pages (`/hosts/NAME/…`) the header names that
+ * host's URI and the host switcher stays, so a host that does not answer (503) leaves a way to the
+ * others; its "back" link goes to all hosts rather than to the failing host's own dashboard.
+ */
 export function ErrorPage(props: ErrorPageProps) {
+  const choices = hostChoices();
+  const base = hostBase();
+  const here = choices.find((h) => h.href === (base || "/"));
+  const hostDown = props.status === 503 && base !== "";
   return (
-    <Layout title={`${props.title} — blockboard`} uri={props.uri} session={props.session}>
+    <Layout
+      title={`${props.title} — blockboard`}
+      uri={here?.uri ?? props.uri}
+      session={props.session}
+      banners={choices.length > 1 ? <ErrorHostSwitcher hosts={choices} current={here} /> : null}
+    >
       <section class="error-page">
         <h1>
           {props.status} {props.title}
         </h1>
         <p class="error-message">{props.message}</p>
         <p>
-          <a href={hostHref("/")}>Back to all domains</a>
+          {hostDown
+            ? <a href="/hosts">See all hosts</a>
+            : <a href={hostHref("/")}>Back to all domains</a>}
         </p>
       </section>
     </Layout>
+  );
+}
+
+/** The host switcher of an error page: links only (the hosts' status is not at hand there). */
+function ErrorHostSwitcher(props: { hosts: readonly HostChoice[]; current?: HostChoice }) {
+  return (
+    <nav class="host-switcher" aria-label="Hosts">
+      Host: {props.hosts.map((h) => (
+        <a
+          href={h.href}
+          data-host={h.name}
+          title={h.uri}
+          aria-current={h === props.current ? "page" : undefined}
+        >
+          {h.name}
+        </a>
+      ))} · <a href="/hosts">All hosts</a>
+    </nav>
   );
 }

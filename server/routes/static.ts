@@ -25,6 +25,7 @@ const OWN_FILES = new Set([
   "notify.js",
   "job_transitions.js",
   "moves.css",
+  "favicon.svg",
 ]);
 
 /** Routes under `/static/`. */
