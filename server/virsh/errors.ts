@@ -61,7 +61,7 @@ export function cleanLibvirtMessage(stderr: string): string {
     l !== ""
   );
   const specific = lines.filter((l) => !/^Failed to /.test(l));
-  return (specific.length ? specific : lines).join(" ");
+  return (specific.length ? specific : lines).join(": ");
 }
 
 const PATTERNS: [RegExp, VirshErrorKind][] = [
