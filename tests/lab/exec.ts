@@ -81,9 +81,16 @@ export function qemuIo(...args: string[]): Promise<ExecResult> {
   return exec("qemu-io", args);
 }
 
-/** Like {@link exec} but throws an error naming the command and its stderr when it fails. */
-export async function mustExec(binary: string, args: readonly string[]): Promise<ExecResult> {
-  const result = await exec(binary, args);
+/**
+ * Like {@link exec} but throws an error naming the command and its stderr when it fails; `run`
+ * runs it somewhere else (a lab host's namespaces) instead of on this machine.
+ */
+export async function mustExec(
+  binary: string,
+  args: readonly string[],
+  run: (binary: string, args: readonly string[]) => Promise<ExecResult> = exec,
+): Promise<ExecResult> {
+  const result = await run(binary, args);
   if (result.code !== 0) {
     throw new Error(
       `${binary} ${args.join(" ")} exited ${result.code}: ${
