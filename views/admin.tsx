@@ -96,6 +96,23 @@ function RoleOptions({ selected }: { selected?: string }) {
   );
 }
 
+/** The Name and Role inputs a new user and a new token both start from (viewer by default). */
+function NewNameAndRole() {
+  return (
+    <>
+      <label>
+        Name <input name="name" required maxlength={32} autocomplete="off" />
+      </label>
+      <label>
+        Role{" "}
+        <select name="role">
+          <RoleOptions selected="viewer" />
+        </select>
+      </label>
+    </>
+  );
+}
+
 /** htmx attributes of a form or button that redraws section `id`. */
 function redraws(url: string, id: string) {
   return { "hx-post": url, "hx-target": `#${id}`, "hx-swap": "outerHTML" };
@@ -197,15 +214,7 @@ export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
       </table>
       <form class="admin-add" {...redraws("/admin/users", id)} hx-disable="find button">
         <h3>Add a user</h3>
-        <label>
-          Name <input name="name" required maxlength={32} autocomplete="off" />
-        </label>
-        <label>
-          Role{" "}
-          <select name="role">
-            <RoleOptions selected="viewer" />
-          </select>
-        </label>
+        <NewNameAndRole />
         <label>
           Password{" "}
           <input
@@ -283,15 +292,7 @@ export function TokensSection({ tokens, created, message }: TokensSectionProps) 
       )}
       <form class="admin-add" {...redraws("/admin/tokens", id)} hx-disable="find button">
         <h3>Create a token</h3>
-        <label>
-          Name <input name="name" required maxlength={32} autocomplete="off" />
-        </label>
-        <label>
-          Role{" "}
-          <select name="role">
-            <RoleOptions selected="viewer" />
-          </select>
-        </label>
+        <NewNameAndRole />
         <button type="submit" class="btn btn-primary" data-action="create-token">
           Create token
         </button>
