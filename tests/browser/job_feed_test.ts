@@ -6,7 +6,14 @@
 import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labDiskOnlySnapshot, labVirsh, waitFor } from "../lab/lab.ts";
+import {
+  createLabDomain,
+  LAB_URI,
+  labDiskOnlySnapshot,
+  labOutsideCopy,
+  labVirsh,
+  waitFor,
+} from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
@@ -53,21 +60,7 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal, and 
 
     // 1. Plain virsh, outside blockboard.
     const t0 = performance.now();
-    const copy = await labVirsh(
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vda",
-      "--dest",
-      `${dom.dir}/vda/plain.qcow2`,
-      "--format",
-      "qcow2",
-      "--bandwidth",
-      "1048576",
-      "--bytes",
-    );
-    assertEquals(copy.code, 0, copy.stderr);
+    await labOutsideCopy(dom.uuid, "vda", `${dom.dir}/vda/plain.qcow2`);
     await slot("vda").locator(".job-status").waitFor({ timeout: 5_000 });
     const shownAfter = performance.now() - t0;
     console.log(`virsh-started copy on the page after ${shownAfter.toFixed(0)} ms`);

@@ -8,7 +8,14 @@ import { assert, assertEquals } from "@std/assert";
 import type { BrowserContext, Page } from "playwright-core";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labVirsh, uniqueName, waitFor } from "../lab/lab.ts";
+import {
+  createLabDomain,
+  LAB_URI,
+  labOutsideCopy,
+  labVirsh,
+  uniqueName,
+  waitFor,
+} from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
@@ -207,20 +214,7 @@ Deno.test("Chromium: 'Notify for any job' on the dashboard tells a real copy's e
     assertEquals(await page.evaluate("localStorage.getItem('blockboard.notify.any')"), "1");
 
     // Started and ended outside blockboard: the page learns both from its polls.
-    const copy = await labVirsh(
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vda",
-      "--dest",
-      `${dom.dir}/any-copy.qcow2`,
-      "--format",
-      "qcow2",
-      "--bandwidth",
-      "1",
-    );
-    assertEquals(copy.code, 0, copy.stderr);
+    await labOutsideCopy(dom.uuid, "vda", `${dom.dir}/any-copy.qcow2`);
     const strip = page.locator(`li.strip-job[data-job-key="${dom.uuid}/vda"]`);
     await strip.waitFor({ timeout: 10_000 });
     assertEquals(await strip.locator("button[data-notify-job]").isVisible(), true);

@@ -8,7 +8,14 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
+import {
+  createLabDomain,
+  LAB_ROOT,
+  LAB_URI,
+  labOutsideCopy,
+  labVirsh,
+  waitFor,
+} from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
@@ -93,22 +100,10 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
     });
 
     // A slow copy on the other disk, started outside blockboard: its card polls on the page too.
-    const slow = await labVirsh(
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vdb",
-      "--dest",
-      `${dom.dir}/vdb-slow.qcow2`,
-      "--format",
-      "qcow2",
-      "--transient-job",
-      "--bandwidth",
-      "65536", // 16 MiB of data: minutes, never ready during the test
-      "--bytes",
-    );
-    assertEquals(slow.code, 0, slow.stderr);
+    await labOutsideCopy(dom.uuid, "vdb", `${dom.dir}/vdb-slow.qcow2`, {
+      transientJob: true,
+      bytesPerSecond: 65536, // 16 MiB of data: minutes, never ready during the test
+    });
     await page.locator(`#jobstatus-${dom.uuid}-vdb[data-refresh-on-event]`).waitFor({
       timeout: 10_000,
     });

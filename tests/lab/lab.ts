@@ -16,7 +16,15 @@ import { type LabWrite, layerWrites, qemuIoWrite } from "./layers.ts";
 import { LAB_ROOT, removeDomainByUuid, removeLabDir } from "./teardown.ts";
 import { waitFor } from "./wait.ts";
 
-export { LAB_URI, labDiskOnlySnapshot, labVirsh, qemuImg, qemuIo } from "./exec.ts";
+export {
+  LAB_URI,
+  labDiskOnlySnapshot,
+  labOutsideCopy,
+  labRebaseHeader,
+  labVirsh,
+  qemuImg,
+  qemuIo,
+} from "./exec.ts";
 export type { ExecResult } from "./exec.ts";
 export { LAB_ROOT } from "./teardown.ts";
 export { waitFor } from "./wait.ts";
