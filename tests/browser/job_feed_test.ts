@@ -14,7 +14,7 @@ import {
   labVirsh,
   waitFor,
 } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: copies started with plain virsh and from the terminal, and a virsh snapshot, appear on the open page without reload", async () => {
@@ -36,13 +36,7 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal, and 
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-        problems.push(m.text());
-      }
-    });
-    page.on("pageerror", (e) => problems.push(String(e)));
+    const problems = recordProblems(page);
     await logIn(page, server.url, operator, `/domains/${encodeURIComponent(dom.name)}`);
     // A mark that a reload would wipe.
     await page.evaluate("document.body.setAttribute('data-test-mark', 'kept')");

@@ -16,7 +16,7 @@ import {
   labVirsh,
   waitFor,
 } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard action and the ready event", async () => {
@@ -31,14 +31,8 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      // 4xx answers (the refused line's 400) are expected; script and CSP errors are not.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-        problems.push(m.text());
-      }
-    });
-    page.on("pageerror", (e) => problems.push(String(e)));
+    // 4xx answers (the refused line's 400) are expected; script and CSP errors are not.
+    const problems = recordProblems(page);
     await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     // Every bb:refresh the event log sends to a job card, by element id.
     await page.evaluate(`document.addEventListener("bb:refresh", (e) => {
