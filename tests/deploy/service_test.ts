@@ -415,6 +415,26 @@ Deno.test("shellQuote: sh reads every value back as one word, unchanged (table)"
   }
 });
 
+Deno.test("launcherScript: a directory name with a newline or quotes stays data, never a command", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bbrv-launcher-" });
+  try {
+    const marker = `${dir}/ran`;
+    const lib = `${dir}/lib\ntouch ${marker}\n'$(touch ${marker})'`;
+    const launcher = `${dir}/launcher`;
+    await Deno.writeTextFile(launcher, launcherScript(lib, ["--allow-net"]));
+    const out = await new Deno.Command("sh", {
+      args: [launcher, "--help"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 127, "exec reached the (missing) Deno of that directory");
+    assertStringIncludes(new TextDecoder().decode(out.stderr), "lib");
+    assertEquals(await exists(marker), false, "a line of the directory's name ran");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /**
  * The command that runs `launcher` with `lib` mounted read-only (as systemd's
  * `ProtectSystem=strict` leaves it), when this test runs as root with `unshare`; else the
