@@ -14,8 +14,7 @@ import { createLabDomain, LAB_URI, labRebaseHeader, uniqueName, waitFor } from "
 import { xmlDisk } from "../jobs/lab_harness.ts";
 import { launchBrowser, pictureFolder } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
-
-const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+import { exists } from "../support/files.ts";
 
 Deno.test(
   "operator: Move storage from the page: review, start, watch, Switch at ready, done, Clean up keeps a shared base",
