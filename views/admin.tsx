@@ -9,6 +9,7 @@ import type { ApiToken } from "../server/auth/tokens.ts";
 import type { User } from "../server/auth/users.ts";
 import type { Session } from "../server/auth/sessions.ts";
 import { ROLES } from "../server/auth/roles.ts";
+import type { Child } from "hono/jsx";
 import { Layout, type LayoutSession } from "./layout.tsx";
 
 /** Element ids of the three sections (the targets of their forms). */
@@ -96,6 +97,48 @@ function RoleOptions({ selected }: { selected?: string }) {
   );
 }
 
+/** The Name and Role inputs a new user and a new token both start from (viewer by default). */
+function NewNameAndRole() {
+  return (
+    <>
+      <label>
+        Name <input name="name" required maxlength={32} autocomplete="off" />
+      </label>
+      <label>
+        Role{" "}
+        <select name="role">
+          <RoleOptions selected="viewer" />
+        </select>
+      </label>
+    </>
+  );
+}
+
+/** A section of the admin page: its heading, the last action's message, then `children`. */
+function AdminSection(
+  { id, title, message, oob, children }: {
+    id: string;
+    title: string;
+    message?: SectionMessage | null;
+    /** Out of band: replaces the section already on the page. */
+    oob?: boolean;
+    children?: Child;
+  },
+) {
+  return (
+    <section
+      id={id}
+      class="admin-section"
+      aria-labelledby={`${id}-title`}
+      {...(oob ? { "hx-swap-oob": "true" } : {})}
+    >
+      <h2 id={`${id}-title`}>{title}</h2>
+      <Message message={message} />
+      {children}
+    </section>
+  );
+}
+
 /** htmx attributes of a form or button that redraws section `id`. */
 function redraws(url: string, id: string) {
   return { "hx-post": url, "hx-target": `#${id}`, "hx-swap": "outerHTML" };
@@ -110,14 +153,7 @@ export function userActionUrl(name: string, action: string): string {
 export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
   const id = ADMIN_SECTION_IDS.users;
   return (
-    <section
-      id={id}
-      class="admin-section"
-      aria-labelledby={`${id}-title`}
-      {...(oob ? { "hx-swap-oob": "true" } : {})}
-    >
-      <h2 id={`${id}-title`}>Users</h2>
-      <Message message={message} />
+    <AdminSection id={id} title="Users" message={message} oob={oob}>
       <table class="admin-table">
         <thead>
           <tr>
@@ -197,15 +233,7 @@ export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
       </table>
       <form class="admin-add" {...redraws("/admin/users", id)} hx-disable="find button">
         <h3>Add a user</h3>
-        <label>
-          Name <input name="name" required maxlength={32} autocomplete="off" />
-        </label>
-        <label>
-          Role{" "}
-          <select name="role">
-            <RoleOptions selected="viewer" />
-          </select>
-        </label>
+        <NewNameAndRole />
         <label>
           Password{" "}
           <input
@@ -218,7 +246,7 @@ export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
         </label>
         <button type="submit" class="btn btn-primary" data-action="add-user">Add user</button>
       </form>
-    </section>
+    </AdminSection>
   );
 }
 
@@ -226,9 +254,7 @@ export function UsersSection({ users, self, message, oob }: UsersSectionProps) {
 export function TokensSection({ tokens, created, message }: TokensSectionProps) {
   const id = ADMIN_SECTION_IDS.tokens;
   return (
-    <section id={id} class="admin-section" aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>API tokens</h2>
-      <Message message={message} />
+    <AdminSection id={id} title="API tokens" message={message}>
       {created
         ? (
           <div class="token-created" role="status">
@@ -283,20 +309,12 @@ export function TokensSection({ tokens, created, message }: TokensSectionProps) 
       )}
       <form class="admin-add" {...redraws("/admin/tokens", id)} hx-disable="find button">
         <h3>Create a token</h3>
-        <label>
-          Name <input name="name" required maxlength={32} autocomplete="off" />
-        </label>
-        <label>
-          Role{" "}
-          <select name="role">
-            <RoleOptions selected="viewer" />
-          </select>
-        </label>
+        <NewNameAndRole />
         <button type="submit" class="btn btn-primary" data-action="create-token">
           Create token
         </button>
       </form>
-    </section>
+    </AdminSection>
   );
 }
 
@@ -304,14 +322,7 @@ export function TokensSection({ tokens, created, message }: TokensSectionProps) 
 export function SessionsSection({ sessions, currentHash, message, oob }: SessionsSectionProps) {
   const id = ADMIN_SECTION_IDS.sessions;
   return (
-    <section
-      id={id}
-      class="admin-section"
-      aria-labelledby={`${id}-title`}
-      {...(oob ? { "hx-swap-oob": "true" } : {})}
-    >
-      <h2 id={`${id}-title`}>Active sessions</h2>
-      <Message message={message} />
+    <AdminSection id={id} title="Active sessions" message={message} oob={oob}>
       {sessions.length === 0
         ? <p class="muted">No one is signed in.</p>
         : (
@@ -358,6 +369,6 @@ export function SessionsSection({ sessions, currentHash, message, oob }: Session
             </tbody>
           </table>
         )}
-    </section>
+    </AdminSection>
   );
 }

@@ -70,7 +70,8 @@ export function launcherScript(lib: string, permissions: readonly string[]): str
     "#!/bin/sh",
     "# blockboard (run layout), written by `deno task install`; replaced on upgrade.",
     "# Runs the app with the Deno beside it and its private npm cache (no network) in",
-    `# ${lib}`,
+    // JSON escapes a newline in the directory's name: the rest of it would be a command line.
+    `# ${JSON.stringify(lib)}`,
     ...env.flatMap(([name, value]) => [`${name}=${shellQuote(value)}`, `export ${name}`]),
     `exec ${argv.join(" ")} "$@"`,
     "",

@@ -77,6 +77,11 @@ async function toClient(host: ConnectionHost, slot: Slot, bytes: Uint8Array): Pr
   }
 }
 
+/**
+ * Serves one accepted connection until it closes: frames each request, forwards its rewritten
+ * head and body to the HTTP server's socket (connected on the first request), and moves the
+ * slot's deadlines along. A malformed head is answered 400 (431 when too large) and closed.
+ */
 export async function serveHttp(host: ConnectionHost, slot: Slot): Promise<void> {
   const buf = new Uint8Array(READ_BUFFER);
   let pending = new Uint8Array(0); // bytes read but not yet forwarded

@@ -8,6 +8,7 @@
  */
 import { QemuImgError } from "./errors.ts";
 import { hasExplicitFormat } from "./runner.ts";
+import { killProcessGroup, spawnInOwnGroup } from "../process_group.ts";
 
 /** The fraction (0..1) in the last `(NN.NN/100%)` of a chunk of `-p` output, or null. Pure. */
 export function lastProgress(chunk: string): number | null {
@@ -40,31 +41,12 @@ export async function runConvert(args: readonly string[], options: ConvertOption
     });
   }
   options.signal?.throwIfAborted();
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command("setsid", {
-      args: [options.binary ?? "qemu-img", ...argv],
-      env: { LC_ALL: "C", LANG: "C" },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new QemuImgError({ argv, code: null, stderr: "", kind: "missing-binary" });
-    }
-    throw e;
-  }
-  const pid = child.pid;
-  const kill = () => {
-    try {
-      Deno.kill(-pid, "SIGKILL");
-    } catch {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-    }
-  };
+  const child = spawnInOwnGroup(
+    options.binary ?? "qemu-img",
+    argv,
+    () => new QemuImgError({ argv, code: null, stderr: "", kind: "missing-binary" }),
+  );
+  const kill = () => killProcessGroup(child);
   options.signal?.addEventListener("abort", kill, { once: true });
   const decoder = new TextDecoder();
   const readProgress = (async () => {

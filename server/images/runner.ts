@@ -8,8 +8,7 @@
  */
 import { isImageFormat } from "./commands.ts";
 import { QemuImgError } from "./errors.ts";
-
-const SETSID = "setsid";
+import { killProcessGroup, spawnInOwnGroup } from "../process_group.ts";
 
 /** What a finished qemu-img call printed. */
 export interface QemuImgOutput {
@@ -78,33 +77,15 @@ export class SpawnQemuImg implements QemuImgRunner {
   }
 
   async #spawn(argv: string[]): Promise<QemuImgOutput> {
-    let child: Deno.ChildProcess;
-    try {
-      // setsid: qemu-img leads its own process group, so the deadline kills all of it.
-      child = new Deno.Command(SETSID, {
-        args: [this.#binary, ...argv],
-        env: { LC_ALL: "C", LANG: "C" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new QemuImgError({ argv, code: null, stderr: "", kind: "missing-binary" });
-      }
-      throw e;
-    }
-    const pid = child.pid;
+    const child = spawnInOwnGroup(
+      this.#binary,
+      argv,
+      () => new QemuImgError({ argv, code: null, stderr: "", kind: "missing-binary" }),
+    );
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        Deno.kill(-pid, "SIGKILL");
-      } catch {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }
+      killProcessGroup(child);
     }, this.#timeoutMs);
     try {
       const out = await child.output();

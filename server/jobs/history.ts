@@ -8,7 +8,14 @@
 import { z } from "zod";
 import type { Database } from "../db.ts";
 import { domainNameSchema } from "../virsh/values.ts";
-import { type Job, type JobPhase, type JobType, STARTED_OUTSIDE } from "./model.ts";
+import {
+  type Job,
+  JOB_PHASES,
+  JOB_TYPES,
+  type JobPhase,
+  type JobType,
+  STARTED_OUTSIDE,
+} from "./model.ts";
 
 /** One finished job as stored and as `GET /api/v1/jobs` returns it. */
 export interface JobRecord {
@@ -51,26 +58,6 @@ export const jobHistoryQuerySchema = z.strictObject({
 /** Parsed {@link jobHistoryQuerySchema}. */
 export type JobHistoryQuery = z.output<typeof jobHistoryQuerySchema>;
 
-const JOB_TYPES = [
-  "pull",
-  "copy",
-  "commit",
-  "active-commit",
-  "backup",
-  "unknown",
-] as const satisfies readonly JobType[];
-const PHASES = [
-  "running",
-  "ready",
-  "completed",
-  "pivoted",
-  "kept-copy",
-  "canceled",
-  "failed",
-  "interrupted",
-  "unknown",
-] as const satisfies readonly JobPhase[];
-
 /** A JSON array of file paths, as `left_chain` and `cleaned` hold it. */
 const pathListColumn = z.string().transform((text, ctx) => {
   try {
@@ -95,7 +82,7 @@ const rowSchema = z.object({
   started_by: z.string(),
   started_at: z.number(),
   finished_at: z.number(),
-  phase: z.enum(PHASES),
+  phase: z.enum(JOB_PHASES),
   outcome: z.string(),
   message: z.string(),
   cur: z.number(),

@@ -31,6 +31,35 @@ export type JobPhase =
   | "interrupted" // the domain stopped while the job ran
   | "unknown"; // vanished without an event and the XML did not settle it
 
+/** Every {@link JobType}: the zod enums of the history table and of the API are built from it. */
+export const JOB_TYPES = [
+  "pull",
+  "copy",
+  "commit",
+  "active-commit",
+  "backup",
+  "unknown",
+] as const satisfies readonly JobType[];
+
+/** Every {@link JobPhase}: the zod enums of the history table and of the API are built from it. */
+export const JOB_PHASES = [
+  "running",
+  "ready",
+  "completed",
+  "pivoted",
+  "kept-copy",
+  "canceled",
+  "failed",
+  "interrupted",
+  "unknown",
+] as const satisfies readonly JobPhase[];
+
+// A member added to JobType or JobPhase but not to its list fails `deno check` here.
+const _everyJobType: Exclude<JobType, (typeof JOB_TYPES)[number]> extends never ? true : false =
+  true;
+const _everyJobPhase: Exclude<JobPhase, (typeof JOB_PHASES)[number]> extends never ? true
+  : false = true;
+
 /** True while the job still runs in libvirt (running or ready). */
 export function isActivePhase(phase: JobPhase): boolean {
   return phase === "running" || phase === "ready";

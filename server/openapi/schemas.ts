@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import type { Disk, Domain, Layer, Mirror } from "../inventory/model.ts";
-import type { Job, JobOptions } from "../jobs/model.ts";
+import { type Job, JOB_PHASES, JOB_TYPES, type JobOptions } from "../jobs/model.ts";
 import type { JobRecord } from "../jobs/history.ts";
 import type { AuditEntry } from "../audit/entry.ts";
 import { AUDIT_RESULTS } from "../audit/entry.ts";
@@ -52,19 +52,6 @@ export const mirrorSchema = z.object({
   job: nullableString.describe("copy or active-commit"),
   ready: nullableString.describe("libvirt's ready attribute: yes, abort, pivot, or null"),
 });
-
-const JOB_TYPES = ["pull", "copy", "commit", "active-commit", "backup", "unknown"] as const;
-const JOB_PHASES = [
-  "running",
-  "ready",
-  "completed",
-  "pivoted",
-  "kept-copy",
-  "canceled",
-  "failed",
-  "interrupted",
-  "unknown",
-] as const;
 
 /** Options a job started with beyond its paths and bandwidth (`JobOptions`). */
 export const jobOptionsSchema = z.object({

@@ -489,19 +489,17 @@ export function volListArgs(pool: string): string[] {
 
 /** `vol-path --vol N --pool P`: the file a volume is. */
 export function volPathArgs(pool: string, name: string): string[] {
-  return [
-    "vol-path",
-    "--vol",
-    checked("name", volumeNameSchema, name),
-    "--pool",
-    checked("pool", poolNameSchema, pool),
-  ];
+  return volumeOfPoolArgs("vol-path", pool, name);
 }
 
 /** `vol-delete --vol N --pool P`: deletes a volume blockboard created. */
 export function volDeleteArgs(pool: string, name: string): string[] {
+  return volumeOfPoolArgs("vol-delete", pool, name);
+}
+
+function volumeOfPoolArgs(subcommand: string, pool: string, name: string): string[] {
   return [
-    "vol-delete",
+    subcommand,
     "--vol",
     checked("name", volumeNameSchema, name),
     "--pool",

@@ -12,8 +12,7 @@
  */
 import { VirshError } from "./errors.ts";
 import { Semaphore } from "./semaphore.ts";
-
-const SETSID = "setsid";
+import { killProcessGroup, spawnInOwnGroup } from "../process_group.ts";
 
 /** What a finished virsh call printed. */
 export interface VirshOutput {
@@ -210,41 +209,17 @@ export class SpawnRunner implements VirshRunner {
 
   async #spawn(argv: string[], options: RunOptions): Promise<VirshOutput> {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    let child: Deno.ChildProcess;
-    try {
-      // `setsid` makes virsh the leader of its own process group, so a deadline can kill
-      // everything it started; it execs directly (no shell, no fork) when run from here.
-      child = new Deno.Command(SETSID, {
-        args: [this.#binary, ...argv],
-        env: { LC_ALL: "C", LANG: "C" },
-        clearEnv: false,
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new VirshError({
-          argv,
-          code: null,
-          stderr: "setsid is missing (util-linux)",
-          kind: "missing-binary",
-        });
-      }
-      throw e;
-    }
+    // The child leads its own process group, so a deadline kills everything virsh started.
+    const child = spawnInOwnGroup(this.#binary, argv, () =>
+      new VirshError({
+        argv,
+        code: null,
+        stderr: "setsid is missing (util-linux)",
+        kind: "missing-binary",
+      }));
     this.spawned++;
     let timedOut = false;
-    const pid = child.pid;
-    const kill = () => {
-      try {
-        Deno.kill(-pid, "SIGKILL");
-      } catch {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }
-    };
+    const kill = () => killProcessGroup(child);
     const timer = timeoutMs > 0
       ? setTimeout(() => {
         timedOut = true;

@@ -14,6 +14,7 @@ import {
 } from "./frame.ts";
 import { classifyLibvirtMessage, cleanLibvirtMessage, VirshError } from "./errors.ts";
 import type { VirshOutput } from "./runner.ts";
+import { killProcessGroup } from "../process_group.ts";
 
 /** Options of {@link VirshSession}. */
 export interface VirshSessionOptions {
@@ -134,13 +135,7 @@ export class VirshSession {
   /** Kills the process (and anything it started). */
   close(): void {
     this.#die(new Error("virsh session closed"));
-    try {
-      Deno.kill(-this.#child.pid, "SIGKILL");
-    } catch {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }
+    killProcessGroup(this.#child);
   }
 
   #die(error: Error): void {

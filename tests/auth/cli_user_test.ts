@@ -5,6 +5,7 @@ import { TokenStore } from "../../server/auth/tokens.ts";
 import { UserStore } from "../../server/auth/users.ts";
 import { AuditLog } from "../../server/audit/log.ts";
 import { TEST_ITERATIONS } from "./fixture.ts";
+import { outputWithInput } from "../support/piped_input.ts";
 
 interface Captured {
   io: CliIo;
@@ -149,7 +150,7 @@ Deno.test("cli: bad usage exits 2 with a clear message", async () => {
 
 Deno.test("cli: a real process reads the password from piped stdin", async () => {
   await withDataDir(async (dir) => {
-    const child = new Deno.Command(Deno.execPath(), {
+    const result = await outputWithInput(Deno.execPath(), {
       args: [
         "run",
         "-A",
@@ -162,16 +163,9 @@ Deno.test("cli: a real process reads the password from piped stdin", async () =>
         dir,
       ],
       cwd: new URL("../../", import.meta.url),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode("piped-password\n"));
-    await writer.close();
-    const result = await child.output();
-    assertEquals(result.code, 0, new TextDecoder().decode(result.stderr));
-    assertEquals(new TextDecoder().decode(result.stdout), "created user piped (operator)\n");
+    }, "piped-password\n");
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stdout, "created user piped (operator)\n");
     const db = openDatabase(dir);
     assert(await new UserStore(db).verify("piped", "piped-password"));
     db.close();

@@ -20,6 +20,7 @@ import net from "node:net";
 import { startMain } from "../http/main_process.ts";
 import { getFrom } from "../http/front_door_support.ts";
 import { alive } from "../http/main_process.ts";
+import { outputWithInput } from "../support/piped_input.ts";
 
 const ROUND_MS = 15_000;
 const FLOOD = 6_000;
@@ -31,7 +32,7 @@ const main = await startMain({
   prefix: ["prlimit", "--nofile=4096:4096"],
   env: { DENO_NO_UPDATE_CHECK: "1" },
   setup: async (dataDir) => {
-    const add = new Deno.Command(Deno.execPath(), {
+    const out = await outputWithInput(Deno.execPath(), {
       args: [
         "run",
         "--allow-all",
@@ -43,15 +44,8 @@ const main = await startMain({
         "--data-dir",
         dataDir,
       ],
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const w = add.stdin.getWriter();
-    await w.write(new TextEncoder().encode("bench-password-long-enough\n"));
-    await w.close();
-    const out = await add.output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+    }, "bench-password-long-enough\n");
+    if (out.code !== 0) throw new Error(out.stderr);
   },
 });
 

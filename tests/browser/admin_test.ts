@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { LAB_URI } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: an admin manages a user, a token and a session; the audit shows it", async () => {
@@ -21,13 +21,7 @@ Deno.test("Chromium: an admin manages a user, a token and a session; the audit s
       permissions: ["clipboard-read", "clipboard-write"],
     });
     const page = await context.newPage();
-    const problems: string[] = [];
-    page.on("pageerror", (e) => problems.push(String(e)));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-        problems.push(m.text());
-      }
-    });
+    const problems = recordProblems(page);
     // Delete, revoke and end ask first (hx-confirm): the admin says yes.
     page.on("dialog", (d) => void d.accept());
     await logIn(page, server.url, TEST_USERS.admin, "/admin/users");

@@ -8,7 +8,7 @@ import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { createLabDomain, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 import { isActivePhase } from "../../server/jobs/model.ts";
 
@@ -37,19 +37,13 @@ Deno.test("Chromium: search narrows the list without reload; the jobs strip show
     }, { timeoutMs: 10_000, intervalMs: 100 });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
+    const problems = recordProblems(page);
     // Any failed request but the browser's own favicon probe (the app serves none).
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-        problems.push(m.text());
-      }
-    });
     page.on("response", (r) => {
       if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) {
         problems.push(`${r.status()} ${r.url()}`);
       }
     });
-    page.on("pageerror", (e) => problems.push(String(e)));
     await logIn(page, server.url, TEST_USERS.operator);
     assertEquals(new URL(page.url()).pathname, "/");
 

@@ -6,8 +6,15 @@
 import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labDiskOnlySnapshot, labVirsh, waitFor } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import {
+  createLabDomain,
+  LAB_URI,
+  labDiskOnlySnapshot,
+  labOutsideCopy,
+  labVirsh,
+  waitFor,
+} from "../lab/lab.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: copies started with plain virsh and from the terminal, and a virsh snapshot, appear on the open page without reload", async () => {
@@ -29,13 +36,7 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal, and 
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-        problems.push(m.text());
-      }
-    });
-    page.on("pageerror", (e) => problems.push(String(e)));
+    const problems = recordProblems(page);
     await logIn(page, server.url, operator, `/domains/${encodeURIComponent(dom.name)}`);
     // A mark that a reload would wipe.
     await page.evaluate("document.body.setAttribute('data-test-mark', 'kept')");
@@ -53,21 +54,7 @@ Deno.test("Chromium: copies started with plain virsh and from the terminal, and 
 
     // 1. Plain virsh, outside blockboard.
     const t0 = performance.now();
-    const copy = await labVirsh(
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vda",
-      "--dest",
-      `${dom.dir}/vda/plain.qcow2`,
-      "--format",
-      "qcow2",
-      "--bandwidth",
-      "1048576",
-      "--bytes",
-    );
-    assertEquals(copy.code, 0, copy.stderr);
+    await labOutsideCopy(dom.uuid, "vda", `${dom.dir}/vda/plain.qcow2`);
     await slot("vda").locator(".job-status").waitFor({ timeout: 5_000 });
     const shownAfter = performance.now() - t0;
     console.log(`virsh-started copy on the page after ${shownAfter.toFixed(0)} ms`);

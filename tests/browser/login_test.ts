@@ -6,7 +6,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, labVirsh } from "../lab/lab.ts";
+import { createLabDomain, LAB_ROOT, LAB_URI, labOutsideCopy, labVirsh } from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
@@ -47,20 +47,7 @@ Deno.test("wrong password: the styled login page says so, and nothing is signed 
 Deno.test("viewer: sees a running job and its bar, but no control to start or change a job", async () => {
   await using dom = await createLabDomain({ disks: [{ target: "vda", layers: 2, sizeMiB: 64 }] });
   // A job started outside blockboard, throttled so it is still running while the page is read.
-  await labVirsh(
-    "blockcopy",
-    "--domain",
-    dom.uuid,
-    "--path",
-    "vda",
-    "--dest",
-    `${dom.dir}/viewer-copy.qcow2`,
-    "--format",
-    "qcow2",
-    "--transient-job",
-    "--bandwidth",
-    "1",
-  );
+  await labOutsideCopy(dom.uuid, "vda", `${dom.dir}/viewer-copy.qcow2`, { transientJob: true });
   const runner = new SpawnRunner({ uri: LAB_URI });
   const services = createServices(runner, { inventoryCacheMs: 0, storageRoots: [LAB_ROOT] });
   await services.monitor.start(); // adopts the job

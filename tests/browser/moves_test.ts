@@ -10,12 +10,11 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, qemuImg, uniqueName, waitFor } from "../lab/lab.ts";
+import { createLabDomain, LAB_URI, labRebaseHeader, uniqueName, waitFor } from "../lab/lab.ts";
 import { xmlDisk } from "../jobs/lab_harness.ts";
 import { launchBrowser, pictureFolder } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
-
-const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+import { exists } from "../support/files.ts";
 
 Deno.test(
   "operator: Move storage from the page: review, start, watch, Switch at ready, done, Clean up keeps a shared base",
@@ -33,18 +32,7 @@ Deno.test(
       disks: [{ target: "vda", layers: 2 }],
     });
     const [oldTop, oldMid, oldBase] = dom.disks[0].chain;
-    const rebase = await qemuImg(
-      "rebase",
-      "-u",
-      "-f",
-      "qcow2",
-      "-b",
-      oldBase,
-      "-F",
-      "qcow2",
-      other.disks[0].chain[0],
-    );
-    assertEquals(rebase.code, 0, rebase.stderr);
+    await labRebaseHeader(other.disks[0].chain[0], oldBase);
 
     await using pictures = await pictureFolder();
     const runner = new SpawnRunner({ uri: LAB_URI });

@@ -8,8 +8,15 @@ import { assert, assertEquals } from "@std/assert";
 import type { BrowserContext, Page } from "playwright-core";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_URI, labVirsh, uniqueName, waitFor } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import {
+  createLabDomain,
+  LAB_URI,
+  labOutsideCopy,
+  labVirsh,
+  uniqueName,
+  waitFor,
+} from "../lab/lab.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 /** Wraps the real Notification: every notification and permission request is recorded. */
@@ -46,16 +53,12 @@ async function notes(page: Page): Promise<Note[]> {
   return await page.evaluate("globalThis.__notes") as Note[];
 }
 
-async function recordingPage(context: BrowserContext, problems: string[]): Promise<Page> {
+async function recordingPage(
+  context: BrowserContext,
+): Promise<{ page: Page; problems: string[] }> {
   await context.addInitScript(RECORD_NOTIFICATIONS);
   const page = await context.newPage();
-  page.on("pageerror", (e) => problems.push(String(e)));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-      problems.push(m.text());
-    }
-  });
-  return page;
+  return { page, problems: recordProblems(page) };
 }
 
 Deno.test("Chromium: permission is asked on the click only, never on load", async () => {
@@ -64,8 +67,7 @@ Deno.test("Chromium: permission is asked on the click only, never on load", asyn
   await using server = await serveSecureApp(services);
   const browser = await launchBrowser();
   try {
-    const problems: string[] = [];
-    const page = await recordingPage(await browser.newContext(), problems);
+    const { page, problems } = await recordingPage(await browser.newContext());
     await logIn(page, server.url, TEST_USERS.viewer);
     const all = page.locator("button[data-notify-all]");
     await all.waitFor({ state: "visible" });
@@ -112,8 +114,7 @@ Deno.test("Chromium: 'Notify me' on a real copy; it becomes ready with the tab i
   try {
     const context = await browser.newContext();
     await context.grantPermissions(["notifications"], { origin: server.url });
-    const problems: string[] = [];
-    const page = await recordingPage(context, problems);
+    const { page, problems } = await recordingPage(context);
     await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
 
     // A throttled copy, so it is still running when the operator asks to be told.
@@ -199,28 +200,14 @@ Deno.test("Chromium: 'Notify for any job' on the dashboard tells a real copy's e
   try {
     const context = await browser.newContext();
     await context.grantPermissions(["notifications"], { origin: server.url });
-    const problems: string[] = [];
-    const page = await recordingPage(context, problems);
+    const { page, problems } = await recordingPage(context);
     await logIn(page, server.url, TEST_USERS.viewer);
     await page.locator("button[data-notify-all]").click();
     await page.locator('button[data-notify-all][aria-pressed="true"]').waitFor();
     assertEquals(await page.evaluate("localStorage.getItem('blockboard.notify.any')"), "1");
 
     // Started and ended outside blockboard: the page learns both from its polls.
-    const copy = await labVirsh(
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vda",
-      "--dest",
-      `${dom.dir}/any-copy.qcow2`,
-      "--format",
-      "qcow2",
-      "--bandwidth",
-      "1",
-    );
-    assertEquals(copy.code, 0, copy.stderr);
+    await labOutsideCopy(dom.uuid, "vda", `${dom.dir}/any-copy.qcow2`);
     const strip = page.locator(`li.strip-job[data-job-key="${dom.uuid}/vda"]`);
     await strip.waitFor({ timeout: 10_000 });
     assertEquals(await strip.locator("button[data-notify-job]").isVisible(), true);

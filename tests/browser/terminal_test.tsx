@@ -8,8 +8,15 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, labVirsh, waitFor } from "../lab/lab.ts";
-import { launchBrowser } from "../support/browser.ts";
+import {
+  createLabDomain,
+  LAB_ROOT,
+  LAB_URI,
+  labOutsideCopy,
+  labVirsh,
+  waitFor,
+} from "../lab/lab.ts";
+import { launchBrowser, recordProblems } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
 Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard action and the ready event", async () => {
@@ -24,14 +31,8 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on("console", (m) => {
-      // 4xx answers (the refused line's 400) are expected; script and CSP errors are not.
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
-        problems.push(m.text());
-      }
-    });
-    page.on("pageerror", (e) => problems.push(String(e)));
+    // 4xx answers (the refused line's 400) are expected; script and CSP errors are not.
+    const problems = recordProblems(page);
     await logIn(page, server.url, TEST_USERS.operator, `/domains/${encodeURIComponent(dom.name)}`);
     // Every bb:refresh the event log sends to a job card, by element id.
     await page.evaluate(`document.addEventListener("bb:refresh", (e) => {
@@ -93,22 +94,10 @@ Deno.test("Chromium: run a command, stream and stop a copy, see a dashboard acti
     });
 
     // A slow copy on the other disk, started outside blockboard: its card polls on the page too.
-    const slow = await labVirsh(
-      "blockcopy",
-      "--domain",
-      dom.uuid,
-      "--path",
-      "vdb",
-      "--dest",
-      `${dom.dir}/vdb-slow.qcow2`,
-      "--format",
-      "qcow2",
-      "--transient-job",
-      "--bandwidth",
-      "65536", // 16 MiB of data: minutes, never ready during the test
-      "--bytes",
-    );
-    assertEquals(slow.code, 0, slow.stderr);
+    await labOutsideCopy(dom.uuid, "vdb", `${dom.dir}/vdb-slow.qcow2`, {
+      transientJob: true,
+      bytesPerSecond: 65536, // 16 MiB of data: minutes, never ready during the test
+    });
     await page.locator(`#jobstatus-${dom.uuid}-vdb[data-refresh-on-event]`).waitFor({
       timeout: 10_000,
     });

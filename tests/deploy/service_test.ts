@@ -19,6 +19,7 @@ import {
   uninstallPlan,
 } from "../../server/cli/install.ts";
 import { USAGE } from "../../server/config.ts";
+import { outputWithInput } from "../support/piped_input.ts";
 import { APP_FILES, launcherScript, OFFLINE_ENV, shellQuote } from "../../server/cli/run_layout.ts";
 import { startMain } from "../http/main_process.ts";
 
@@ -75,7 +76,7 @@ Deno.test("`blockboard user ...` (main.ts user) manages users like `deno task us
   const dataDir = await Deno.makeTempDir({ prefix: "bbapi-data-" });
   try {
     const main = [...SERVICE_PERMISSIONS, `${REPO_ROOT}main.ts`];
-    const add = new Deno.Command(Deno.execPath(), {
+    const added = await outputWithInput(Deno.execPath(), {
       args: [
         "run",
         ...main,
@@ -87,15 +88,8 @@ Deno.test("`blockboard user ...` (main.ts user) manages users like `deno task us
         "--data-dir",
         dataDir,
       ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = add.stdin.getWriter();
-    await writer.write(new TextEncoder().encode("a long enough password\n"));
-    await writer.close();
-    const added = await add.output();
-    assertEquals(added.code, 0, new TextDecoder().decode(added.stderr));
+    }, "a long enough password\n");
+    assertEquals(added.code, 0, added.stderr);
     const list = await new Deno.Command(Deno.execPath(), {
       args: ["run", ...main, "user", "list", "--data-dir", dataDir],
       stdout: "piped",
@@ -415,6 +409,26 @@ Deno.test("shellQuote: sh reads every value back as one word, unchanged (table)"
   }
 });
 
+Deno.test("launcherScript: a directory name with a newline or quotes stays data, never a command", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bbrv-launcher-" });
+  try {
+    const marker = `${dir}/ran`;
+    const lib = `${dir}/lib\ntouch ${marker}\n'$(touch ${marker})'`;
+    const launcher = `${dir}/launcher`;
+    await Deno.writeTextFile(launcher, launcherScript(lib, ["--allow-net"]));
+    const out = await new Deno.Command("sh", {
+      args: [launcher, "--help"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 127, "exec reached the (missing) Deno of that directory");
+    assertStringIncludes(new TextDecoder().decode(out.stderr), "lib");
+    assertEquals(await exists(marker), false, "a line of the directory's name ran");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /**
  * The command that runs `launcher` with `lib` mounted read-only (as systemd's
  * `ProtectSystem=strict` leaves it), when this test runs as root with `unshare`; else the
@@ -490,18 +504,11 @@ Deno.test("install --no-compile: the run layout serves offline, read-only; `bloc
     }
 
     // `blockboard user ...` through the launcher, offline.
-    const add = new Deno.Command(launcher, {
+    const added = await outputWithInput(launcher, {
       args: ["user", "add", "bbapi-runadmin", "--role", "admin", "--data-dir", dataDir],
       env: { ...OFFLINE_ENV },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = add.stdin.getWriter();
-    await writer.write(new TextEncoder().encode("a long enough password\n"));
-    await writer.close();
-    const added = await add.output();
-    assertEquals(added.code, 0, new TextDecoder().decode(added.stderr));
+    }, "a long enough password\n");
+    assertEquals(added.code, 0, added.stderr);
     const list = await new Deno.Command(launcher, {
       args: ["user", "list", "--data-dir", dataDir],
       env: { ...OFFLINE_ENV },

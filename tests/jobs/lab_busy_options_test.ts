@@ -13,6 +13,7 @@ import { JobConflictError, JobInputError } from "../../server/jobs/errors.ts";
 import { createLabDomain, labVirsh, qemuImg, uniqueName, waitFor } from "../lab/lab.ts";
 import { chainPaths, jobLab, rawJob, waitPhase } from "./lab_harness.ts";
 import { labApp } from "../security/lab_app.ts";
+import { exists } from "../support/files.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -63,15 +64,6 @@ async function backingFilename(path: string): Promise<string | undefined> {
 async function assertIdentical(a: string, b: string) {
   const r = await qemuImg("compare", "-U", "-f", "qcow2", "-F", "qcow2", a, b);
   assertEquals(r.code, 0, `qemu-img compare ${a} ${b}: ${r.stdout}${r.stderr}`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const BUSY_DISK = [{ target: "vda", layers: 3, sizeMiB: 128 }];

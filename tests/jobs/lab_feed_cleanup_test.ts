@@ -16,8 +16,9 @@ import {
   LAB_URI,
   labDiskOnlySnapshot,
   type LabDomain,
+  labOutsideCopy,
+  labRebaseHeader,
   labVirsh,
-  qemuImg,
 } from "../lab/lab.ts";
 import { waitPhase } from "./lab_harness.ts";
 import { OPEN_MODE_USER } from "../../server/auth/users.ts";
@@ -109,21 +110,7 @@ Deno.test("a copy started and aborted with plain virsh reaches the feed within 2
   // `virsh qemu-monitor-event` prints nothing until the first event: give it a second to subscribe.
   await new Promise((r) => setTimeout(r, 1000));
 
-  const started = await labVirsh(
-    "blockcopy",
-    "--domain",
-    dom.uuid,
-    "--path",
-    "vda",
-    "--dest",
-    `${dom.dir}/vda/plain-copy.qcow2`,
-    "--format",
-    "qcow2",
-    "--bandwidth",
-    "1048576",
-    "--bytes",
-  );
-  assertEquals(started.code, 0, started.stderr);
+  await labOutsideCopy(dom.uuid, "vda", `${dom.dir}/vda/plain-copy.qcow2`);
   const seen = await untilOnFeed(
     w,
     since,
@@ -230,18 +217,7 @@ Deno.test("clean-up refuses a base another defined domain builds on, with a sent
     disks: [{ target: "vda", layers: 2, sizeMiB: 64 }],
   });
   const [, mid, base] = dom.disks[0].chain;
-  const rebase = await qemuImg(
-    "rebase",
-    "-u",
-    "-f",
-    "qcow2",
-    "-b",
-    base,
-    "-F",
-    "qcow2",
-    other.disks[0].chain[0],
-  );
-  assertEquals(rebase.code, 0, rebase.stderr);
+  await labRebaseHeader(other.disks[0].chain[0], base);
   await using w = await labApp(dom);
   const ref = { uuid: dom.uuid, target: "vda" };
   await w.services.operations.startPull(ref, {});

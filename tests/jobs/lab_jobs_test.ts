@@ -12,7 +12,7 @@ import {
 import { JobConflictError } from "../../server/jobs/errors.ts";
 import { JobMonitor } from "../../server/jobs/monitor.ts";
 import { JobOperations } from "../../server/jobs/operations.ts";
-import { labVirsh, qemuImg, waitFor } from "../lab/lab.ts";
+import { labOutsideCopy, labVirsh, qemuImg, waitFor } from "../lab/lab.ts";
 import { chainPaths, jobLab, rawJob, waitPhase, xmlDisk } from "./lab_harness.ts";
 
 const MiB = 1024 * 1024;
@@ -136,21 +136,7 @@ Deno.test("keep copy: abort of a ready copy leaves the domain on the source with
 Deno.test("a job started with plain virsh is adopted; a new monitor picks a running job up", async () => {
   await using lab = await jobLab({ persistent: false });
   const dest = `${lab.dom.dir}/plain.qcow2`;
-  const r = await labVirsh(
-    "blockcopy",
-    "--domain",
-    lab.dom.uuid,
-    "--path",
-    "vda",
-    "--dest",
-    dest,
-    "--format",
-    "qcow2",
-    "--bandwidth",
-    "262144",
-    "--bytes",
-  );
-  assertEquals(r.code, 0, r.stderr);
+  await labOutsideCopy(lab.dom.uuid, "vda", dest, { bytesPerSecond: 262144 });
   await lab.monitor.resync(lab.dom.uuid);
   const adopted = lab.monitor.getJob(lab.dom.uuid, "vda")!;
   assertEquals(adopted.adopted, true);

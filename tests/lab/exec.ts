@@ -81,9 +81,16 @@ export function qemuIo(...args: string[]): Promise<ExecResult> {
   return exec("qemu-io", args);
 }
 
-/** Like {@link exec} but throws an error naming the command and its stderr when it fails. */
-export async function mustExec(binary: string, args: readonly string[]): Promise<ExecResult> {
-  const result = await exec(binary, args);
+/**
+ * Like {@link exec} but throws an error naming the command and its stderr when it fails; `run`
+ * runs it somewhere else (a lab host's namespaces) instead of on this machine.
+ */
+export async function mustExec(
+  binary: string,
+  args: readonly string[],
+  run: (binary: string, args: readonly string[]) => Promise<ExecResult> = exec,
+): Promise<ExecResult> {
+  const result = await run(binary, args);
   if (result.code !== 0) {
     throw new Error(
       `${binary} ${args.join(" ")} exited ${result.code}: ${
@@ -119,4 +126,58 @@ export function labDiskOnlySnapshot(
     `${target},file=${file}`,
     ...skip.flatMap((t) => ["--diskspec", `${t},snapshot=no`]),
   );
+}
+
+/** Options of {@link labOutsideCopy}. */
+export interface LabOutsideCopyOptions {
+  /** Throttle in bytes/s (default 1 MiB/s: a lab disk takes seconds to minutes to copy). */
+  bytesPerSecond?: number;
+  /** `--transient-job` (a persistent domain needs it). */
+  transientJob?: boolean;
+}
+
+/**
+ * A throttled `virsh blockcopy` of `target` into a new qcow2 `dest`, started with plain virsh as
+ * an operator would outside blockboard, so the job is still running while the test looks.
+ * Throws naming virsh's error when it does not start.
+ */
+export function labOutsideCopy(
+  uuid: string,
+  target: string,
+  dest: string,
+  options: LabOutsideCopyOptions = {},
+): Promise<ExecResult> {
+  return mustVirsh(
+    "blockcopy",
+    "--domain",
+    uuid,
+    "--path",
+    target,
+    "--dest",
+    dest,
+    "--format",
+    "qcow2",
+    ...(options.transientJob ? ["--transient-job"] : []),
+    "--bandwidth",
+    String(options.bytesPerSecond ?? 1024 * 1024),
+    "--bytes",
+  );
+}
+
+/**
+ * `qemu-img rebase -u`: rewrites qcow2 `image`'s header to back onto qcow2 `backing` without
+ * touching data, as an operator sharing or moving a base by hand would. Throws when it fails.
+ */
+export function labRebaseHeader(image: string, backing: string): Promise<ExecResult> {
+  return mustExec("qemu-img", [
+    "rebase",
+    "-u",
+    "-f",
+    "qcow2",
+    "-b",
+    backing,
+    "-F",
+    "qcow2",
+    image,
+  ]);
 }

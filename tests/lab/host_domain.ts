@@ -9,13 +9,13 @@ import { labDomainXml } from "./domain_xml.ts";
 import type { ExecResult } from "./exec.ts";
 import type { LabHost } from "./hosts.ts";
 import {
+  buildDiskLayers,
   type CreateLabDomainOptions,
   DEFAULT_DISKS,
   type LabDisk,
   type LabDiskSpec,
+  uniqueName,
 } from "./lab.ts";
-import { layerFileNames, uniqueName } from "./lab.ts";
-import { type LabWrite, layerWrites, qemuIoWrite } from "./layers.ts";
 import { currentOwner } from "./owner.ts";
 import { waitFor } from "./wait.ts";
 
@@ -139,41 +139,10 @@ async function buildHostDisk(
   spec: LabDiskSpec,
   fill: boolean,
 ): Promise<LabDisk> {
-  const format = spec.format ?? "qcow2";
-  const layers = spec.layers ?? (format === "raw" ? 1 : 3);
-  const sizeMiB = spec.sizeMiB ?? 64;
   if (!/^vd[a-z]{1,2}$/.test(spec.target)) throw new Error(`bad lab disk target ${spec.target}`);
-  if (format === "raw" && layers !== 1) throw new Error(`raw disk cannot have ${layers} layers`);
   const diskDir = `${dir}/${spec.target}`;
   await Deno.mkdir(host.localPath(diskDir));
-  const names = format === "raw" ? ["disk.raw"] : layerFileNames(layers);
-  const bottomUp: string[] = [];
-  const writesBottomUp: LabWrite[][] = [];
-  for (let layer = 0; layer < layers; layer++) {
-    const path = `${diskDir}/${names[layer]}`;
-    const create = layer === 0
-      ? ["create", "-q", "-f", format, path, `${sizeMiB}M`]
-      : ["create", "-q", "-f", "qcow2", "-b", bottomUp[layer - 1], "-F", "qcow2", path];
-    await must(host.exec("qemu-img", create));
-    const writes = fill ? layerWrites(index, layer, layers, sizeMiB) : [];
-    if (writes.length) {
-      await must(host.exec("qemu-io", [
-        "-f",
-        format,
-        ...writes.flatMap((w) => ["-c", qemuIoWrite(w)]),
-        path,
-      ]));
-    }
-    bottomUp.push(path);
-    writesBottomUp.push(writes);
-  }
-  return {
-    target: spec.target,
-    format,
-    chain: bottomUp.toReversed(),
-    sizeMiB,
-    writes: writesBottomUp.toReversed(),
-  };
+  return await buildDiskLayers(diskDir, index, spec, { exec: host.exec, fill });
 }
 
 async function must(pending: Promise<ExecResult>): Promise<ExecResult> {

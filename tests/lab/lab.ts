@@ -11,12 +11,20 @@
  */
 import { currentOwner } from "./owner.ts";
 import { labDomainXml, type LabOwner } from "./domain_xml.ts";
-import { labVirsh, mustExec, mustVirsh, qemuImg } from "./exec.ts";
+import { type ExecResult, labVirsh, mustExec, mustVirsh } from "./exec.ts";
 import { type LabWrite, layerWrites, qemuIoWrite } from "./layers.ts";
 import { LAB_ROOT, removeDomainByUuid, removeLabDir } from "./teardown.ts";
 import { waitFor } from "./wait.ts";
 
-export { LAB_URI, labDiskOnlySnapshot, labVirsh, qemuImg, qemuIo } from "./exec.ts";
+export {
+  LAB_URI,
+  labDiskOnlySnapshot,
+  labOutsideCopy,
+  labRebaseHeader,
+  labVirsh,
+  qemuImg,
+  qemuIo,
+} from "./exec.ts";
 export type { ExecResult } from "./exec.ts";
 export { LAB_ROOT } from "./teardown.ts";
 export { waitFor } from "./wait.ts";
@@ -150,7 +158,8 @@ export async function buildLabDomain(spec: {
     );
     const disks: LabDisk[] = [];
     for (const [index, d] of spec.disks.entries()) {
-      disks.push(await buildDisk(spec.dir, index, d));
+      await Deno.mkdir(`${spec.dir}/${d.target}`);
+      disks.push(await buildDiskLayers(`${spec.dir}/${d.target}`, index, d));
     }
     const xml = labDomainXml({
       name: spec.name,
@@ -206,7 +215,25 @@ export function labDomainHandle(
   return { name, uuid, dir, disks, persistent, destroy, [Symbol.asyncDispose]: destroy };
 }
 
-async function buildDisk(dir: string, index: number, spec: LabDiskSpec): Promise<LabDisk> {
+/** Where {@link buildDiskLayers} runs qemu-img and qemu-io, and whether it writes data. */
+export interface DiskLayerOptions {
+  /** Runs one command (default: on this machine; a lab host passes its namespaced `exec`). */
+  exec?: (binary: string, args: readonly string[]) => Promise<ExecResult>;
+  /** Write each layer's known pattern (default true). */
+  fill?: boolean;
+}
+
+/**
+ * Creates the images of disk `index` in `diskDir` (which exists): the base (or an overlay of
+ * `spec.sharedBacking`), then each qcow2 overlay over the one below, each with its writes.
+ * Throws naming the command that failed.
+ */
+export async function buildDiskLayers(
+  diskDir: string,
+  index: number,
+  spec: LabDiskSpec,
+  options: DiskLayerOptions = {},
+): Promise<LabDisk> {
   const format = spec.format ?? "qcow2";
   const layers = spec.layers ?? (format === "raw" ? 1 : 3);
   const sizeMiB = spec.sizeMiB ?? 64;
@@ -217,8 +244,7 @@ async function buildDisk(dir: string, index: number, spec: LabDiskSpec): Promise
     throw new Error(`raw disk ${spec.target} cannot have a backing file`);
   }
   if (!Number.isInteger(sizeMiB) || sizeMiB < 1) throw new Error(`bad sizeMiB ${sizeMiB}`);
-  const diskDir = `${dir}/${spec.target}`;
-  await Deno.mkdir(diskDir);
+  const run = (binary: string, args: string[]) => mustExec(binary, args, options.exec);
   const bottomUp: string[] = [];
   const writesBottomUp: LabWrite[][] = [];
   const names = format === "raw" ? ["disk.raw"] : layerFileNames(layers);
@@ -226,20 +252,20 @@ async function buildDisk(dir: string, index: number, spec: LabDiskSpec): Promise
     const path = `${diskDir}/${names[layer]}`;
     const below = layer === 0 ? spec.sharedBacking : bottomUp[layer - 1];
     if (below === undefined) {
-      const r = await qemuImg("create", "-q", "-f", format, path, `${sizeMiB}M`);
-      if (r.code !== 0) throw new Error(`qemu-img create ${path}: ${r.stderr.trim()}`);
+      await run("qemu-img", ["create", "-q", "-f", format, path, `${sizeMiB}M`]);
     } else {
       const name = spec.relativeBacking && layer > 0 ? names[layer - 1] : below;
-      const r = await qemuImg("create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", path);
-      if (r.code !== 0) throw new Error(`qemu-img create ${path}: ${r.stderr.trim()}`);
+      await run("qemu-img", ["create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", path]);
     }
-    const writes = layerWrites(index, layer, layers, sizeMiB);
-    await mustExec("qemu-io", [
-      "-f",
-      format,
-      ...writes.flatMap((w) => ["-c", qemuIoWrite(w)]),
-      path,
-    ]);
+    const writes = options.fill === false ? [] : layerWrites(index, layer, layers, sizeMiB);
+    if (writes.length) {
+      await run("qemu-io", [
+        "-f",
+        format,
+        ...writes.flatMap((w) => ["-c", qemuIoWrite(w)]),
+        path,
+      ]);
+    }
     bottomUp.push(path);
     writesBottomUp.push(writes);
   }

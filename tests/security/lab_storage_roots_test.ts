@@ -11,7 +11,14 @@ import {
   discoverStorageRoots,
   LIBVIRT_IMAGES_DIR,
 } from "../../server/security/storage_roots.ts";
-import { createLabDomain, LAB_URI, labVirsh, qemuImg, uniqueName, waitFor } from "../lab/lab.ts";
+import {
+  createLabDomain,
+  LAB_URI,
+  labRebaseHeader,
+  labVirsh,
+  uniqueName,
+  waitFor,
+} from "../lab/lab.ts";
 import { outsideDir } from "./lab_app.ts";
 
 Deno.test({
@@ -36,18 +43,7 @@ Deno.test({
     // The disk runs on active/top.qcow2, backed by backing/base.qcow2.
     await Deno.rename(base, `${backing.path}/base.qcow2`);
     await Deno.rename(top, `${active.path}/top.qcow2`);
-    const rebased = await qemuImg(
-      "rebase",
-      "-u",
-      "-f",
-      "qcow2",
-      "-b",
-      `${backing.path}/base.qcow2`,
-      "-F",
-      "qcow2",
-      `${active.path}/top.qcow2`,
-    );
-    assertEquals(rebased.code, 0, rebased.stderr);
+    await labRebaseHeader(`${active.path}/top.qcow2`, `${backing.path}/base.qcow2`);
     const xml = (await Deno.readTextFile(`${dom.dir}/domain.xml`)).replace(
       `'${top}'`,
       `'${active.path}/top.qcow2'`,

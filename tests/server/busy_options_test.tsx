@@ -5,53 +5,19 @@
  * while another domain uses a layer). The real-VM side is tests/jobs/lab_busy_options_test.ts.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
-import type { Disk, Domain } from "../../server/inventory/model.ts";
 import type { Job } from "../../server/jobs/model.ts";
 import { StartJobForms } from "../../views/job_forms.tsx";
 import { jobOptionWords, JobStatus } from "../../views/job.tsx";
 import { assertNoVirsh, messageOf, VM1, world } from "../support/app_world.ts";
+import { formHtml, threeLayers } from "../support/start_forms.ts";
 import { createApp } from "../../server/app.tsx";
 import { createServices } from "../../server/services.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
-import { fixture, NO_JOB } from "../jobs/fixtures.ts";
+import { fixture, IMG, NO_JOB } from "../jobs/fixtures.ts";
 
-const IMG = "/var/lib/libvirt/images/bbfix";
 const FORM = "application/x-www-form-urlencoded";
 const MiB = 1024 * 1024;
 const API = `/api/v1/domains/${VM1.name}/disks/vda`;
-
-function threeLayers(): { domain: Domain; disk: Disk } {
-  const layer = (path: string, index: number) => ({
-    index,
-    path,
-    format: "qcow2",
-    capacity: 1,
-    allocation: 1,
-  });
-  const disk = {
-    target: "vda",
-    device: "disk",
-    type: "file",
-    format: "qcow2",
-    source: `${IMG}/snap2.qcow2`,
-    chain: [
-      layer(`${IMG}/snap2.qcow2`, 3),
-      layer(`${IMG}/snap1.qcow2`, 4),
-      layer(`${IMG}/base.qcow2`, 5),
-    ],
-    mirror: null,
-    warnings: [],
-    job: null,
-  } as unknown as Disk;
-  const domain = { ...VM1, state: "running", persistent: true, disks: [disk] } as unknown as Domain;
-  return { domain, disk };
-}
-
-function formHtml(html: string, op: string): string {
-  const start = html.indexOf(`data-op="${op}"`);
-  const open = html.lastIndexOf("<form", start);
-  return html.slice(open, html.indexOf("</form>", start));
-}
 
 Deno.test("forms: copy offers synchronous writes, granularity and buffer; pull and commit keep-relative; commit delete", () => {
   const { domain, disk } = threeLayers();

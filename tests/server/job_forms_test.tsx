@@ -10,46 +10,13 @@ import {
   assertNotMatch,
   assertStringIncludes,
 } from "@std/assert";
-import type { Disk, Domain } from "../../server/inventory/model.ts";
 import type { JobPlan } from "../../server/jobs/plan.ts";
 import { confirmQuestion, PlanPreview, StartJobForms } from "../../views/job_forms.tsx";
 import { VM1, world } from "../support/app_world.ts";
+import { IMG } from "../jobs/fixtures.ts";
+import { formHtml, threeLayers } from "../support/start_forms.ts";
 
-const IMG = "/var/lib/libvirt/images/bbfix";
 const FORM = "application/x-www-form-urlencoded";
-
-function threeLayers(): { domain: Domain; disk: Disk } {
-  const layer = (path: string, index: number) => ({
-    index,
-    path,
-    format: "qcow2",
-    capacity: 1,
-    allocation: 1,
-  });
-  const disk = {
-    target: "vda",
-    device: "disk",
-    type: "file",
-    format: "qcow2",
-    source: `${IMG}/snap2.qcow2`,
-    chain: [
-      layer(`${IMG}/snap2.qcow2`, 3),
-      layer(`${IMG}/snap1.qcow2`, 4),
-      layer(`${IMG}/base.qcow2`, 5),
-    ],
-    mirror: null,
-    warnings: [],
-    job: null,
-  } as unknown as Disk;
-  const domain = { ...VM1, state: "running", persistent: true, disks: [disk] } as unknown as Domain;
-  return { domain, disk };
-}
-
-function formHtml(html: string, op: string): string {
-  const start = html.indexOf(`data-op="${op}"`);
-  const open = html.lastIndexOf("<form", start);
-  return html.slice(open, html.indexOf("</form>", start));
-}
 
 Deno.test("forms: pull and commit ask before starting, copy does not; no inline script", () => {
   const { domain, disk } = threeLayers();

@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "@std/assert";
 import { createApp } from "../../server/app.tsx";
 import { createServices, type SecurityServices, type Services } from "../../server/services.ts";
-import { FakeRunner } from "./fake_runner.ts";
+import { FakeRunner, type FakeScript } from "./fake_runner.ts";
 import { testSecurity } from "./security.ts";
 import {
   domStatsInventoryArgs,
@@ -45,6 +45,27 @@ export interface Req {
   headers?: Record<string, string>;
 }
 
+/**
+ * A fake libvirt with one domain, VM1, running a disk without a job (its real captured
+ * `dumpxml`); every other call answers empty. The world's runner, and any test's that needs the
+ * same host.
+ */
+export const vm1Running: FakeScript = (args) => {
+  const [cmd] = args;
+  if (cmd === "list") {
+    return {
+      stdout: args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`,
+    };
+  }
+  if (cmd === "domstate") return { stdout: "running\n\n" };
+  if (cmd === "domstats") {
+    return { stdout: `Domain: '${VM1.name}'\n  state.state=1\n  state.reason=1\n\n` };
+  }
+  if (cmd === "dumpxml") return { stdout: fixture("dumpxml-vm1-running.xml") };
+  if (cmd === "blockjob" && args.includes("--info")) return { stdout: NO_JOB };
+  return { stdout: "" };
+};
+
 /** Options of {@link world}. */
 export interface WorldOptions {
   /** Adds to the services before the app is built (a move service, another queue). */
@@ -57,21 +78,7 @@ export async function world(options: WorldOptions = {}) {
   const root = `${base}/images`;
   await Deno.mkdir(root, { mode: 0o755 });
   await Deno.chmod(root, 0o755);
-  const runner = new FakeRunner((args) => {
-    const [cmd] = args;
-    if (cmd === "list") {
-      return {
-        stdout: args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`,
-      };
-    }
-    if (cmd === "domstate") return { stdout: "running\n\n" };
-    if (cmd === "domstats") {
-      return { stdout: `Domain: '${VM1.name}'\n  state.state=1\n  state.reason=1\n\n` };
-    }
-    if (cmd === "dumpxml") return { stdout: fixture("dumpxml-vm1-running.xml") };
-    if (cmd === "blockjob" && args.includes("--info")) return { stdout: NO_JOB };
-    return { stdout: "" };
-  });
+  const runner = new FakeRunner(vm1Running);
   const roots = [root];
   const created = createServices(runner, { storageRoots: roots });
   const services = { ...created, ...options.extend?.(created) };

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Flags that keep Chromium off the (closed) network and quiet. */
 export const CHROMIUM_ARGS = [
@@ -27,6 +27,22 @@ export async function launchBrowser(): Promise<Browser> {
     );
   }
   return await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/**
+ * Collects what went wrong on `page` from now on: uncaught script errors and console errors
+ * (a CSP refusal, an htmx error). "Failed to load resource" is left out: a 4xx answer the test
+ * provokes on purpose logs one. Tests end with `assertEquals(problems, [])`.
+ */
+export function recordProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+      problems.push(m.text());
+    }
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  return problems;
 }
 
 /** Serves `fetch` on 127.0.0.1 on a free port until disposed. */
