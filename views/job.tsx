@@ -11,6 +11,7 @@ import { isActivePhase, isMirrorType, type Job, type JobOptions } from "../serve
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 import { jobNotifyData, NotifyButton } from "./job_notify.tsx";
+import { JobOwnerTag, OwnedJobNote } from "./job_owner.tsx";
 
 /** Element id of a disk's job fragment. */
 export function jobElementId(uuid: string, target: string): string {
@@ -163,8 +164,9 @@ export function JobCard(
         : null}
       {notice ? <p class="error-message job-notice" role="alert">{notice}</p> : null}
       {active ? <NotifyButton job={job} /> : null}
-      {active && canControl ? <JobControls job={job} /> : null}
-      {!active && job.leftChain
+      {job.owner ? <OwnedJobNote owner={job.owner} /> : null}
+      {active && canControl && !job.owner ? <JobControls job={job} /> : null}
+      {!active && job.leftChain && !job.owner
         ? (
           <LeftChain
             uuid={uuid}
@@ -201,6 +203,8 @@ export function JobStatus({ job }: JobStatusProps) {
   const mirror = isMirrorType(job.type);
   const figures = jobFigures(job);
   const optionWords = jobOptionWords(job.options);
+  // An owned job's end is its operation's outcome (a migration's abort fails its mirrors).
+  const ownedEnd = !active && job.owner ? job.owner.kind : null;
   return (
     <div
       id={jobStatusElementId(uuid, target)}
@@ -215,7 +219,9 @@ export function JobStatus({ job }: JobStatusProps) {
     >
       <div class="job-head">
         <strong class="job-type">{TYPE_LABEL[job.type]}</strong>
-        <span class={`badge badge-job badge-${job.phase}`}>{PHASE_LABEL[job.phase]}</span>
+        {ownedEnd
+          ? <span class="badge badge-job badge-owned-end">ended with the {ownedEnd}</span>
+          : <span class={`badge badge-job badge-${job.phase}`}>{PHASE_LABEL[job.phase]}</span>}
         {job.dest
           ? (
             <span class="job-dest">
@@ -223,14 +229,17 @@ export function JobStatus({ job }: JobStatusProps) {
             </span>
           )
           : null}
-        {job.adopted
+        {job.owner ? <JobOwnerTag job={job} owner={job.owner} /> : null}
+        {job.adopted && !job.owner
           ? (
             <span class="tag" title="started outside blockboard or before it restarted">
               adopted
             </span>
           )
           : null}
-        {job.startedBy ? <span class="job-by muted">started by {job.startedBy}</span> : null}
+        {job.startedBy && !job.owner
+          ? <span class="job-by muted">started by {job.startedBy}</span>
+          : null}
       </div>
       {figures.bar === null ? null : (
         <progress
@@ -282,7 +291,7 @@ export function JobStatus({ job }: JobStatusProps) {
           </p>
         )
         : null}
-      {job.outcome ? <p class="job-outcome">{job.outcome}</p> : null}
+      {job.outcome && !ownedEnd ? <p class="job-outcome">{job.outcome}</p> : null}
       {job.message ? <p class="job-message">{job.message}</p> : null}
     </div>
   );

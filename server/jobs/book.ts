@@ -40,7 +40,12 @@ import {
 import { type JobIntent, phaseForEvent } from "./ending.ts";
 import { decideVanished } from "./resolve.ts";
 import { DomainNames } from "./domain_names.ts";
-import { type JobTransitionListener, TransitionListeners } from "./transitions.ts";
+import {
+  type JobTransition,
+  type JobTransitionListener,
+  TransitionListeners,
+} from "./transitions.ts";
+import { JobOwners } from "./owners.ts";
 
 export type { DiskRef, JobStart };
 
@@ -77,6 +82,8 @@ export interface JobBookOptions {
   onEnded?: (job: Required<JobRef>) => void;
   /** The dashboard host every job of this book runs on (copied into each job). */
   host?: string;
+  /** The claims of moves and migrations on this host's disks; default: a new empty registry. */
+  owners?: JobOwners;
 }
 
 const NOT_RUNNING = "the domain is not running any more";
@@ -86,6 +93,8 @@ const key = (r: DiskRef) => `${r.uuid}/${r.target}`;
 export class JobBook {
   /** Domain names and UUIDs as libvirt last gave them (events and terminal lines use names). */
   readonly names = new DomainNames();
+  /** Which operation owns which disk's job (see `owners.ts`). */
+  readonly owners: JobOwners;
   readonly #now: () => number;
   readonly #windowMs: number;
   readonly #historyPerDisk: number;
@@ -109,6 +118,15 @@ export class JobBook {
     this.#historyPerDisk = options.historyPerDisk ?? 5;
     this.#onEnded = options.onEnded ?? (() => {});
     this.#host = options.host;
+    this.owners = options.owners ?? new JobOwners();
+    // A claim made after the job was adopted (a move resumed after a restart) tags it too.
+    this.owners.onClaim((ref, owner) => {
+      const e = this.#current.get(key(ref));
+      if (e && isActivePhase(e.job.phase) && !e.job.owner) {
+        e.job.owner = owner;
+        this.#bump(key(ref));
+      }
+    });
   }
 
   // ---------------------------------------------------------------- reading
@@ -196,7 +214,7 @@ export class JobBook {
     const started = e.starting;
     e.starting = false;
     const job = viewOf(e, this.#now());
-    if (started) this.#transitions.emit({ kind: "started", job, from: null });
+    if (started) this.#announce({ kind: "started", job, from: null });
     return job;
   }
 
@@ -315,7 +333,7 @@ export class JobBook {
     const e = this.#begin({ ...facts, ...found, target: found.disk.target }, true);
     e.job.message = facts.message;
     applySampleTo(e, found.info, { now: this.#now(), windowMs: this.#windowMs });
-    this.#transitions.emit({ kind: "started", job: viewOf(e, this.#now()), from: null });
+    this.#announce({ kind: "started", job: viewOf(e, this.#now()), from: null });
     if (facts.ready) this.#markReady(e);
     return viewOf(e, this.#now());
   }
@@ -378,6 +396,8 @@ export class JobBook {
     }
     const e = newEntry(start, { id: this.#nextId++, now: this.#now(), adopted });
     if (this.#host !== undefined) e.job.host = this.#host;
+    const owner = this.owners.of(start);
+    if (owner) e.job.owner = owner;
     this.#current.set(k, e);
     this.#bump(k);
     return e;
@@ -388,12 +408,20 @@ export class JobBook {
     endEntry(e, { phase, message, now: this.#now() });
     this.#bump(key(e.job));
     this.#onEnded({ uuid: e.job.uuid, target: e.job.target, id: e.id });
-    this.#transitions.emit({ kind: "ended", job: viewOf(e, this.#now()), from });
+    this.#announce({ kind: "ended", job: viewOf(e, this.#now()), from });
   }
 
   #markReady(e: BookEntry): void {
     markEntryReady(e, this.#now());
-    this.#transitions.emit({ kind: "ready", job: viewOf(e, this.#now()), from: "running" });
+    this.#announce({ kind: "ready", job: viewOf(e, this.#now()), from: "running" });
+  }
+
+  /**
+   * Tells the transition listeners (metrics, webhooks). Not for an owned job: its moments are
+   * its operation's, which the move engine and the migration service announce themselves.
+   */
+  #announce(transition: JobTransition): void {
+    if (!transition.job.owner) this.#transitions.emit(transition);
   }
 
   #bump(k: string): void {

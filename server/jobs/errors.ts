@@ -15,7 +15,8 @@ export type ConflictReason =
   | "not-running" // the domain is not running
   | "dest-missing" // the copy destination vanished before a pivot
   | "wrong-type" // e.g. pivot of a pull
-  | "in-use"; // commit --delete of a layer another domain still uses
+  | "in-use" // commit --delete of a layer another domain still uses
+  | "owned"; // the job is a step of a storage move or a live migration (owners.ts)
 
 /** The request conflicts with the current state of the disk (HTTP 409). */
 export class JobConflictError extends Error {

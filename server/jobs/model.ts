@@ -7,6 +7,7 @@
 
 import type { BlockJobType } from "../virsh/parse/blockjob.ts";
 import type { MirrorTuning } from "./mirror_tuning.ts";
+import type { JobOwner } from "./owners.ts";
 
 /** {@link Job.startedBy} of a job blockboard did not start. */
 export const STARTED_OUTSIDE = "outside blockboard";
@@ -127,6 +128,11 @@ export interface Job {
   options?: JobOptions;
   /** True when blockboard did not start this job (plain virsh, or before a restart). */
   adopted: boolean;
+  /**
+   * The storage move or live migration this job is a step of (see `owners.ts`): no controls of
+   * its own, and its end is recorded by that operation. Absent for a standalone job.
+   */
+  owner?: JobOwner;
   /** What the end of the job means for the data; null while active. */
   outcome: string | null;
   /**

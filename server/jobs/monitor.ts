@@ -18,6 +18,7 @@ import { JobStartWatcher } from "./job_starts.ts";
 import { LibvirtReachability } from "./libvirt_seen.ts";
 import { Resync } from "./resync.ts";
 import { Sampler } from "./sampler.ts";
+import { ownedJobRefusal } from "./owners.ts";
 
 export type { JobChanges, JobStore };
 
@@ -190,6 +191,24 @@ export class JobMonitor {
   noteTerminalLine(argv: readonly string[], user: string): void {
     const claimed = this.book.claim(argv, user);
     if (claimed) void this.resync(claimed.uuid).catch(() => undefined);
+  }
+
+  /**
+   * Why a terminal line may not control the job of disk `disk` (a target, or a path of its job's
+   * source or copy) of `domain` (a name or UUID): the sentence naming the move or migration that
+   * owns it, or null (see `owners.ts`).
+   */
+  ownedJobRefusal(domain: string, disk: string): string | null {
+    const names = this.book.names;
+    const uuid = names.hasUuid(domain) ? domain : names.uuidOf(domain);
+    if (!uuid) return null;
+    for (const { target, owner } of this.book.owners.claimsOf(uuid)) {
+      const job = this.book.get({ uuid, target });
+      if (disk === target || (job && (disk === job.source || disk === job.dest))) {
+        return ownedJobRefusal(target, owner);
+      }
+    }
+    return null;
   }
 
   /** A clean-up deleted `files` that left the disk's chain: remember it on the job and store. */

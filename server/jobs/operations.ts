@@ -40,6 +40,7 @@ import {
 import { verifyPivot } from "./pivot_verify.ts";
 import { assertBandwidth } from "./plan_checks.ts";
 import { filesInUse } from "./cleanup.ts";
+import { ownedJobRefusal } from "./owners.ts";
 import { isLocalUri, volumeExists } from "../volumes/remote_copy.ts";
 
 export type { DiskRef };
@@ -50,6 +51,14 @@ export type AbortMode =
   | "abort"
   /** Only for a ready copy / active commit: keep the synchronized copy, stay on the source. */
   | "keep-copy";
+
+/**
+ * Who controls a job: absent for the operator (routes, forms), the owner's id for the move or
+ * migration that owns it (see `owners.ts`), which alone may pivot, abort or throttle it.
+ */
+export interface ControlledBy {
+  ownerId?: string;
+}
 
 /** Options of {@link JobOperations}. */
 export interface JobOperationsOptions {
@@ -143,7 +152,8 @@ export class JobOperations {
    * exists, retries briefly on `not ready for pivot yet` and lock contention, then verifies the
    * live (and persistent) XML point at the new file; a mismatch goes into the job's message.
    */
-  pivot(ref: DiskRef): Promise<Job> {
+  pivot(ref: DiskRef, by: ControlledBy = {}): Promise<Job> {
+    this.#assertNotOwned(ref, by);
     return this.#locks.with(ref, "pivot", async () => {
       const ctx = await readDiskContext(this.#runner, ref);
       const info = await this.#jobInfo(ref);
@@ -198,7 +208,8 @@ export class JobOperations {
    * Aborts the disk's job. `keep-copy` requires a ready copy or active commit: the destination
    * (or base) stays a consistent image as of now and the domain stays on its source.
    */
-  abort(ref: DiskRef, mode: AbortMode = "abort"): Promise<Job> {
+  abort(ref: DiskRef, mode: AbortMode = "abort", by: ControlledBy = {}): Promise<Job> {
+    this.#assertNotOwned(ref, by);
     return this.#locks.with(ref, mode, async () => {
       const ctx = await readDiskContext(this.#runner, ref, { requireRunning: false });
       const info = await this.#jobInfo(ref);
@@ -229,7 +240,8 @@ export class JobOperations {
   }
 
   /** Changes a running job's bandwidth limit (bytes/s, 0 = unlimited). */
-  setBandwidth(ref: DiskRef, bandwidthBytes: number): Promise<Job> {
+  setBandwidth(ref: DiskRef, bandwidthBytes: number, by: ControlledBy = {}): Promise<Job> {
+    this.#assertNotOwned(ref, by);
     assertBandwidth(bandwidthBytes);
     if (bandwidthBytes === undefined) throw new JobInputError("bandwidthBytes", "is required");
     return this.#locks.with(ref, "bandwidth", async () => {
@@ -247,6 +259,14 @@ export class JobOperations {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** The one guard of pivot, abort, keep copy and bandwidth: an owned job is its owner's. */
+  #assertNotOwned(ref: DiskRef, by: ControlledBy): void {
+    const owner = this.#monitor.book.owners.of(ref);
+    if (owner && owner.id !== by.ownerId) {
+      throw new JobConflictError("owned", ownedJobRefusal(ref.target, owner));
+    }
+  }
 
   #start(
     ref: DiskRef,

@@ -1,7 +1,8 @@
 /**
  * What happens after a job ends: for a pivot, commit or pull, the chain it left is read once
  * (one `dumpxml`) to name the files that left it; then the job is saved to the store (its row
- * rewritten if a late event ends it again), and a clean-up's deletions are added to that row.
+ * rewritten if a late event ends it again; never for a job a move or migration owns), and a
+ * clean-up's deletions are added to that row.
  * One settling at a time per disk, so a late event's save follows the first.
  *
  * @module
@@ -81,7 +82,10 @@ export class Settler {
     let historyId: number | undefined;
     try {
       const now = book.endFacts(ref);
-      if (this.#store && now) historyId = this.#store.save(now.job, now.historyId);
+      // An owned job's end is its move's or migration's to record, not a copy's of its own.
+      if (this.#store && now && !now.job.owner) {
+        historyId = this.#store.save(now.job, now.historyId);
+      }
     } catch (e) {
       console.error("job monitor: could not save the job history:", e);
     }

@@ -33,6 +33,7 @@ import { parseDomJobInfoRaw } from "../virsh/parse/domjobinfo.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseUuidList } from "../virsh/parse/list.ts";
 import { JobConflictError, NotFoundError } from "../jobs/errors.ts";
+import { claimDisks, migrationOwner } from "../jobs/owners.ts";
 import { migrateUriFor } from "./address.ts";
 import type { MigrationHistory } from "./history.ts";
 import {
@@ -262,12 +263,20 @@ export class MigrationService implements MigrationSource {
     };
     this.#active.set(uuid, flight);
     this.#emit({ kind: "started", migration: { ...migration } });
+    // libvirt's drive-mirrors of the disks are steps of this migration, not copies of their own.
+    const owner = migrationOwner(migration.id, target.name);
+    const release = claimDisks(
+      source.services.monitor.book.owners,
+      uuid,
+      disks.map((d) => d.target),
+      owner,
+    );
     const run = src.run(argv, { lane: "long", timeoutMs: 0, allowFailure: true });
     flight.finished = run.then(
       (out) => this.#finish(flight, out.code, out.stderr),
       (e) =>
         this.#finish(flight, null, e instanceof VirshError ? e.stderr || e.message : String(e)),
-    );
+    ).finally(release);
     // Answer once libvirt shows the job (or after a second): the caller sees it copying, with
     // its first figures, within a second of the start.
     const until = Date.now() + 1000;

@@ -16,6 +16,7 @@ import { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.t
 import { assertBandwidth } from "../jobs/plan_checks.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { JobOperations } from "../jobs/operations.ts";
+import { claimDisks, moveOwner } from "../jobs/owners.ts";
 import { blockJobInfoArgs, domStateArgs, dumpXmlArgs } from "../virsh/commands.ts";
 import { parseBlockJobInfo } from "../virsh/parse/blockjob.ts";
 import { parseDomainXml } from "../virsh/parse/domxml.ts";
@@ -293,6 +294,7 @@ export class MoveEngine implements MoveService {
       await this.#o.operations.setBandwidth(
         { uuid: move.uuid, target: disk.target },
         bandwidthBytes,
+        { ownerId: move.id },
       );
       disk.job = { ...disk.job, bandwidthBytes };
     }
@@ -389,6 +391,8 @@ export class MoveEngine implements MoveService {
 
   async #run(run: Running, resumed: boolean): Promise<void> {
     const { move, plan } = run.record;
+    const targets = move.disks.map((d) => d.target);
+    const release = claimDisks(this.#o.monitor.book.owners, move.uuid, targets, moveOwner(move.id));
     try {
       if (resumed) await this.#reverifyCopies(run);
       await this.#ensureDirectories(run);
@@ -418,6 +422,8 @@ export class MoveEngine implements MoveService {
     } catch (e) {
       if (run.abort.signal.aborted && !run.cancelRequested) return; // detached: resumed later
       await this.#endBeforeSwitch(run, e);
+    } finally {
+      release();
     }
   }
 
@@ -602,7 +608,9 @@ export class MoveEngine implements MoveService {
     const notes: string[] = [];
     for (const disk of move.disks) {
       if (disk.job?.phase === "pivoted") continue;
-      const job = await this.#o.operations.pivot({ uuid: move.uuid, target: disk.target });
+      const job = await this.#o.operations.pivot({ uuid: move.uuid, target: disk.target }, {
+        ownerId: move.id,
+      });
       run.switched = true;
       disk.job = {
         ...(disk.job ?? { cur: job.cur, end: job.end, bandwidthBytes: 0 }),
@@ -661,7 +669,9 @@ export class MoveEngine implements MoveService {
       try {
         const xml = parseDomainXml((await this.#o.runner.run(dumpXmlArgs(move.uuid))).stdout);
         const mirror = xml.disks.find((x) => x.target === disk.target)?.mirror;
-        if (mirror && mirror.path === disk.layers[0].to) await this.#o.operations.abort(ref);
+        if (mirror && mirror.path === disk.layers[0].to) {
+          await this.#o.operations.abort(ref, "abort", { ownerId: move.id });
+        }
       } catch (e) {
         if (
           !(e instanceof JobConflictError) && !/not running|failed to get domain/.test(String(e))

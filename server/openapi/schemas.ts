@@ -61,6 +61,13 @@ export const jobOptionsSchema = z.object({
   keepRelative: z.boolean().optional().describe("blockpull/blockcommit --keep-relative"),
   delete: z.boolean().optional().describe("blockcommit --delete"),
 });
+/** `Job.owner`: the operation a job belongs to (see `server/jobs/owners.ts`). */
+export const jobOwnerSchema = z.object({
+  kind: z.enum(["move", "migration"]),
+  id: z.string().describe("the move's or the migration's id"),
+  label: z.string().describe("what the job card says, e.g. `Migrating to host2`"),
+});
+
 /** A block job, live or just finished, as the monitor knows it. */
 export const jobSchema = z.object({
   type: z.enum(JOB_TYPES),
@@ -92,6 +99,10 @@ export const jobSchema = z.object({
     "options the job started with (absent: none, or unknown for an adopted job)",
   ),
   adopted: z.boolean().describe("true when blockboard did not start this job"),
+  owner: jobOwnerSchema.optional().describe(
+    "the storage move or live migration this job is a step of: only it may pivot, abort or " +
+      "throttle the job, and it records the job's end (absent for a standalone job)",
+  ),
   outcome: nullableString.describe("what the end of the job means for the data"),
   startedBy: z.string().optional(),
   command: z.string().optional(),

@@ -30,9 +30,15 @@ import {
   type SubcommandSpec,
 } from "./subcommands.ts";
 import { TerminalRefusal } from "./refusal.ts";
-import { applyRules, type CopyPolicy, type GivenOption, GivenOptions } from "./rules.ts";
+import {
+  applyRules,
+  type CopyPolicy,
+  type GivenOption,
+  GivenOptions,
+  type OwnedJobPolicy,
+} from "./rules.ts";
 
-export type { CopyPolicy } from "./rules.ts";
+export type { CopyPolicy, OwnedJobPolicy } from "./rules.ts";
 
 /** The roles the terminal knows; admin may run what operator may. */
 export type TerminalRole = "viewer" | "operator" | "admin";
@@ -41,6 +47,8 @@ export type TerminalRole = "viewer" | "operator" | "admin";
 export interface CheckOptions {
   /** The app's destination rule for `blockcopy --dest` and `snapshot-create-as --diskspec file=`. */
   copyPolicy?: CopyPolicy;
+  /** The app's rule for `blockjob` control of a job a move or migration owns. */
+  ownedJob?: OwnedJobPolicy;
 }
 
 /** An allowed line, rewritten for the runner. */
@@ -198,7 +206,7 @@ export function checkCommand(
   }
   const given = parseOptions(subcommand, spec, words.slice(1));
   const opts = new GivenOptions(given);
-  applyRules(subcommand, opts, options.copyPolicy);
+  applyRules(subcommand, opts, options.copyPolicy, options.ownedJob);
   const names = given.map((o) => o.name);
   const requiredRole = roleFor(subcommand, names);
   if (requiredRole === "operator" && !isOperator) {

@@ -31,6 +31,7 @@ export type TerminalRefusalCode =
   | "format-required" // blockcopy without --format/--raw, reuse-external without format
   | "unsupported-value" // a format blockboard does not allow (auto probes), a diskspec key
   | "policy" // the app's copy policy (storage roots) refused the destination
+  | "owned-job" // blockjob control of a job a storage move or live migration owns
   | "role"; // the subcommand/options need a higher role (403)
 
 /** A refused terminal line. Nothing was run. */

@@ -1,6 +1,7 @@
 /**
  * Rules that depend on which options a line combines: the format rule and copy policy of
- * blockcopy, blockjob's report and control forms never mixed, disk-only snapshots.
+ * blockcopy, blockjob's report and control forms never mixed nor controlling an owned job,
+ * disk-only snapshots.
  *
  * @module
  */
@@ -16,6 +17,12 @@ export type CopyPolicy = (
   dest: string,
   opts: { format?: string; reuseExternal: boolean },
 ) => string | null;
+
+/**
+ * The app's rule for a job a storage move or a live migration owns: why disk `disk` (a target or
+ * a path, as typed) of `domain` (a name or UUID) may not be controlled alone, or null to allow.
+ */
+export type OwnedJobPolicy = (domain: string, disk: string) => string | null;
 
 /** One option as given on the line, after positional words were mapped to their option. */
 export interface GivenOption {
@@ -78,10 +85,17 @@ function blockcopy(opts: GivenOptions, copyPolicy?: CopyPolicy): void {
   if (refused) throw new TerminalRefusal("policy", `destination refused: ${refused}`);
 }
 
-/** blockjob either reports (`--info`, `--raw`) or controls a job, never both at once. */
-function blockjob(opts: GivenOptions): void {
+/**
+ * blockjob either reports (`--info`, `--raw`) or controls a job, never both at once; it never
+ * controls a job a move or migration owns.
+ */
+function blockjob(opts: GivenOptions, ownedJob?: OwnedJobPolicy): void {
   const control = BLOCKJOB_CONTROL_OPTIONS.filter((o) => opts.has(o));
   if (control.length === 0) return;
+  const domain = opts.value("domain");
+  const disk = opts.value("path");
+  const owned = domain !== undefined && disk !== undefined ? ownedJob?.(domain, disk) : null;
+  if (owned) throw new TerminalRefusal("owned-job", owned);
   const query = ["info", "raw"].filter((o) => opts.has(o));
   if (query.length) {
     throw new TerminalRefusal(
@@ -160,13 +174,18 @@ function snapshotCreateAs(opts: GivenOptions, copyPolicy?: CopyPolicy): void {
  * Applies the subcommand's combination rules; throws {@link TerminalRefusal} (400) when one
  * fails. (The role a line needs is `roleFor` in subcommands.ts.)
  */
-export function applyRules(subcommand: string, opts: GivenOptions, copyPolicy?: CopyPolicy): void {
+export function applyRules(
+  subcommand: string,
+  opts: GivenOptions,
+  copyPolicy?: CopyPolicy,
+  ownedJob?: OwnedJobPolicy,
+): void {
   switch (subcommand) {
     case "blockcopy":
       blockcopy(opts, copyPolicy);
       break;
     case "blockjob":
-      blockjob(opts);
+      blockjob(opts, ownedJob);
       break;
     case "snapshot-create-as":
       snapshotCreateAs(opts, copyPolicy);

@@ -10,6 +10,7 @@ import { VirshError } from "../../virsh/errors.ts";
 import {
   type CheckedCommand,
   type CopyPolicy,
+  type OwnedJobPolicy,
   parseTerminalLine,
   type TerminalRole,
 } from "../../terminal/mod.ts";
@@ -41,6 +42,8 @@ export interface LineContext {
   role: TerminalRole;
   /** Storage-root rule for `blockcopy --dest` and `snapshot-create-as --diskspec file=`. */
   copyPolicy?: CopyPolicy;
+  /** Refuses `blockjob` control of a job a storage move or live migration owns. */
+  ownedJob?: OwnedJobPolicy;
   /**
    * The reused destination's header check (`blockcopy --reuse-external`): why the line must not
    * run, or null. Absent: no such check (tests of other lines).
@@ -76,7 +79,10 @@ export function fullArgv(ctx: LineContext, argv: readonly string[]): string[] {
  */
 export function checkLine(ctx: LineContext, line: string): CheckedCommand | TerminalRefusal {
   try {
-    return parseTerminalLine(line, ctx.role, { copyPolicy: ctx.copyPolicy });
+    return parseTerminalLine(line, ctx.role, {
+      copyPolicy: ctx.copyPolicy,
+      ownedJob: ctx.ownedJob,
+    });
   } catch (e) {
     return refused(
       ctx,

@@ -37,7 +37,9 @@ export interface TerminalOptions {
 export interface TerminalSources {
   runner: VirshRunner;
   /** Event lines for the Events pane; the job feed learns of jobs a line started. */
-  monitor?: Pick<JobMonitor, "onEventLine" | "noteTerminalLine">;
+  monitor?:
+    & Pick<JobMonitor, "onEventLine" | "noteTerminalLine">
+    & Partial<Pick<JobMonitor, "ownedJobRefusal">>;
   /** Where copy destinations may be; null or absent: no root configured. */
   storageRoots?: readonly string[] | null;
   /** Every line goes here; absent in open mode without security. */
@@ -98,6 +100,7 @@ export class TerminalState {
       role,
       copyPolicy: (dest, { reuseExternal }) =>
         copyDestinationProblem(dest, { reuseExternal, roots: storageRoots ?? null }),
+      ownedJob: (domain, disk) => monitor?.ownedJobRefusal?.(domain, disk) ?? null,
       reusedCopyProblem: (checked) =>
         reusedCopyProblem(checked, {
           runner,
