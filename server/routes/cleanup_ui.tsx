@@ -40,6 +40,8 @@ export function cleanupUi(deps: CleanupUiDeps): Hono<AppEnv> {
   /** Files that left the disk's chain in its last finished job, not yet deleted. */
   const leftFiles = (r: DiskRef) => {
     const job = deps.monitor.getJob(r.uuid, r.target);
+    // A move's mirror left its old files to the move: its own Clean up lists and checks them.
+    if (job?.owner) return { files: [], historyId: null };
     if (job && !isActivePhase(job.phase) && job.leftChain) {
       return {
         files: job.leftChain.filter((f) => !(job.cleaned ?? []).includes(f)),

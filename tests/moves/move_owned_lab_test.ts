@@ -92,6 +92,9 @@ Deno.test(
       const after = await fragment();
       assertStringIncludes(after, "ended with the move");
       assert(!after.includes("Clean up"), "the move's Clean up covers the old files");
+      // Asked for directly, the disk's own clean-up lists none of the move's old files.
+      const perDisk = await (await call("GET", `/ui/domains/${dom.uuid}/disks/vda/cleanup`)).text();
+      for (const old of dom.disks[0].chain) assert(!perDisk.includes(old), perDisk);
       const history = services.history!.list({ limit: 50, domain: dom.uuid });
       assertEquals(history.filter((r) => r.type === "copy"), [], "no standalone copy row");
     } finally {
