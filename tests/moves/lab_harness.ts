@@ -9,6 +9,8 @@ import { JobOperations } from "../../server/jobs/operations.ts";
 import { MoveEngine, type MoveEngineOptions } from "../../server/moves/engine.ts";
 import type { Move, MoveState } from "../../server/moves/model.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
+import { IN_MEMORY, openDatabase } from "../../server/db.ts";
+import { createServices } from "../../server/services.ts";
 import { LAB_ROOT, LAB_URI, qemuImg, waitFor } from "../lab/lab.ts";
 
 /** Engine, monitor, runner and a fresh destination directory. */
@@ -57,6 +59,21 @@ export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise
       await Deno.remove(destRoot, { recursive: true }).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The app's real services over the lab's libvirt (storage root {@link LAB_ROOT}, an in-memory
+ * database, a monitor sampling every 250 ms with no periodic resync), for `app.request()` tests.
+ */
+export function labMoveServices() {
+  const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
+  const db = openDatabase(IN_MEMORY);
+  const services = createServices(runner, {
+    db,
+    storageRoots: [LAB_ROOT],
+    monitor: { intervalMs: 250, resyncIntervalMs: 0 },
+  });
+  return { runner, db, services };
 }
 
 /** Waits for the move to reach one of `states`. */

@@ -7,13 +7,10 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../std_assert.ts";
 import { createApp } from "../../server/app.tsx";
-import { createServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, uniqueName } from "../lab/lab.ts";
+import { createLabDomain, LAB_ROOT, uniqueName } from "../lab/lab.ts";
 import { testSecurity } from "../support/security.ts";
 import { xmlDisk } from "../jobs/lab_harness.ts";
-import { waitMove } from "./lab_harness.ts";
+import { labMoveServices, waitMove } from "./lab_harness.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -21,13 +18,7 @@ Deno.test(
   "a move's mirror: 409 on pivot/abort, a card naming the move without controls",
   opts,
   async () => {
-    const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
-    const db = openDatabase(IN_MEMORY);
-    const services = createServices(runner, {
-      db,
-      storageRoots: [LAB_ROOT],
-      monitor: { intervalMs: 250, resyncIntervalMs: 0 },
-    });
+    const { db, services } = labMoveServices();
     const security = testSecurity({ db });
     await security.users.create("op", "operator", "op-password-long-enough");
     const { id, session } = await security.sessions.create("op", "192.0.2.9");

@@ -4,10 +4,8 @@
  */
 import { assert, assertEquals, assertMatch } from "../std_assert.ts";
 import { createApp } from "../../server/app.tsx";
-import { createServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
+import { createLabDomain, LAB_ROOT, uniqueName, waitFor } from "../lab/lab.ts";
+import { labMoveServices } from "./lab_harness.ts";
 import { testSecurity } from "../support/security.ts";
 import { xmlDisk } from "../jobs/lab_harness.ts";
 import { answerChecker } from "../openapi/answers.ts";
@@ -16,13 +14,7 @@ import { apiDocument } from "../../server/openapi/registry.ts";
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("moves API: start, read, switch, conflicts, errors and roles", opts, async () => {
-  const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
-  const db = openDatabase(IN_MEMORY);
-  const services = createServices(runner, {
-    db,
-    storageRoots: [LAB_ROOT],
-    monitor: { intervalMs: 250, resyncIntervalMs: 0 },
-  });
+  const { runner, db, services } = labMoveServices();
   const security = testSecurity({ db });
   const operator = `Bearer ${(await security.tokens.create("op", "operator")).token}`;
   const viewer = `Bearer ${(await security.tokens.create("view", "viewer")).token}`;
