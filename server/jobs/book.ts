@@ -331,7 +331,8 @@ export class JobBook {
     const claim = i < 0 ? undefined : this.#claims.splice(i, 1)[0];
     const facts = adoptedFacts(found, claim);
     const e = this.#begin({ ...facts, ...found, target: found.disk.target }, true);
-    e.job.message = facts.message;
+    // A move's or migration's mirror was started by blockboard: no "started outside" warning.
+    if (!e.job.owner) e.job.message = facts.message;
     applySampleTo(e, found.info, { now: this.#now(), windowMs: this.#windowMs });
     this.#announce({ kind: "started", job: viewOf(e, this.#now()), from: null });
     if (facts.ready) this.#markReady(e);

@@ -87,8 +87,19 @@ Deno.test("the book tags a job started or adopted on a claimed disk, and one ado
   assertEquals(book.get(VDA)?.owner, MOVE, "an ended owned job stays owned");
   assertEquals(seen.length, 1, "no end heard for an owned job (metrics, webhooks)");
 
-  // Started by an operation on a claimed disk.
+  // Adopted on a claimed disk (a migration's mirror): owned at once, no "started outside" note.
   book.owners.claim(VDA, MOVE);
+  book.adopt({
+    uuid: VM1.uuid,
+    domain: VM1.name,
+    disk: { target: "vda", chain: [], mirror: null } as never,
+    info: { typeName: "Block Copy", type: "copy", cur: 1, end: 2, bandwidth: 0 },
+  } as never);
+  assertEquals([book.get(VDA)?.owner, book.get(VDA)?.message], [MOVE, undefined]);
+  assertEquals(seen.length, 1, "its start is not heard");
+  book.finish(VDA, "failed");
+
+  // Started by an operation on a claimed disk.
   book.begin(COPY);
   book.confirm(VDA);
   book.markReady(VDA);
