@@ -113,6 +113,10 @@ Deno.test(
       const switchButton = card.locator('button[data-action="move-switch"]');
       assertEquals(await switchButton.isDisabled(), false);
       assertEquals((await xmlDisk(dom.uuid, "vda")).chain[0].path, oldTop);
+      // The disk's own card names the move and offers none of the copy's controls.
+      const mirrorCard = page.locator(`#job-${dom.uuid}-vda`);
+      await mirrorCard.locator(".job-owner").waitFor({ timeout: 30_000 });
+      assertEquals(await mirrorCard.locator("button[data-action]").count(), 0);
       await card.screenshot({ path: pictures.path("move-ready.png") });
       await switchButton.click();
       await waitFor(
