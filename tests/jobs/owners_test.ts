@@ -68,17 +68,22 @@ Deno.test("the refusal sentences name the disk and the owner", () => {
   );
 });
 
-Deno.test("the book tags a job started or adopted on a claimed disk, and one adopted before the claim", () => {
-  const book = new JobBook({ now: () => 1_700_000_000_000 });
-  const seen: JobTransition[] = [];
-  book.onTransition((t) => seen.push(t));
-  // Adopted before the claim (a resumed move after a restart): the claim tags it.
+/** The book adopts a running copy on vda, as the resync does for one started elsewhere. */
+function adoptCopy(book: JobBook) {
   book.adopt({
     uuid: VM1.uuid,
     domain: VM1.name,
     disk: { target: "vda", chain: [], mirror: null } as never,
     info: { typeName: "Block Copy", type: "copy", cur: 1, end: 2, bandwidth: 0 },
   } as never);
+}
+
+Deno.test("the book tags a job started or adopted on a claimed disk, and one adopted before the claim", () => {
+  const book = new JobBook({ now: () => 1_700_000_000_000 });
+  const seen: JobTransition[] = [];
+  book.onTransition((t) => seen.push(t));
+  // Adopted before the claim (a resumed move after a restart): the claim tags it.
+  adoptCopy(book);
   assertEquals(seen.length, 1, "heard as a job of its own until claimed");
   const release = book.owners.claim(VDA, MOVE);
   assertEquals(book.get(VDA)?.owner, MOVE);
@@ -89,12 +94,7 @@ Deno.test("the book tags a job started or adopted on a claimed disk, and one ado
 
   // Adopted on a claimed disk (a migration's mirror): owned at once, no "started outside" note.
   book.owners.claim(VDA, MOVE);
-  book.adopt({
-    uuid: VM1.uuid,
-    domain: VM1.name,
-    disk: { target: "vda", chain: [], mirror: null } as never,
-    info: { typeName: "Block Copy", type: "copy", cur: 1, end: 2, bandwidth: 0 },
-  } as never);
+  adoptCopy(book);
   assertEquals([book.get(VDA)?.owner, book.get(VDA)?.message], [MOVE, undefined]);
   assertEquals(seen.length, 1, "its start is not heard");
   book.finish(VDA, "failed");
