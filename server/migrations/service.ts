@@ -191,7 +191,7 @@ export class MigrationService implements MigrationSource {
         );
       }
       checkCapabilities(platform, parseDomainCapabilities(capsOut.stdout), target.name);
-      plan = planTargetStorage(disks, pools, request.storage, target.name);
+      plan = planTargetStorage(disks, pools, request.storage, target);
     } catch (e) {
       if (e instanceof VirshError && e.kind === "unreachable") {
         throw new PreflightRefusal(
