@@ -110,6 +110,23 @@ export class MigrationHistory {
     return row ? JSON.parse(rowSchema.parse(row).json) as Migration : null;
   }
 
+  /**
+   * Finished migrations that left `host` or landed on it (completed), newest first, up to
+   * `limit`; `domain` (name or UUID) narrows them to one domain.
+   */
+  forHost(host: string, domain: string | undefined, limit: number): Migration[] {
+    const where = `(from_host = ? OR (to_host = ? AND phase = 'completed'))`;
+    const rows = domain === undefined
+      ? this.#db.prepare(
+        `SELECT json FROM migration_history WHERE ${where} ORDER BY finished_at DESC LIMIT ?`,
+      ).all(host, host, limit)
+      : this.#db.prepare(
+        `SELECT json FROM migration_history WHERE ${where} AND (uuid = ? OR domain = ?)
+          ORDER BY finished_at DESC LIMIT ?`,
+      ).all(host, host, domain, domain, limit);
+    return rows.map((row) => JSON.parse(rowSchema.parse(row).json) as Migration);
+  }
+
   /** Newest first, up to `limit`. */
   list(limit = 50): Migration[] {
     return this.#db.prepare(

@@ -52,6 +52,7 @@ import {
 } from "./preflight.ts";
 import { readHostPools } from "./storage_pools.ts";
 import type { MigrationEvent, MigrationListener, MigrationSource } from "./events.ts";
+import { type MigrationHistoryRecord, migrationHistoryRecord } from "./job_history.ts";
 
 /** Options of {@link MigrationService}. */
 export interface MigrationServiceOptions {
@@ -307,6 +308,21 @@ export class MigrationService implements MigrationSource {
     const recent = this.#recent.find(matches);
     if (recent) return { ...recent };
     return this.#options.history?.latest(host, domain) ?? null;
+  }
+
+  /**
+   * `host`'s finished migrations (left it, or landed on it) as history entries, newest first;
+   * from the database, or from memory without one.
+   */
+  finished(host: string, query: { domain?: string; limit: number }): MigrationHistoryRecord[] {
+    const d = query.domain;
+    const found = this.#options.history
+      ? this.#options.history.forHost(host, d, query.limit)
+      : this.#recent.filter((m) =>
+        (m.from === host || (m.to === host && m.phase === "completed")) &&
+        (d === undefined || m.domain === d || m.uuid === d)
+      ).slice(0, query.limit);
+    return found.flatMap((m) => migrationHistoryRecord(m, host) ?? []);
   }
 
   /** Migrations running now. */

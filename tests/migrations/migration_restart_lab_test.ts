@@ -14,6 +14,7 @@ import { openLoopback } from "../../server/auth/middleware.ts";
 import { errorHandler } from "../../server/routes/error_pages.tsx";
 import { migrationsApi } from "../../server/routes/migrations_api.ts";
 import { migrationsUi } from "../../server/routes/migrations_ui.tsx";
+import { jobsApi } from "../../server/routes/jobs_api.ts";
 import { MigrationService } from "../../server/migrations/service.ts";
 import { MigrationHistory } from "../../server/migrations/history.ts";
 import { openDatabase } from "../../server/db.ts";
@@ -56,6 +57,8 @@ Deno.test({
       app.use(openLoopback());
       app.route("/api/v1", migrationsApi({ hosts: registry, migrations }));
       app.route("/ui", migrationsUi({ hosts: registry, migrations }));
+      // Host a's job history, as the app mounts it.
+      app.route("/api/v1/hosts/a", jobsApi({ ...registry.get("a")!.services, migrations }));
       app.onError(errorHandler({ uri: a.uri }));
       return { db, registry, migrations, app };
     };
@@ -133,6 +136,12 @@ Deno.test({
         )).text();
         assertMatch(panel, /data-phase="aborted"/);
         assertMatch(panel, /blockboard restarted during the migration/);
+        // In a's job history, like the block jobs.
+        const history = await second.app.request(`/api/v1/hosts/a/jobs?domain=${dom.name}`);
+        const [entry] = (await history.json()).jobs;
+        assertEquals([entry.type, entry.id, entry.phase], ["migration", m.id, "aborted"]);
+        assertEquals([entry.host, entry.from, entry.to], ["a", "a", "b"]);
+        assertEquals(entry.message, m.message);
         // Settled once: nothing is left to settle.
         assertEquals(await second.migrations.recover(), []);
       } finally {
