@@ -24,6 +24,7 @@ import { type LabHost, startLabHost } from "../lab/hosts.ts";
 import { uniqueName } from "../lab/lab.ts";
 import { waitFor } from "../lab/wait.ts";
 import { testRegistry } from "./registry_fixture.ts";
+import { definePool } from "../lab/host_pool.ts";
 
 async function domState(host: LabHost, uuid: string): Promise<string | null> {
   const r = await host.virsh("domstate", "--domain", uuid);
@@ -69,16 +70,7 @@ Deno.test({
     });
     const top = dom.disks[0].chain[0];
     const dir = top.slice(0, top.lastIndexOf("/"));
-    for (
-      const args of [
-        ["pool-define-as", "--name", "bbmr", "--type", "dir", "--target", dir],
-        ["pool-build", "--pool", "bbmr"],
-        ["pool-start", "--pool", "bbmr"],
-      ]
-    ) {
-      const r = await b.virsh(...args);
-      assertEquals(r.code, 0, r.stderr);
-    }
+    await definePool(b, "bbmr", dir);
     const leftOnB = async () => {
       await b.virsh("pool-refresh", "--pool", "bbmr");
       return (await b.virsh("vol-list", "--pool", "bbmr")).stdout.includes(".qcow2");
