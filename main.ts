@@ -164,9 +164,9 @@ if (import.meta.main) {
   // Every host's jobs and moves, and the migrations between them.
   if (webhooks) watchControlPlane(webhooks, hosts, migrations);
   // Migrations a restart interrupted: settled from where the domain runs now, and recorded.
-  void migrations.recover().then((settled) => {
-    for (const m of settled) console.log(`blockboard: migration of ${m.domain}: ${m.message}`);
-  });
+  migrations.keepRecovering((m) =>
+    console.log(`blockboard: migration of ${m.domain} from ${m.from} to ${m.to}: ${m.message}`)
+  );
   // Storage moves a restart interrupted continue (or can be canceled) from the database.
   await services.moves.resume().catch((e) =>
     console.error(`blockboard: could not resume storage moves: ${(e as Error).message}`)

@@ -457,6 +457,21 @@ export class MigrationService implements MigrationSource {
     return settled;
   }
 
+  /**
+   * {@link recover} now, then again every `intervalMs` while some stored migration could not be
+   * settled (a host that did not answer yet), until {@link close}. `onSettled` hears each outcome.
+   */
+  keepRecovering(onSettled: (m: Migration) => void, intervalMs = 30_000): void {
+    const round = async () => {
+      if (this.#closed) return;
+      for (const m of await this.recover()) onSettled(m);
+      const left = (this.#options.history?.unfinished() ?? [])
+        .some((u) => !this.#active.has(u.migration.uuid));
+      if (left && !this.#closed) Deno.unrefTimer(setTimeout(round, intervalMs));
+    };
+    round().catch((e) => console.error(`blockboard: settling stored migrations failed: ${e}`));
+  }
+
   async #settleAfterRestart(
     m: Migration,
     targetVolumes: { pool: string; name: string }[],
