@@ -102,6 +102,10 @@ Deno.test({
       }, { timeoutMs: 15_000, intervalMs: 500 });
       await page.locator('section.migration-panel[data-phase="completed"]').waitFor();
       assertMatch(await page.locator("section.migration-panel").innerText(), /arrived here/);
+      // The domain's job history on b lists the migration that landed, like a block job.
+      const rows = page.locator("details.recent-jobs tr[data-migration]");
+      assertEquals(await rows.count(), 1);
+      assertMatch(await rows.first().textContent() ?? "", /^migration a → bcompleted/);
       assertEquals(problems, []);
     } finally {
       await browser.close();
