@@ -86,7 +86,15 @@ interface InFlight {
   finished: Promise<Migration>;
   /** Why blockboard itself ended it (a shutdown, a restart): said first in the outcome. */
   endedBecause?: string;
+  /** Found running after a restart, driven by a virsh migrate of the blockboard before. */
+  adopted?: boolean;
+  /** Resolves {@link finished} of an adopted one. */
+  ended?: (m: Migration) => void;
 }
+
+/** The outcome's first words for a migration found stalled after a restart. */
+const STALLED_AFTER_RESTART =
+  "blockboard restarted during the migration (the virsh migrate driving it ended with it, so libvirt could not finish it and it stalled); blockboard aborted it";
 
 /** What virsh says for a domain the host does not have. */
 const DOMAIN_NOT_FOUND = /failed to get domain|Domain not found|no domain with matching/i;
@@ -433,10 +441,13 @@ export class MigrationService implements MigrationSource {
    * Measured on libvirt 9.0: when the `virsh migrate` that drives a migration dies, libvirt
    * destroys the half-made domain on the target at once, and the source keeps an outgoing
    * migration job that never moves again; nothing can complete it. So: a job still on the source
-   * is aborted (`domjobabort`), then the outcome is worked out from where the domain runs on
-   * both hosts (the target's new volumes deleted when it did not land there) and recorded, with
-   * a sentence saying blockboard restarted during it. A host that does not answer leaves that
-   * migration stored for the next call. Resolves with the outcomes recorded.
+   * with nothing on the target is aborted (`domjobabort`), then the outcome is worked out from
+   * where the domain runs on both hosts (the target's new volumes deleted when it did not land
+   * there) and recorded, with a sentence saying blockboard restarted during it. A job still on
+   * the source with the incoming domain still on the target is alive (after a crash the virsh
+   * migrate, in its own process group, outlives blockboard): it is adopted, sampled and settled
+   * when it ends. A host that does not answer leaves that migration stored for the next call.
+   * Resolves with the outcomes recorded now (adopted ones end later).
    */
   async recover(): Promise<Migration[]> {
     const settled: Migration[] = [];
@@ -503,10 +514,23 @@ export class MigrationService implements MigrationSource {
     };
     // Strict reads: a host that does not answer must not pass for one without the domain.
     let job = await migrationJobOf(flight.source, m.uuid);
+    if (job && await strictStateOf(flight.target, m.uuid) !== null) {
+      // The target still holds the incoming domain: the virsh migrate that drives it outlived
+      // blockboard (a crash: it runs in its own process group) and goes on. Follow it to its end.
+      flight.endedBecause = "blockboard restarted during the migration and followed it to its end";
+      flight.adopted = true;
+      flight.migration = { ...flight.migration, phase: "copying" };
+      let ended!: (m: Migration) => void;
+      flight.finished = new Promise((r) => ended = r);
+      flight.ended = ended;
+      this.#active.set(m.uuid, flight);
+      await this.#sample(flight);
+      this.#schedule(flight);
+      return null;
+    }
     if (job) {
       flight.abortRequested = true;
-      flight.endedBecause =
-        "blockboard restarted during the migration (the virsh migrate driving it ended with it, so libvirt could not finish it and it stalled); blockboard aborted it";
+      flight.endedBecause = STALLED_AFTER_RESTART;
       await flight.source.run(domJobAbortArgs(m.uuid), { allowFailure: true });
       for (let i = 0; job && i < 60; i++) {
         await new Promise((r) => setTimeout(r, 500));
@@ -558,12 +582,49 @@ export class MigrationService implements MigrationSource {
     } catch {
       return; // a missed sample; the next one comes in a second
     }
-    if (out.code !== 0 || !isActiveMigration(flight.migration.phase)) return;
+    if (!isActiveMigration(flight.migration.phase)) return;
+    if (out.code !== 0) {
+      // An adopted one has no virsh migrate of ours to report its end: the domain leaving the
+      // source (it landed, `--undefinesource`) is the end too.
+      if (flight.adopted && DOMAIN_NOT_FOUND.test(out.stderr)) await this.#endAdopted(flight);
+      return;
+    }
     const info = parseDomJobInfoRaw(out.stdout);
+    if (flight.adopted && !(info?.type === "bounded" || info?.type === "unbounded")) {
+      await this.#endAdopted(flight);
+      return;
+    }
+    if (flight.adopted && !flight.abortRequested) {
+      // Its driving virsh may die later on: then libvirt drops the target's domain and the job
+      // stalls for good. Seen so, it is aborted like one found stalled at start-up.
+      const there = await strictStateOf(flight.target, flight.migration.uuid).catch(() => "?");
+      if (there === null) {
+        flight.endedBecause = STALLED_AFTER_RESTART;
+        flight.abortRequested = true;
+        await flight.source.run(domJobAbortArgs(flight.migration.uuid), { allowFailure: true })
+          .catch(() => undefined);
+        return;
+      }
+    }
     if (!info) return;
     flight.window.push({ atMs: Date.now(), processed: info.dataProcessed });
     if (flight.window.length > 5) flight.window.shift();
     flight.migration = withSample(flight.migration, info, flight.window);
+  }
+
+  /** An adopted migration's job ended: its outcome from where the domain runs now. */
+  async #endAdopted(flight: InFlight): Promise<void> {
+    let seen;
+    try {
+      seen = {
+        onSource: await strictStateOf(flight.source, flight.migration.uuid),
+        onTarget: await strictStateOf(flight.target, flight.migration.uuid),
+      };
+    } catch {
+      return; // a host did not answer: the next sample looks again
+    }
+    const landed = seen.onTarget === "running" && seen.onSource === null;
+    flight.ended?.(await this.#finish(flight, landed ? 0 : null, "", seen));
   }
 
   async #finish(
