@@ -139,8 +139,8 @@ Deno.test({
           current = await blockboard(dataDir, a, b);
           const adopted = await migration(current);
           assertEquals([adopted?.id, adopted?.phase], [started.id, "copying"]);
-          // Its virsh outlived the killed process and still drives it. A throttled TCG guest's
-          // memory may never converge: lift the limit as an operator would, so it can land.
+          // Its virsh outlived the killed process and still drives it. The limit is lifted
+          // (as an operator may) so the test does not wait for the throttle.
           const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
           assert(
             new TextDecoder().decode(ps.stdout).split("\n")
