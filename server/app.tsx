@@ -212,7 +212,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", migrationsApi({ hosts, migrations }));
   // Every host: GET /api/v1/hosts, the all-hosts page, and each route group per host.
   app.route("/", hostsRoutes({ registry: hosts }));
-  // Before the host routes: their catch-all would answer 404 for `/api/v1/hosts/{host}/domains/…/migrate`.
+  // Before the host routes, whose catch-all answers 404 to any other path under a host.
   app.route("/api/v1", migrationsApi({ hosts, migrations }));
   mountHostRoutes(app, hosts, (host) => {
     const s = host.services;
