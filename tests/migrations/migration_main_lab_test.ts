@@ -12,7 +12,7 @@ import { type LabHost, startLabHost } from "../lab/hosts.ts";
 import { uniqueName } from "../lab/lab.ts";
 import { waitFor } from "../lab/wait.ts";
 import { freePort } from "../http/main_process.ts";
-import { definePool } from "./lab_pool.ts";
+import { definePool } from "../lab/host_pool.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const TOKEN = crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", "");
