@@ -212,8 +212,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", migrationsApi({ hosts, migrations }));
   // Every host: GET /api/v1/hosts, the all-hosts page, and each route group per host.
   app.route("/", hostsRoutes({ registry: hosts }));
-  // Before the host routes, whose catch-all answers 404 to any other path under a host.
-  app.route("/api/v1", migrationsApi({ hosts, migrations }));
   mountHostRoutes(app, hosts, (host) => {
     const s = host.services;
     return [
