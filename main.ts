@@ -141,6 +141,7 @@ if (import.meta.main) {
     hosts,
     history: new MigrationHistory(db),
     migrationAddresses: config.migrationAddresses,
+    audit: security.audit,
   });
   const webhooks = config.webhooks
     ? new WebhookNotifier({ ...config.webhooks, audit: security.audit })
@@ -149,7 +150,7 @@ if (import.meta.main) {
   const appLifetime = new AbortController();
   shutdown.set(async () => {
     appLifetime.abort();
-    migrations.close();
+    await migrations.shutdown(); // aborted cleanly and audited, not dropped
     await webhooks?.close();
     await services.moves.detach(); // saved; the next start resumes them
     await hosts.stop();
@@ -162,6 +163,10 @@ if (import.meta.main) {
   // After the first resync: jobs that ran before a restart are not announced as started again.
   // Every host's jobs and moves, and the migrations between them.
   if (webhooks) watchControlPlane(webhooks, hosts, migrations);
+  // Migrations a restart interrupted: settled from where the domain runs now, and recorded.
+  migrations.keepRecovering((m) =>
+    console.log(`blockboard: migration of ${m.domain} from ${m.from} to ${m.to}: ${m.message}`)
+  );
   // Storage moves a restart interrupted continue (or can be canceled) from the database.
   await services.moves.resume().catch((e) =>
     console.error(`blockboard: could not resume storage moves: ${(e as Error).message}`)
@@ -220,6 +225,8 @@ if (import.meta.main) {
     door.closeAll();
     // Before the audit log closes: undelivered events are audited.
     await webhooks?.close();
+    // Before the runners stop: a running migration is aborted cleanly and audited, not dropped.
+    await migrations.shutdown();
     await hosts.stop();
     // After the last request: writes the refusals still buffered.
     security.audit.close();

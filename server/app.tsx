@@ -216,7 +216,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const s = host.services;
     return [
       { under: "api", path: "", routes: domainsApi(s.inventory) },
-      { under: "api", path: "", routes: jobsApi(s) },
+      { under: "api", path: "", routes: jobsApi({ ...s, migrations }) },
       { under: "page", path: "/ui", routes: jobsUi(s) },
       { under: "page", path: "/ui", routes: cleanupUi({ ...s, audit: security?.audit }) },
       {
@@ -228,6 +228,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           storageRoots: s.storageRoots ?? [],
           monitor: s.monitor,
           history: s.history,
+          migrationHistory: (uuid, limit) =>
+            migrations.finished(host.name, { domain: uuid, limit }),
           hostNav: hostNav(host.name),
           migrationSlot: migrationSlot(host.name),
           volumePools: () => volumePoolsFor(s.runner),
@@ -236,7 +238,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     ];
   });
   app.route("/api/v1", domainsApi(deps.inventory));
-  app.route("/api/v1", jobsApi(deps));
+  app.route("/api/v1", jobsApi({ ...deps, migrations }));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
   const moves = { ...deps, queue: deps.moveQueue, audit: security?.audit };
   // Before `/moves/:id` of movesApi, so `/moves/queue` is not read as an id.
@@ -255,6 +257,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       storageRoots: deps.storageRoots ?? [],
       monitor: deps.monitor,
       history: deps.history,
+      migrationHistory: (uuid, limit) =>
+        migrations.finished(hosts.default.name, { domain: uuid, limit }),
       hostNav: hostNav(hosts.default.name),
       migrationSlot: migrationSlot(hosts.default.name),
       volumePools: () => volumePoolsFor(deps.runner),

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Disk, Domain } from "../server/inventory/model.ts";
-import type { JobRecord } from "../server/jobs/history.ts";
+import { isMigrationRecord, type JobOrMigrationRecord } from "../server/migrations/job_history.ts";
 import { isActivePhase, type Job } from "../server/jobs/model.ts";
 import type { DiskExtras } from "./dashboard.tsx";
 import { JobCard } from "./job.tsx";
@@ -25,7 +25,7 @@ export interface DiskExtrasOptions {
   /** An error to show on the disk's job card. */
   notice?: (domain: Domain, disk: Disk) => string | null;
   /** The disk's recent finished jobs, newest first (from the job history). */
-  history?: (uuid: string, target: string) => JobRecord[];
+  history?: (uuid: string, target: string) => JobOrMigrationRecord[];
   /** A host blockboard cannot stat files on: its running pools (see StartJobForms). */
   volumePools?: readonly string[] | null;
 }
@@ -40,7 +40,7 @@ export interface JobSlotProps {
   uuid: string;
   target: string;
   job: Job | null;
-  history: readonly JobRecord[];
+  history: readonly JobOrMigrationRecord[];
   canControl: boolean;
   notice?: string | null;
   /** The command a Start just ran, shown on the new job card. */
@@ -67,7 +67,7 @@ export function JobSlot(props: JobSlotProps) {
             canControl={props.canControl}
           />
         )
-        : history[0]
+        : history[0] && !isMigrationRecord(history[0])
         ? <StoredOutcome record={history[0]} canControl={props.canControl} />
         : null}
       <RecentJobs records={history} />

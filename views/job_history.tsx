@@ -5,13 +5,14 @@
  * @module
  */
 import type { JobRecord } from "../server/jobs/history.ts";
+import { isMigrationRecord, type JobOrMigrationRecord } from "../server/migrations/job_history.ts";
 import { formatBytes } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 import { TYPE_LABEL } from "./job.tsx";
 
 /** Props of {@link RecentJobs}. */
 export interface RecentJobsProps {
-  records: readonly JobRecord[];
+  records: readonly JobOrMigrationRecord[];
 }
 
 /** The last jobs of a disk, newest first; nothing when there are none. */
@@ -34,9 +35,14 @@ export function RecentJobs({ records }: RecentJobsProps) {
         </thead>
         <tbody>
           {records.map((r) => (
-            <tr data-phase={r.phase} data-history-id={String(r.id)}>
-              <td>{r.type}</td>
-              <td title={r.outcome}>{r.phase}</td>
+            <tr
+              data-phase={r.phase}
+              {...(isMigrationRecord(r)
+                ? { "data-migration": r.id }
+                : { "data-history-id": String(r.id) })}
+            >
+              <td>{isMigrationRecord(r) ? `migration ${r.from} → ${r.to}` : r.type}</td>
+              <td title={isMigrationRecord(r) ? r.message : r.outcome}>{r.phase}</td>
               <td>{r.startedBy}</td>
               <td>
                 <time datetime={r.startedAt}>{r.startedAt.slice(0, 19).replace("T", " ")}</time>

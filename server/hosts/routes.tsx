@@ -12,7 +12,7 @@ import { layoutSessionOf } from "../routes/viewer.ts";
 import { HostsPage } from "../../views/hosts.tsx";
 import type { Host, HostRegistry } from "./model.ts";
 import { HOST_PAGE_DEADLINE_MS, hostOverviews } from "./overview.ts";
-import { unreachableSentence } from "./guarded_runner.ts";
+import { HOST_READ_DEADLINE_MS, hostReads } from "./read_deadline.tsx";
 
 /** What the host routes need. */
 export interface HostRoutesDeps {
@@ -65,32 +65,24 @@ export interface HostRouteGroup {
 
 /**
  * Mounts `groups(host)` for every host under `/api/v1/hosts/{host}` and `/hosts/{host}`, then a
- * 404 for any other host name. Pages of a host get `hostBase` so their links stay on the host.
+ * 404 for any other host name. Pages of a host get `hostBase` so their links stay on the host;
+ * its reads answer within `readDeadlineMs` (see `read_deadline.tsx`).
  */
 export function mountHostRoutes(
   app: Hono<AppEnv>,
   registry: HostRegistry,
   groups: (host: Host) => HostRouteGroup[],
+  readDeadlineMs = HOST_READ_DEADLINE_MS,
 ): void {
   for (const host of registry.list()) {
     const base = `/hosts/${host.name}`;
     const api = `/api/v1/hosts/${host.name}`;
-    // Known down: answer at once with what failed, never from an old snapshot or a hung read.
-    const reachableOnly = async (_c: Context<AppEnv>, next: () => Promise<void>) => {
-      if (!host.reachable) {
-        throw new HttpError(
-          503,
-          "host_unreachable",
-          unreachableSentence(host.name, host.uri, host.status()),
-          undefined,
-          { "retry-after": "1" },
-        );
-      }
-      await next();
-    };
+    // Known down: answer at once with what failed, never from an old snapshot or a hung read;
+    // a read that hangs gets the host's deadline, then the same answer.
+    const reachableOnly = hostReads(host, readDeadlineMs);
     const onHost = async (c: Context<AppEnv>, next: () => Promise<void>) => {
       c.set("hostBase", base);
-      await reachableOnly(c, next);
+      return await reachableOnly(c, next);
     };
     app.use(`${base}/*`, onHost);
     app.use(base, onHost);

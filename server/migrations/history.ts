@@ -1,13 +1,15 @@
 /**
  * Migration history: every finished migration in the database, so outcomes survive a restart and
- * `GET …/migration` can answer for a domain that moved before it. The table is this module's own
- * (created on first use), apart from the block-job history.
+ * `GET …/migration` can answer for a domain that moved before it; and every migration still
+ * running, stored when it starts with the target volumes it may leave, so the next start of
+ * blockboard settles one a restart interrupted. The tables are this module's own (created on first
+ * use), apart from the block-job history.
  *
  * @module
  */
 import { z } from "zod";
 import type { Database } from "../db.ts";
-import type { Migration } from "./model.ts";
+import { type Migration, migrationSchema } from "./model.ts";
 
 const TABLE = `
   CREATE TABLE IF NOT EXISTS migration_history (
@@ -22,7 +24,29 @@ const TABLE = `
   );
   CREATE INDEX IF NOT EXISTS migration_history_from ON migration_history(from_host, domain, finished_at);
   CREATE INDEX IF NOT EXISTS migration_history_to ON migration_history(to_host, domain, finished_at);
+  CREATE TABLE IF NOT EXISTS migration_unfinished (
+    id TEXT PRIMARY KEY,
+    json TEXT NOT NULL
+  );
 `;
+
+/** A volume on the target host a migration makes (libvirt's pre-created disk, or blockboard's). */
+export interface TargetVolumeRef {
+  pool: string;
+  name: string;
+}
+
+/** A migration stored when it started and not finished yet. */
+export interface UnfinishedMigration {
+  migration: Migration;
+  /** What to delete on the target when it did not land there. */
+  targetVolumes: TargetVolumeRef[];
+}
+
+const unfinishedSchema = z.object({
+  migration: migrationSchema,
+  targetVolumes: z.array(z.object({ pool: z.string(), name: z.string() })),
+});
 
 const rowSchema = z.object({ json: z.string() });
 
@@ -35,7 +59,25 @@ export class MigrationHistory {
     db.exec(TABLE);
   }
 
-  /** Stores (or rewrites) a finished migration. */
+  /** Stores a migration as it starts, with the target volumes it may leave behind. */
+  begin(m: Migration, targetVolumes: readonly TargetVolumeRef[]): void {
+    this.#db.prepare(`INSERT OR REPLACE INTO migration_unfinished (id, json) VALUES (?, ?)`)
+      .run(m.id, JSON.stringify({ migration: m, targetVolumes }));
+  }
+
+  /** Migrations started and not finished (a restart came between), oldest first. */
+  unfinished(): UnfinishedMigration[] {
+    return this.#db.prepare(`SELECT json FROM migration_unfinished ORDER BY rowid`).all()
+      .map((row) => {
+        const parsed = unfinishedSchema.parse(JSON.parse(rowSchema.parse(row).json));
+        return {
+          migration: parsed.migration,
+          targetVolumes: parsed.targetVolumes,
+        };
+      });
+  }
+
+  /** Stores (or rewrites) a finished migration; it is no longer unfinished. */
   save(m: Migration): void {
     this.#db.prepare(
       `INSERT OR REPLACE INTO migration_history
@@ -51,6 +93,8 @@ export class MigrationHistory {
       Date.parse(m.finishedAt ?? new Date().toISOString()),
       JSON.stringify(m),
     );
+    // After the outcome is stored: a failure between the two leaves it for the next start.
+    this.#db.prepare(`DELETE FROM migration_unfinished WHERE id = ?`).run(m.id);
   }
 
   /**
@@ -64,6 +108,23 @@ export class MigrationHistory {
         ORDER BY finished_at DESC LIMIT 1`,
     ).get(domain, domain, host, host);
     return row ? JSON.parse(rowSchema.parse(row).json) as Migration : null;
+  }
+
+  /**
+   * Finished migrations that left `host` or landed on it (completed), newest first, up to
+   * `limit`; `domain` (name or UUID) narrows them to one domain.
+   */
+  forHost(host: string, domain: string | undefined, limit: number): Migration[] {
+    const where = `(from_host = ? OR (to_host = ? AND phase = 'completed'))`;
+    const rows = domain === undefined
+      ? this.#db.prepare(
+        `SELECT json FROM migration_history WHERE ${where} ORDER BY finished_at DESC LIMIT ?`,
+      ).all(host, host, limit)
+      : this.#db.prepare(
+        `SELECT json FROM migration_history WHERE ${where} AND (uuid = ? OR domain = ?)
+          ORDER BY finished_at DESC LIMIT ?`,
+      ).all(host, host, domain, domain, limit);
+    return rows.map((row) => JSON.parse(rowSchema.parse(row).json) as Migration);
   }
 
   /** Newest first, up to `limit`. */

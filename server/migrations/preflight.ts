@@ -8,7 +8,13 @@
  */
 import type { DomainCapabilities } from "../virsh/parse/domcaps.ts";
 import type { MigrationStorage } from "../virsh/commands.ts";
-import { baseName, dirOf, type HostPool, poolOverDirectory } from "./storage_pools.ts";
+import {
+  baseName,
+  dirOf,
+  type HostPool,
+  poolOverDirectory,
+  poolOverDirectoryCommands,
+} from "./storage_pools.ts";
 
 /** One disk of the domain as the pre-flight sees it. */
 export interface MigratingDisk {
@@ -70,8 +76,9 @@ export function planTargetStorage(
   disks: readonly MigratingDisk[],
   pools: readonly HostPool[],
   storage: MigrationStorage,
-  target: string,
+  targetHost: { name: string; uri: string },
 ): TargetStoragePlan {
+  const target = targetHost.name;
   const plan: TargetStoragePlan = { precreatedByLibvirt: [], createByUs: [] };
   const need = new Map<string, number>();
   for (const disk of disks) {
@@ -86,7 +93,9 @@ export function planTargetStorage(
     const pool = poolOverDirectory(pools, dir);
     if (!pool) {
       throw new PreflightRefusal(
-        `host ${target} has no running storage pool over ${dir}, so disk ${disk.target} (${top.path}) cannot be created there. Define one on ${target} (virsh pool-define-as NAME dir --target ${dir}; virsh pool-build NAME; virsh pool-start NAME) and try again`,
+        `host ${target} has no running storage pool over ${dir}, so disk ${disk.target} (${top.path}) cannot be created there. Give it one, then try again: ${
+          poolOverDirectoryCommands(targetHost.uri, pools, dir).join(" ; ")
+        }`,
       );
     }
     if (pools.some((p) => p.volumes.includes(top.path))) {

@@ -29,7 +29,8 @@ import { cleanLibvirtMessage, VirshError } from "../virsh/errors.ts";
 import { parseDomainXml } from "../virsh/parse/domxml.ts";
 import { parseDomainPlatform } from "../virsh/parse/domplatform.ts";
 import { parseDomainCapabilities } from "../virsh/parse/domcaps.ts";
-import { parseDomJobInfoRaw } from "../virsh/parse/domjobinfo.ts";
+import { type DomJobInfo, JOB_OPERATION, parseDomJobInfoRaw } from "../virsh/parse/domjobinfo.ts";
+import type { AuditSink } from "../audit/web.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseUuidList } from "../virsh/parse/list.ts";
 import { JobConflictError, NotFoundError } from "../jobs/errors.ts";
@@ -52,6 +53,7 @@ import {
 } from "./preflight.ts";
 import { readHostPools } from "./storage_pools.ts";
 import type { MigrationEvent, MigrationListener, MigrationSource } from "./events.ts";
+import { type MigrationHistoryRecord, migrationHistoryRecord } from "./job_history.ts";
 
 /** Options of {@link MigrationService}. */
 export interface MigrationServiceOptions {
@@ -65,6 +67,8 @@ export interface MigrationServiceOptions {
   startedBy?: () => string | null;
   /** Sampling period of `domjobinfo` (default 1000 ms). */
   sampleIntervalMs?: number;
+  /** Where {@link MigrationService.shutdown} records the migrations it aborted. */
+  audit?: AuditSink | null;
 }
 
 /** A migration in flight. */
@@ -81,7 +85,20 @@ interface InFlight {
   diskBytes: number;
   timer?: ReturnType<typeof setTimeout>;
   finished: Promise<Migration>;
+  /** Why blockboard itself ended it (a shutdown, a restart): said first in the outcome. */
+  endedBecause?: string;
+  /** Found running after a restart, driven by a virsh migrate of the blockboard before. */
+  adopted?: boolean;
+  /** Resolves {@link finished} of an adopted one. */
+  ended?: (m: Migration) => void;
 }
+
+/** The outcome's first words for a migration found stalled after a restart. */
+const STALLED_AFTER_RESTART =
+  "blockboard restarted during the migration (the virsh migrate driving it ended with it, so libvirt could not finish it and it stalled); blockboard aborted it";
+
+/** What virsh says for a domain the host does not have. */
+const DOMAIN_NOT_FOUND = /failed to get domain|Domain not found|no domain with matching/i;
 
 /** How many finished migrations stay in memory for `get` without a database. */
 const RECENT_KEPT = 100;
@@ -180,7 +197,7 @@ export class MigrationService implements MigrationSource {
           `host ${target.name} already has a domain with the UUID ${uuid} (${there.stdout.trim()}); remove it there first`,
         );
       }
-      if (!/failed to get domain|Domain not found|no domain with matching/i.test(there.stderr)) {
+      if (!DOMAIN_NOT_FOUND.test(there.stderr)) {
         throw new VirshError({ argv: there.argv, code: there.code, stderr: there.stderr });
       }
       const capsOut = await dst.run(domCapabilitiesArgs(platform), { allowFailure: true });
@@ -192,7 +209,7 @@ export class MigrationService implements MigrationSource {
         );
       }
       checkCapabilities(platform, parseDomainCapabilities(capsOut.stdout), target.name);
-      plan = planTargetStorage(disks, pools, request.storage, target.name);
+      plan = planTargetStorage(disks, pools, request.storage, target);
     } catch (e) {
       if (e instanceof VirshError && e.kind === "unreachable") {
         throw new PreflightRefusal(
@@ -261,6 +278,13 @@ export class MigrationService implements MigrationSource {
       ),
       finished: Promise.resolve(migration),
     };
+    try {
+      // Stored before it starts: a restart in the middle finds it (see `recover`).
+      this.#options.history?.begin(migration, [...plan.precreatedByLibvirt, ...createdByUs]);
+    } catch (e) {
+      await this.#deleteVolumes(dst, createdByUs);
+      throw e;
+    }
     this.#active.set(uuid, flight);
     this.#emit({ kind: "started", migration: { ...migration } });
     // libvirt's drive-mirrors of the disks are steps of this migration, not copies of their own.
@@ -303,6 +327,21 @@ export class MigrationService implements MigrationSource {
     return this.#options.history?.latest(host, domain) ?? null;
   }
 
+  /**
+   * `host`'s finished migrations (left it, or landed on it) as history entries, newest first;
+   * from the database, or from memory without one.
+   */
+  finished(host: string, query: { domain?: string; limit: number }): MigrationHistoryRecord[] {
+    const d = query.domain;
+    const found = this.#options.history
+      ? this.#options.history.forHost(host, d, query.limit)
+      : this.#recent.filter((m) =>
+        (m.from === host || (m.to === host && m.phase === "completed")) &&
+        (d === undefined || m.domain === d || m.uuid === d)
+      ).slice(0, query.limit);
+    return found.flatMap((m) => migrationHistoryRecord(m, host) ?? []);
+  }
+
   /** Migrations running now. */
   active(): Migration[] {
     return [...this.#active.values()].map((f) => ({ ...f.migration }));
@@ -323,6 +362,10 @@ export class MigrationService implements MigrationSource {
         `domain ${domain} has no migration running from host ${host}`,
       );
     }
+    return await this.#abortFlight(flight);
+  }
+
+  async #abortFlight(flight: InFlight): Promise<Migration> {
     flight.abortRequested = true;
     // The job exists on the source only once virsh migrate has begun: retry briefly until then.
     for (let attempt = 0; isActiveMigration(flight.migration.phase); attempt++) {
@@ -352,10 +395,177 @@ export class MigrationService implements MigrationSource {
     }
   }
 
-  /** Stops sampling (shutdown); running `virsh migrate` processes end with their runner. */
+  /**
+   * Detaches (a crash, or the last step of {@link shutdown}): stops sampling and records nothing
+   * more. A migration still running stays stored as unfinished, for {@link recover} at the next
+   * start; its `virsh migrate` ends with the runner.
+   */
   close(): void {
     this.#closed = true;
     for (const f of this.#active.values()) clearTimeout(f.timer);
+  }
+
+  /**
+   * A graceful shutdown: aborts every running migration (`domjobabort`), waits up to
+   * `deadlineMs` for each outcome (verified on both hosts, the target's new volumes deleted),
+   * records it with an audit entry, then {@link close}s. Leaving them running is no option:
+   * `virsh migrate` drives the migration, it ends with blockboard, libvirt then removes the
+   * half-made domain on the target and the source's job stalls (measured on libvirt 9.0).
+   * What does not end in time stays stored for {@link recover}.
+   */
+  async shutdown(deadlineMs = 20_000): Promise<Migration[]> {
+    const flights = [...this.#active.values()];
+    const ended = await Promise.all(flights.map(async (flight) => {
+      flight.endedBecause ??= "blockboard was shut down during the migration";
+      const aborted = this.#abortFlight(flight);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<null>((r) => timer = setTimeout(r, deadlineMs, null));
+      const done = await Promise.race([aborted, late]).finally(() => clearTimeout(timer));
+      const m = done ?? flight.migration;
+      try {
+        this.#options.audit?.record({
+          user: "system",
+          role: "none",
+          client: "",
+          action: "migration.abort-at-shutdown",
+          argv: ["-c", flight.source.uri, ...domJobAbortArgs(m.uuid)],
+          result: done && done.phase === "aborted" ? "ok" : "failed",
+          message: done
+            ? m.message
+            : `blockboard was shut down during the migration of ${m.domain} from ${m.from} to ${m.to}; it did not end within ${deadlineMs} ms, so the next start settles it`,
+          domain: m.domain,
+          host: m.from,
+        });
+      } catch (e) {
+        console.error(`migration ${m.id}: could not audit its abort at shutdown: ${e}`);
+      }
+      return m;
+    }));
+    this.close();
+    return ended;
+  }
+
+  /**
+   * Settles every migration the database holds as unfinished (blockboard stopped while it ran).
+   * Measured on libvirt 9.0: when the `virsh migrate` that drives a migration dies, libvirt
+   * destroys the half-made domain on the target at once, and the source keeps an outgoing
+   * migration job that never moves again; nothing can complete it. So: a job still on the source
+   * with nothing on the target is aborted (`domjobabort`), then the outcome is worked out from
+   * where the domain runs on both hosts (the target's new volumes deleted when it did not land
+   * there) and recorded, with a sentence saying blockboard restarted during it. A job still on
+   * the source with the incoming domain still on the target is alive (after a crash the virsh
+   * migrate, in its own process group, outlives blockboard): it is adopted, sampled and settled
+   * when it ends. A host that does not answer leaves that migration stored for the next call.
+   * Resolves with the outcomes recorded now (adopted ones end later).
+   */
+  async recover(): Promise<Migration[]> {
+    const settled: Migration[] = [];
+    for (const stored of this.#options.history?.unfinished() ?? []) {
+      const m = stored.migration;
+      if (this.#active.has(m.uuid)) continue;
+      try {
+        const outcome = await this.#settleAfterRestart(m, stored.targetVolumes);
+        if (outcome) settled.push(outcome);
+      } catch (e) {
+        console.error(
+          `blockboard: the migration of ${m.domain} from ${m.from} to ${m.to} cannot be settled yet: ${
+            e instanceof Error ? e.message : e
+          }`,
+        );
+      }
+    }
+    return settled;
+  }
+
+  /**
+   * {@link recover} now, then again every `intervalMs` while some stored migration could not be
+   * settled (a host that did not answer yet), until {@link close}. `onSettled` hears each outcome.
+   */
+  keepRecovering(onSettled: (m: Migration) => void, intervalMs = 30_000): void {
+    const round = async () => {
+      if (this.#closed) return;
+      for (const m of await this.recover()) onSettled(m);
+      const left = (this.#options.history?.unfinished() ?? [])
+        .some((u) => !this.#active.has(u.migration.uuid));
+      if (left && !this.#closed) Deno.unrefTimer(setTimeout(round, intervalMs));
+    };
+    round().catch((e) => console.error(`blockboard: settling stored migrations failed: ${e}`));
+  }
+
+  async #settleAfterRestart(
+    m: Migration,
+    targetVolumes: { pool: string; name: string }[],
+  ): Promise<Migration | null> {
+    const source = this.#options.hosts.get(m.from);
+    const target = this.#options.hosts.get(m.to);
+    if (!source || !target) {
+      const missing = source ? m.to : m.from;
+      return this.#record({
+        ...m,
+        phase: "failed",
+        etaSeconds: null,
+        finishedAt: new Date().toISOString(),
+        message:
+          `failed: blockboard restarted during the migration and host ${missing} is no longer configured: check ${m.domain} on ${m.from} and ${m.to} by hand`,
+      });
+    }
+    const flight: InFlight = {
+      migration: { ...m },
+      source: source.services.runner,
+      target: target.services.runner,
+      plan: { precreatedByLibvirt: targetVolumes.map((v) => ({ ...v, path: "" })), createByUs: [] },
+      createdByUs: [],
+      window: [],
+      abortRequested: false,
+      diskBytes: 0,
+      finished: Promise.resolve(m),
+      endedBecause: "blockboard restarted during the migration",
+    };
+    // Strict reads: a host that does not answer must not pass for one without the domain.
+    let job = await migrationJobOf(flight.source, m.uuid);
+    if (job && await strictStateOf(flight.target, m.uuid) !== null) {
+      // The target still holds the incoming domain: the virsh migrate that drives it outlived
+      // blockboard (a crash: it runs in its own process group) and goes on. Follow it to its end.
+      flight.endedBecause = "blockboard restarted during the migration and followed it to its end";
+      flight.adopted = true;
+      flight.migration = { ...flight.migration, phase: "copying" };
+      let ended!: (m: Migration) => void;
+      flight.finished = new Promise((r) => ended = r);
+      flight.ended = ended;
+      this.#active.set(m.uuid, flight);
+      await this.#sample(flight);
+      this.#schedule(flight);
+      return null;
+    }
+    if (job) {
+      flight.abortRequested = true;
+      flight.endedBecause = STALLED_AFTER_RESTART;
+      await flight.source.run(domJobAbortArgs(m.uuid), { allowFailure: true });
+      for (let i = 0; job && i < 60; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        job = await migrationJobOf(flight.source, m.uuid);
+      }
+      if (job) throw new Error(`its job on ${m.from} did not end after domjobabort`);
+    }
+    const onSource = await strictStateOf(flight.source, m.uuid);
+    const onTarget = await strictStateOf(flight.target, m.uuid);
+    const landed = onTarget === "running" && onSource === null;
+    return await this.#finish(flight, landed ? 0 : null, "", { onSource, onTarget });
+  }
+
+  /** Saves a finished migration (history, memory); a failure to store is logged. */
+  #record(done: Migration): Migration {
+    this.#recent.unshift(done);
+    this.#recent.length = Math.min(this.#recent.length, RECENT_KEPT);
+    try {
+      this.#options.history?.save(done);
+    } catch (e) {
+      console.error(`migration ${done.id}: could not save its history row: ${e}`);
+    }
+    if (done.phase === "completed" || done.phase === "failed" || done.phase === "aborted") {
+      this.#emit({ kind: done.phase, migration: { ...done } });
+    }
+    return done;
   }
 
   #schedule(flight: InFlight): void {
@@ -381,21 +591,66 @@ export class MigrationService implements MigrationSource {
     } catch {
       return; // a missed sample; the next one comes in a second
     }
-    if (out.code !== 0 || !isActiveMigration(flight.migration.phase)) return;
+    if (!isActiveMigration(flight.migration.phase)) return;
+    if (out.code !== 0) {
+      // An adopted one has no virsh migrate of ours to report its end: the domain leaving the
+      // source (it landed, `--undefinesource`) is the end too.
+      if (flight.adopted && DOMAIN_NOT_FOUND.test(out.stderr)) await this.#endAdopted(flight);
+      return;
+    }
     const info = parseDomJobInfoRaw(out.stdout);
+    if (flight.adopted && !(info?.type === "bounded" || info?.type === "unbounded")) {
+      await this.#endAdopted(flight);
+      return;
+    }
+    if (flight.adopted && !flight.abortRequested) {
+      // Its driving virsh may die later on: then libvirt drops the target's domain and the job
+      // stalls for good. Seen so, it is aborted like one found stalled at start-up.
+      const there = await strictStateOf(flight.target, flight.migration.uuid).catch(() => "?");
+      if (there === null) {
+        flight.endedBecause = STALLED_AFTER_RESTART;
+        flight.abortRequested = true;
+        await flight.source.run(domJobAbortArgs(flight.migration.uuid), { allowFailure: true })
+          .catch(() => undefined);
+        return;
+      }
+    }
     if (!info) return;
     flight.window.push({ atMs: Date.now(), processed: info.dataProcessed });
     if (flight.window.length > 5) flight.window.shift();
     flight.migration = withSample(flight.migration, info, flight.window);
   }
 
-  async #finish(flight: InFlight, code: number | null, stderr: string): Promise<Migration> {
+  /** An adopted migration's job ended: its outcome from where the domain runs now. */
+  async #endAdopted(flight: InFlight): Promise<void> {
+    let seen;
+    try {
+      seen = {
+        onSource: await strictStateOf(flight.source, flight.migration.uuid),
+        onTarget: await strictStateOf(flight.target, flight.migration.uuid),
+      };
+    } catch {
+      return; // a host did not answer: the next sample looks again
+    }
+    const landed = seen.onTarget === "running" && seen.onSource === null;
+    flight.ended?.(await this.#finish(flight, landed ? 0 : null, "", seen));
+  }
+
+  async #finish(
+    flight: InFlight,
+    code: number | null,
+    stderr: string,
+    seen?: { onSource: string | null; onTarget: string | null },
+  ): Promise<Migration> {
     clearTimeout(flight.timer);
     const m = flight.migration;
+    // Detached (a crash, or shutdown's last step): the next start settles it from the database.
+    if (this.#closed && !seen) return m;
     const from = m.from;
     const to = m.to;
-    const onSource = await stateOf(flight.source, m.uuid);
-    const onTarget = await stateOf(flight.target, m.uuid);
+    const onSource = seen ? seen.onSource : await stateOf(flight.source, m.uuid);
+    const onTarget = seen ? seen.onTarget : await stateOf(flight.target, m.uuid);
+    const why = flight.endedBecause ? `${flight.endedBecause}; ` : "";
     let phase: "completed" | "failed" | "aborted";
     let message: string;
     let totals = {};
@@ -403,7 +658,7 @@ export class MigrationService implements MigrationSource {
       phase = "completed";
       const total = m.dataTotal > 0 ? m.dataTotal : flight.diskBytes;
       totals = { dataTotal: total, dataProcessed: total, dataRemaining: 0 };
-      message = `completed: ${m.domain} runs on ${to}${
+      message = `completed: ${why}${m.domain} runs on ${to}${
         onSource === null
           ? ` and is no longer defined on ${from}`
           : `; on ${from} it is still listed as ${onSource}`
@@ -419,7 +674,7 @@ export class MigrationService implements MigrationSource {
           onTarget ? ` and is ${onTarget} on ${to}` : ""
         }: check both hosts`
         : `${m.domain} is ${onSource} on ${from}`;
-      message = `${aborted ? "aborted" : "failed"}: ${where}${
+      message = `${aborted ? "aborted" : "failed"}: ${why}${where}${
         !aborted && said ? ` (libvirt said: ${said})` : ""
       }`;
       if (onTarget === null) {
@@ -440,16 +695,8 @@ export class MigrationService implements MigrationSource {
     };
     flight.migration = done;
     this.#active.delete(m.uuid);
-    this.#recent.unshift(done);
-    this.#recent.length = Math.min(this.#recent.length, RECENT_KEPT);
     for (const name of [from, to]) this.#options.hosts.get(name)?.services.inventory.invalidate();
-    try {
-      this.#options.history?.save(done);
-    } catch (e) {
-      console.error(`migration ${done.id}: could not save its history row: ${e}`);
-    }
-    this.#emit({ kind: phase, migration: { ...done } });
-    return done;
+    return this.#record(done);
   }
 
   /** Deletes volumes on the target that exist; returns the names it could not delete. */
@@ -474,6 +721,27 @@ export class MigrationService implements MigrationSource {
 /** The signed-in user of the request being served, if any. */
 function requestUser(): string | null {
   return tryGetContext<AppEnv>()?.var.user?.name ?? null;
+}
+
+/** `domstate` of a domain on a host: null when the host does not know it; throws when the host
+ * does not answer or says something else. */
+async function strictStateOf(runner: VirshRunner, uuid: string): Promise<string | null> {
+  const out = await runner.run(domStateArgs(uuid), { allowFailure: true });
+  if (out.code === 0) return out.stdout.trim().split("\n")[0].trim();
+  if (DOMAIN_NOT_FOUND.test(out.stderr)) return null;
+  throw new VirshError({ argv: out.argv, code: out.code, stderr: out.stderr });
+}
+
+/** The outgoing migration job of a domain on its source host, or null when none runs. */
+async function migrationJobOf(runner: VirshRunner, uuid: string): Promise<DomJobInfo | null> {
+  const out = await runner.run(domJobInfoArgs(uuid), { allowFailure: true });
+  if (out.code !== 0) {
+    if (DOMAIN_NOT_FOUND.test(out.stderr)) return null;
+    throw new VirshError({ argv: out.argv, code: out.code, stderr: out.stderr });
+  }
+  const info = parseDomJobInfoRaw(out.stdout);
+  const running = info && (info.type === "bounded" || info.type === "unbounded");
+  return running && info.operation !== JOB_OPERATION.migrationIn ? info : null;
 }
 
 /** `domstate` of a domain on a host, or null when the host does not know it. */

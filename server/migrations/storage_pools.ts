@@ -5,11 +5,15 @@
  * @module
  */
 import type { VirshRunner } from "../virsh/runner.ts";
+import { displayCommandLine } from "../virsh/display.ts";
 import {
+  poolBuildArgs,
+  poolDefineDirArgs,
   poolDumpXmlByNameArgs,
   poolInfoArgs,
   poolListArgs,
   poolRefreshArgs,
+  poolStartArgs,
   volListArgs,
 } from "../virsh/commands.ts";
 import { parsePoolXml } from "../virsh/parse/storage_pool.ts";
@@ -84,4 +88,24 @@ export function baseName(path: string): string {
  */
 export function poolOverDirectory(pools: readonly HostPool[], dir: string): HostPool | undefined {
   return pools.find((p) => p.isDirectory && p.state === "running" && p.path === dir);
+}
+
+/**
+ * The exact commands that give host `uri` a running directory pool over `dir`, for a refusal an
+ * operator can act on: `pool-start` of a directory pool already defined there but not running,
+ * else `pool-define-as`, `pool-build` and `pool-start` of a new one, named after the directory
+ * and unlike any pool the host has. Pure.
+ */
+export function poolOverDirectoryCommands(
+  uri: string,
+  pools: readonly HostPool[],
+  dir: string,
+): string[] {
+  const stopped = pools.find((p) => p.isDirectory && p.path === dir);
+  if (stopped) return [displayCommandLine(uri, poolStartArgs(stopped.name))];
+  const stem = baseName(dir).replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[-.]+/, "") || "images";
+  let name = stem;
+  for (let n = 2; pools.some((p) => p.name === name); n++) name = `${stem}-${n}`;
+  return [poolDefineDirArgs(name, dir), poolBuildArgs(name), poolStartArgs(name)]
+    .map((args) => displayCommandLine(uri, args));
 }

@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Disk, Domain, Layer, Mirror } from "../inventory/model.ts";
 import { type Job, JOB_PHASES, JOB_TYPES, type JobOptions } from "../jobs/model.ts";
 import type { JobRecord } from "../jobs/history.ts";
+import { migrationHistoryRecordSchema } from "../migrations/job_history.ts";
 import type { AuditEntry } from "../audit/entry.ts";
 import { AUDIT_RESULTS } from "../audit/entry.ts";
 import type { ErrorBody } from "../http_errors.ts";
@@ -215,7 +216,9 @@ export const domainResponse = z.object({ domain: domainSchema });
 /** A job read, started or controlled; `job` is null when the disk has none. */
 export const jobResponse = z.object({ job: jobSchema.nullable() });
 /** `GET /api/v1/jobs`. */
-export const jobHistoryResponse = z.object({ jobs: z.array(jobRecordSchema) });
+export const jobHistoryResponse = z.object({
+  jobs: z.array(z.union([jobRecordSchema, migrationHistoryRecordSchema])),
+});
 /** `GET /audit.json`. */
 export const auditExportResponse = z.array(auditExportEntrySchema);
 

@@ -16,6 +16,8 @@ import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { abortBody, bandwidthBody, commitBody, pivotBody, pullBody } from "./job_inputs.ts";
 import { type JobHistory, jobHistoryQuerySchema } from "../jobs/history.ts";
+import { mergeFinished, type MigrationRecords } from "../migrations/job_history.ts";
+import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import {
   copyRequestBody,
   copyRequestDocumentSchema,
@@ -42,6 +44,9 @@ export interface JobRouteDeps {
   runner: VirshRunner;
   /** Finished jobs in the database; null without one (then `GET /jobs` lists none). */
   history?: JobHistory | null;
+  /** Finished migrations of host `hostName`: `GET /jobs` lists them too (`type: "migration"`). */
+  migrations?: MigrationRecords | null;
+  hostName?: string;
 }
 
 /** Validates `:target`. */
@@ -101,7 +106,9 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
   app.get("/jobs", (c) => {
     const r = jobHistoryQuerySchema.safeParse(c.req.query());
     if (!r.success) throw invalidInput(r.error, "query");
-    return c.json({ jobs: deps.history?.list(r.data) ?? [] } satisfies JobHistoryResponse);
+    const migrated = deps.migrations?.finished(deps.hostName ?? DEFAULT_HOST_NAME, r.data) ?? [];
+    const jobs = mergeFinished(deps.history?.list(r.data) ?? [], migrated, r.data.limit);
+    return c.json({ jobs } satisfies JobHistoryResponse);
   });
 
   const base = "/domains/:name/disks/:target";

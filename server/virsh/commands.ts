@@ -426,6 +426,29 @@ export function poolDumpXmlByNameArgs(pool: string): string[] {
   return ["pool-dumpxml", "--pool", checked("pool", poolNameSchema, pool)];
 }
 
+/** `pool-define-as --name P --type dir --target DIR`: a directory pool over `dir`. */
+export function poolDefineDirArgs(pool: string, dir: string): string[] {
+  return [
+    "pool-define-as",
+    "--name",
+    checked("pool", poolNameSchema, pool),
+    "--type",
+    "dir",
+    "--target",
+    checked("target directory", hostPathSchema, dir),
+  ];
+}
+
+/** `pool-build --pool P`: makes a directory pool's directory. */
+export function poolBuildArgs(pool: string): string[] {
+  return ["pool-build", "--pool", checked("pool", poolNameSchema, pool)];
+}
+
+/** `pool-start --pool P`. */
+export function poolStartArgs(pool: string): string[] {
+  return ["pool-start", "--pool", checked("pool", poolNameSchema, pool)];
+}
+
 /** `pool-refresh --pool P`: re-reads the pool's directory (a file made outside libvirt). */
 export function poolRefreshArgs(pool: string): string[] {
   return ["pool-refresh", "--pool", checked("pool", poolNameSchema, pool)];

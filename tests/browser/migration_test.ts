@@ -12,6 +12,7 @@ import { uniqueName } from "../lab/lab.ts";
 import { waitFor } from "../lab/wait.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
+import { definePool } from "../lab/host_pool.ts";
 
 Deno.test({
   name:
@@ -28,16 +29,7 @@ Deno.test({
     });
     const top = dom.disks[0].chain[0];
     const dir = top.slice(0, top.lastIndexOf("/"));
-    for (
-      const args of [
-        ["pool-define-as", "--name", "bbmig-ui", "--type", "dir", "--target", dir],
-        ["pool-build", "--pool", "bbmig-ui"],
-        ["pool-start", "--pool", "bbmig-ui"],
-      ]
-    ) {
-      const r = await b.virsh(...args);
-      assertEquals(r.code, 0, r.stderr);
-    }
+    await definePool(b, "bbmig-ui", dir);
     const registry = createHostRegistry({
       hosts: [{ name: "a", uri: a.uri }, { name: "b", uri: b.uri }],
       runnerFor: (spec) => new SpawnRunner({ uri: spec.uri, timeoutMs: 20_000 }),
@@ -110,6 +102,10 @@ Deno.test({
       }, { timeoutMs: 15_000, intervalMs: 500 });
       await page.locator('section.migration-panel[data-phase="completed"]').waitFor();
       assertMatch(await page.locator("section.migration-panel").innerText(), /arrived here/);
+      // The domain's job history on b lists the migration that landed, like a block job.
+      const rows = page.locator("details.recent-jobs tr[data-migration]");
+      assertEquals(await rows.count(), 1);
+      assertMatch(await rows.first().textContent() ?? "", /^migration a → bcompleted/);
       assertEquals(problems, []);
     } finally {
       await browser.close();

@@ -5,7 +5,7 @@
  * one (the domain stays running on the source, the target keeps no file), and the pre-flight's
  * refusals (no pool over the disk's directory, an unreachable target).
  */
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { Hono } from "hono";
 import type { AppEnv } from "../../server/env.ts";
 import { openLoopback } from "../../server/auth/middleware.ts";
@@ -79,6 +79,13 @@ Deno.test({
         assertEquals(r.status, 409);
         const { error } = await r.json();
         assertMatch(error.message, /host b has no running storage pool over .*pool-define-as/);
+        // The exact commands for b, runnable as they are.
+        const c = `virsh -c ${b.uri}`;
+        assertStringIncludes(
+          error.message,
+          `: ${c} pool-define-as --name vda --type dir --target ${diskDir} ; ` +
+            `${c} pool-build --pool vda ; ${c} pool-start --pool vda`,
+        );
         assertEquals(await domState(a, dom.uuid), "running");
       });
 

@@ -1,5 +1,5 @@
 /** The migration pre-flight's pure decisions, the progress arithmetic and the stream address. */
-import { assertEquals, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
 import {
   checkCapabilities,
   type MigratingDisk,
@@ -18,6 +18,7 @@ import { openDatabase } from "../../server/db.ts";
 import { MigrationHistory } from "../../server/migrations/history.ts";
 
 const DIR = "/var/lib/libvirt/images/vm";
+const B = { name: "b", uri: "qemu+tcp://10.77.2.2/system" };
 const disk: MigratingDisk = {
   target: "vda",
   type: "file",
@@ -40,42 +41,70 @@ const pool = (over: Partial<HostPool> = {}): HostPool => ({
 });
 
 Deno.test("all: libvirt pre-creates the top in the pool over its directory", () => {
-  assertEquals(planTargetStorage([disk], [pool()], "all", "b"), {
+  assertEquals(planTargetStorage([disk], [pool()], "all", B), {
     precreatedByLibvirt: [{ pool: "vm", name: "top.qcow2", path: `${DIR}/top.qcow2` }],
     createByUs: [],
   });
+});
+
+Deno.test("no pool over the directory: the refusal gives the exact commands for that host", () => {
+  const sentence = (pools: HostPool[]) => {
+    try {
+      planTargetStorage([disk], pools, "all", B);
+    } catch (e) {
+      if (e instanceof PreflightRefusal) return e.message;
+      throw e;
+    }
+    throw new Error("not refused");
+  };
+  const c = "virsh -c qemu+tcp://10.77.2.2/system";
+  assertEquals(
+    sentence([]),
+    `host b has no running storage pool over ${DIR}, so disk vda (${DIR}/top.qcow2) cannot be ` +
+      `created there. Give it one, then try again: ${c} pool-define-as --name vm --type dir ` +
+      `--target ${DIR} ; ${c} pool-build --pool vm ; ${c} pool-start --pool vm`,
+  );
+  // A pool named like the directory elsewhere: another name; one defined over it: start it.
+  assertStringIncludes(
+    sentence([pool({ path: "/srv/other" }), pool({ name: "vm-2", path: "/srv/x" })]),
+    `: ${c} pool-define-as --name vm-3 --type dir --target ${DIR} ; `,
+  );
+  assert(
+    sentence([pool({ name: "my pool", state: "inactive", volumes: [] })])
+      .endsWith(`try again: ${c} pool-start --pool 'my pool'`),
+  );
 });
 
 Deno.test("refusals name the host, the path and what to do", () => {
   const cases: [string, () => unknown, RegExp][] = [
     [
       "no pool",
-      () => planTargetStorage([disk], [], "all", "b"),
+      () => planTargetStorage([disk], [], "all", B),
       /host b has no running storage pool over \/var\/lib\/libvirt\/images\/vm.*pool-define-as/,
     ],
     [
       "pool not running",
-      () => planTargetStorage([disk], [pool({ state: "inactive" })], "all", "b"),
+      () => planTargetStorage([disk], [pool({ state: "inactive" })], "all", B),
       /no running storage pool/,
     ],
     [
       "file in the way",
-      () => planTargetStorage([disk], [pool({ volumes: [`${DIR}/top.qcow2`] })], "all", "b"),
+      () => planTargetStorage([disk], [pool({ volumes: [`${DIR}/top.qcow2`] })], "all", B),
       /already exists on host b/,
     ],
     [
       "no room",
-      () => planTargetStorage([disk], [pool({ available: 1048576 })], "all", "b"),
+      () => planTargetStorage([disk], [pool({ available: 1048576 })], "all", B),
       /has 1 MiB free and the disks need up to 64 MiB/,
     ],
     [
       "inc without chain on target",
-      () => planTargetStorage([disk], [pool()], "inc", "b"),
+      () => planTargetStorage([disk], [pool()], "inc", B),
       /base\.qcow2 is not in any of its storage pools/,
     ],
     [
       "block disk",
-      () => planTargetStorage([{ ...disk, type: "block" }], [pool()], "all", "b"),
+      () => planTargetStorage([{ ...disk, type: "block" }], [pool()], "all", B),
       /file-backed disks only/,
     ],
   ];
@@ -86,7 +115,7 @@ Deno.test("refusals name the host, the path and what to do", () => {
 });
 
 Deno.test("inc: blockboard creates the top over the backing chain already on the target", () => {
-  const plan = planTargetStorage([disk], [pool({ volumes: [`${DIR}/base.qcow2`] })], "inc", "b");
+  const plan = planTargetStorage([disk], [pool({ volumes: [`${DIR}/base.qcow2`] })], "inc", B);
   assertEquals(plan.createByUs, [{
     pool: "vm",
     name: "top.qcow2",
@@ -100,7 +129,7 @@ Deno.test("inc: blockboard creates the top over the backing chain already on the
     [disk],
     [pool({ volumes: [`${DIR}/base.qcow2`], available: 9 * 1048576 })],
     "inc",
-    "b",
+    B,
   );
 });
 
