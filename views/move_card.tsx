@@ -131,6 +131,13 @@ export function MoveCard({ move, place, canControl, notice }: MoveCardProps) {
         {move.disks.map((disk) => (
           <div class="move-disk" data-target={disk.target}>
             <h3 class="move-disk-target">{disk.target}</h3>
+            {disk.job?.phase === "mirroring" && disk.job.notConverging
+              ? (
+                <p class="warning job-warning job-not-converging" role="alert">
+                  {disk.job.notConverging}
+                </p>
+              )
+              : null}
             <ol class="move-layers">
               {disk.layers.map((layer, i) => (
                 <MoveLayerRow

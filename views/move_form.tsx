@@ -12,6 +12,8 @@ import { isFinishedMove } from "../server/moves/model.ts";
 import type { QueuePlace } from "../server/moves/queue.ts";
 import { formatBytes, formatRate } from "./format.ts";
 import { MoveCard } from "./move_card.tsx";
+import { MirrorTuningInputs } from "./job_forms.tsx";
+import { jobOptionWords } from "./job.tsx";
 
 /** Element id of a domain's Move storage section. */
 export function movesSectionId(uuid: string): string {
@@ -41,6 +43,10 @@ export interface MoveFormValues {
   /** Decimal MiB/s as typed; empty for none. */
   bandwidthMiB: string;
   pivot: "manual" | "auto";
+  /** The mirror tuning as typed (see `MirrorTuningInputs`): the checkbox, bytes, KiB. */
+  synchronousWrites: boolean;
+  granularity: string;
+  bufSizeKiB: string;
 }
 
 /** Disks a move can take: real disks with an image (no cdroms, no empty drives). Pure. */
@@ -185,6 +191,7 @@ export function MoveForm({ domain, storageRoots }: MoveFormProps) {
                 <input type="radio" name="pivot" value="auto" /> as soon as every disk is in sync
               </label>
             </fieldset>
+            <MirrorTuningInputs />
             <button type="submit" class="btn" data-action="move-review">Review the plan</button>
           </form>
         )}
@@ -218,6 +225,9 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
           ? "switching by itself when ready"
           : "switching when you press Switch"}.
       </p>
+      {plan.mode === "live" && jobOptionWords(plan.tuning).length
+        ? <p class="move-tuning">Mirror options: {jobOptionWords(plan.tuning).join(", ")}.</p>
+        : null}
       {plan.disks.map((disk) => (
         <section class="move-plan-disk" data-target={disk.target}>
           <h3 class="move-plan-target">
@@ -282,6 +292,11 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
         {values.disks.map((d) => <input type="hidden" name="disks" value={d} />)}
         <input type="hidden" name="bandwidthMiB" value={values.bandwidthMiB} />
         <input type="hidden" name="pivot" value={values.pivot} />
+        {values.synchronousWrites
+          ? <input type="hidden" name="synchronousWrites" value="true" />
+          : null}
+        <input type="hidden" name="granularity" value={values.granularity} />
+        <input type="hidden" name="bufSizeKiB" value={values.bufSizeKiB} />
         <div id={moveStartErrorId(plan.uuid)} class="move-start-error"></div>
         <button type="submit" class="btn btn-primary" data-action="move-start">
           Start the move

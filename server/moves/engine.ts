@@ -534,6 +534,7 @@ export class MoveEngine implements MoveService {
         shallow: disk.layers.length > 1,
         reuseExternal: true,
         bandwidthBytes: run.allowance || undefined,
+        ...plan.tuning,
         expectedBacking: disk.chainAfter.slice(1),
       });
       state.job = {
@@ -579,6 +580,7 @@ export class MoveEngine implements MoveService {
           cur: job.cur,
           end: job.end,
           bandwidthBytes: job.bandwidthBytes,
+          notConverging: job.notConverging ?? null,
         };
         const top = disk.layers[0];
         top.bytes = Math.max(job.end, 0);

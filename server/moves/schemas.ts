@@ -47,6 +47,9 @@ export const moveSchema = z.object({
       cur: z.number(),
       end: z.number(),
       bandwidthBytes: z.number(),
+      notConverging: z.string().nullable().optional().describe(
+        "why the mirror is not converging (its remainder grew for 30 s); null otherwise",
+      ),
     }).nullable().describe("the mirror job (live moves, once started)"),
   })),
   bytesTotal: z.number(),

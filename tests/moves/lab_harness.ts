@@ -25,8 +25,11 @@ export interface MoveLab extends AsyncDisposable {
   ): Promise<{ engine: MoveEngine; monitor: JobMonitor }>;
 }
 
-/** Starts a monitor and an engine. */
-export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise<MoveLab> {
+/** Starts a monitor and an engine; the destination directory's name starts with `prefix`. */
+export async function moveLab(
+  options: Partial<MoveEngineOptions> = {},
+  prefix = "bbmv-",
+): Promise<MoveLab> {
   const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
   const monitors: JobMonitor[] = [];
   const engines: MoveEngine[] = [];
@@ -41,7 +44,7 @@ export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise
     return { monitor, ops, engine };
   };
   const first = await build(options);
-  const destRoot = `${LAB_ROOT}/bbmv-${crypto.randomUUID()}`;
+  const destRoot = `${LAB_ROOT}/${prefix}${crypto.randomUUID()}`;
   await Deno.mkdir(destRoot, { mode: 0o755 });
   return {
     runner,
