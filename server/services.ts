@@ -117,6 +117,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     ...(options.db ? { store: new SqliteMoveStore(options.db) } : {}),
     resolveDomain: (name) => inventory.resolve(name),
     startedBy: requestUser,
+    host: hostName,
   });
   // One Metrics may cover several hosts (the registry shares its own).
   const metrics = options.metrics ?? new Metrics();

@@ -1,20 +1,22 @@
 /**
- * A disk's recent jobs (from the job history in the database), and the outcome card of the last
- * one when the monitor no longer remembers it (after a restart). Pure.
+ * A disk's recent jobs and storage moves (from the job history and the moves in the database),
+ * and the outcome card of the last job when the monitor no longer remembers it (after a
+ * restart). Pure.
  *
  * @module
  */
 import type { JobRecord } from "../server/jobs/history.ts";
+import { type HistoryEntry, isMoveEntry } from "../server/moves/history.ts";
 import { formatBytes } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 import { TYPE_LABEL } from "./job.tsx";
 
 /** Props of {@link RecentJobs}. */
 export interface RecentJobsProps {
-  records: readonly JobRecord[];
+  records: readonly HistoryEntry[];
 }
 
-/** The last jobs of a disk, newest first; nothing when there are none. */
+/** The last jobs and moves of a disk, newest first; nothing when there are none. */
 export function RecentJobs({ records }: RecentJobsProps) {
   if (records.length === 0) return null;
   return (
@@ -34,9 +36,17 @@ export function RecentJobs({ records }: RecentJobsProps) {
         </thead>
         <tbody>
           {records.map((r) => (
-            <tr data-phase={r.phase} data-history-id={String(r.id)}>
+            <tr
+              data-phase={r.phase}
+              {...(isMoveEntry(r) ? { "data-move": r.id } : { "data-history-id": String(r.id) })}
+            >
               <td>{r.type}</td>
-              <td title={r.outcome}>{r.phase}</td>
+              <td title={isMoveEntry(r) ? r.message || r.outcome : r.outcome}>
+                {r.phase}
+                {isMoveEntry(r) && r.phase !== "done" && r.message
+                  ? <span class="muted">: {r.message}</span>
+                  : null}
+              </td>
               <td>{r.startedBy}</td>
               <td>
                 <time datetime={r.startedAt}>{r.startedAt.slice(0, 19).replace("T", " ")}</time>

@@ -10,6 +10,7 @@
  * @module
  */
 import { createImageArgs } from "../images/commands.ts";
+import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import { QemuImgError } from "../images/errors.ts";
 import { type QemuImgRunner, SpawnQemuImg } from "../images/runner.ts";
 import { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.ts";
@@ -60,6 +61,8 @@ export interface MoveEngineOptions {
    * gives the move a slot, and copies at the allowance it gives. Absent: moves start at once.
    */
   queue?: MoveQueue;
+  /** The dashboard host this engine moves the domains of (recorded on each move; default local). */
+  host?: string;
   /** Mirror polling interval (default 500 ms). */
   pollMs?: number;
   now?: () => Date;
@@ -191,6 +194,7 @@ export class MoveEngine implements MoveService {
           bandwidthBytes: plan.bandwidthBytes,
           mode: plan.mode,
           startedBy: this.#o.startedBy?.() ?? null,
+          host: this.#o.host ?? DEFAULT_HOST_NAME,
         },
       };
       this.#moves.set(record.move.id, record);

@@ -135,6 +135,8 @@ export interface Move {
   mode: MoveMode;
   /** Added: who started it (user or token name); null when unknown. Absent in older records. */
   startedBy?: string | null;
+  /** Added: the dashboard host whose domain it moves (absent in older records: the default). */
+  host?: string;
 }
 
 /** Manual: the operator presses Switch (`pivot(id)`); auto: switch as soon as all are ready. */

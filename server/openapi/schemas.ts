@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Disk, Domain, Layer, Mirror } from "../inventory/model.ts";
 import { type Job, JOB_PHASES, JOB_TYPES, type JobOptions } from "../jobs/model.ts";
 import type { JobRecord } from "../jobs/history.ts";
+import { moveHistoryRecordSchema } from "../moves/schemas.ts";
 import type { AuditEntry } from "../audit/entry.ts";
 import { AUDIT_RESULTS } from "../audit/entry.ts";
 import type { ErrorBody } from "../http_errors.ts";
@@ -203,8 +204,10 @@ export const domainListResponse = z.object({ domains: z.array(domainSchema) });
 export const domainResponse = z.object({ domain: domainSchema });
 /** A job read, started or controlled; `job` is null when the disk has none. */
 export const jobResponse = z.object({ job: jobSchema.nullable() });
-/** `GET /api/v1/jobs`. */
-export const jobHistoryResponse = z.object({ jobs: z.array(jobRecordSchema) });
+/** `GET /api/v1/jobs`: finished jobs and finished storage moves (`type: "move"`). */
+export const jobHistoryResponse = z.object({
+  jobs: z.array(z.union([jobRecordSchema, moveHistoryRecordSchema])),
+});
 /** `GET /audit.json`. */
 export const auditExportResponse = z.array(auditExportEntrySchema);
 

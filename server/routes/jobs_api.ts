@@ -16,6 +16,8 @@ import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { abortBody, bandwidthBody, commitBody, pivotBody, pullBody } from "./job_inputs.ts";
 import { type JobHistory, jobHistoryQuerySchema } from "../jobs/history.ts";
+import { listHistory } from "../moves/history.ts";
+import type { MoveService } from "../moves/model.ts";
 import {
   copyRequestBody,
   copyRequestDocumentSchema,
@@ -42,6 +44,8 @@ export interface JobRouteDeps {
   runner: VirshRunner;
   /** Finished jobs in the database; null without one (then `GET /jobs` lists none). */
   history?: JobHistory | null;
+  /** Storage moves: the finished ones are listed by `GET /jobs` too (`type: "move"`). */
+  moves?: Pick<MoveService, "list"> | null;
 }
 
 /** Validates `:target`. */
@@ -101,7 +105,7 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
   app.get("/jobs", (c) => {
     const r = jobHistoryQuerySchema.safeParse(c.req.query());
     if (!r.success) throw invalidInput(r.error, "query");
-    return c.json({ jobs: deps.history?.list(r.data) ?? [] } satisfies JobHistoryResponse);
+    return c.json({ jobs: listHistory(deps, r.data) } satisfies JobHistoryResponse);
   });
 
   const base = "/domains/:name/disks/:target";
@@ -197,8 +201,10 @@ export const jobsApiRoutes: ApiRoute[] = [
     method: "get",
     path: "/api/v1/jobs",
     operationId: "listJobHistory",
-    summary: "Finished jobs, newest first",
-    description: "From the database; no virsh call. `domain` is a name or UUID.",
+    summary: "Finished jobs and storage moves, newest first",
+    description: "From the database; no virsh call. `domain` is a name or UUID. A finished " +
+      'storage move is one entry of `type: "move"` (its outcome, message, bytes, who started ' +
+      "it), read from the moves it ran, not a copy.",
     tag: "jobs",
     access: "viewer",
     query: jobHistoryQuerySchema,

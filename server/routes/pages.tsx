@@ -17,6 +17,8 @@ import { parseDomainParam } from "./domains_api.ts";
 import { canControlOf, layoutSessionOf } from "./viewer.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { JobHistory } from "../jobs/history.ts";
+import { recentHistory } from "../moves/history.ts";
+import type { MoveService } from "../moves/model.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { filterDomains, jobsRunningNow, parseDashboardQuery } from "../inventory/filter.ts";
 import { DomainResults, RESULTS_ID } from "../../views/domain_list.tsx";
@@ -32,6 +34,8 @@ export interface PageDeps {
   monitor?: JobMonitor;
   /** Recent jobs under each disk. */
   history?: JobHistory | null;
+  /** Storage moves: finished ones join the recent jobs of the disks they moved. */
+  moves?: Pick<MoveService, "list"> | null;
   /** Shown above every page (the host switcher and banners of hosts that do not answer). */
   hostNav?: () => Child;
   /** A host blockboard cannot stat files on: its running pools, for the copy form. */
@@ -54,7 +58,7 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
       storageRoots: deps.storageRoots,
       // Only operators see the copy form: no probing for viewers.
       copyDest: canControlOf(c) ? await copyDestLookup(domains, deps.storageRoots) : undefined,
-      history: (uuid, target) => deps.history?.recent(uuid, target, 5) ?? [],
+      history: (uuid, target) => recentHistory(deps, uuid, target, 5),
       volumePools: canControlOf(c) ? await deps.volumePools?.() ?? null : null,
     });
   // Read before the listing, so a change made while the page renders is sent again, not lost.
