@@ -51,6 +51,7 @@ import { volumePoolsFor } from "./volumes/remote_copy.ts";
 import { moveQueuePanelFor, moveSectionFor, movesUi } from "./routes/moves_ui.tsx";
 import { movesQueueApi } from "./routes/moves_queue_api.ts";
 import { movesCleanupApi } from "./routes/moves_cleanup_api.ts";
+import { hostMoveDeps, moveRouteGroups } from "./routes/moves_host_routes.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -214,7 +215,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", hostsRoutes({ registry: hosts }));
   mountHostRoutes(app, hosts, (host) => {
     const s = host.services;
+    const hostMoves = hostMoveDeps(s, security?.audit);
     return [
+      ...moveRouteGroups(hostMoves),
       { under: "api", path: "", routes: domainsApi(s.inventory) },
       { under: "api", path: "", routes: jobsApi(s) },
       { under: "page", path: "/ui", routes: jobsUi(s) },
@@ -232,6 +235,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           hostNav: hostNav(host.name),
           migrationSlot: migrationSlot(host.name),
           volumePools: () => volumePoolsFor(s.runner),
+          moveSection: (c, domain) => moveSectionFor(hostMoves, c, domain),
+          moveQueue: (c) => moveQueuePanelFor(hostMoves, c),
         }),
       },
     ];
@@ -239,7 +244,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi(deps));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
-  const moves = { ...deps, queue: deps.moveQueue, audit: security?.audit };
+  const moves = hostMoveDeps(deps, security?.audit);
   // Before `/moves/:id` of movesApi, so `/moves/queue` is not read as an id.
   app.route("/api/v1", movesQueueApi(moves));
   app.route("/api/v1", movesCleanupApi(moves));

@@ -114,7 +114,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     monitor,
     operations,
     storageRoots: roots,
-    ...(options.db ? { store: new SqliteMoveStore(options.db) } : {}),
+    ...(options.db ? { store: new SqliteMoveStore(options.db, hostName) } : {}),
     resolveDomain: (name) => inventory.resolve(name),
     startedBy: requestUser,
     host: hostName,

@@ -14,6 +14,7 @@ import { formatBytes, formatRate } from "./format.ts";
 import { MoveCard } from "./move_card.tsx";
 import { MirrorTuningInputs } from "./job_forms.tsx";
 import { jobOptionWords } from "./job.tsx";
+import { hostHref } from "./host_base.ts";
 
 /** Element id of a domain's Move storage section. */
 export function movesSectionId(uuid: string): string {
@@ -30,9 +31,9 @@ export function moveStartErrorId(uuid: string): string {
   return `move-start-error-${uuid}`;
 }
 
-/** URL prefix of a domain's move endpoints (browser). */
+/** URL prefix of a domain's move endpoints (browser), on the host of the page. */
 export function domainMoveUiPath(uuid: string): string {
-  return `/ui/domains/${uuid}/move`;
+  return hostHref(`/ui/domains/${uuid}/move`);
 }
 
 /** The form's fields as typed, carried from Review to Start unchanged. */
@@ -69,11 +70,25 @@ export interface MoveSectionProps {
   canControl: boolean;
   /** Storage roots a destination must be under. */
   storageRoots: readonly string[];
+  /** Why this host cannot move storage (its files are not on this machine); null: it can. */
+  unavailable?: string | null;
 }
 
-/** The section: unfinished moves (or the last finished one), then the form when none runs. */
+/**
+ * The section: unfinished moves (or the last finished one), then the form when none runs; on a
+ * host whose files blockboard cannot reach, only the sentence saying why and what to use.
+ */
 export function MoveSection(props: MoveSectionProps) {
   const { domain, moves, canControl } = props;
+  if (props.unavailable) {
+    const heading = `moves-h-${domain.uuid}`;
+    return (
+      <section class="move-storage" id={movesSectionId(domain.uuid)} aria-labelledby={heading}>
+        <h2 id={heading} class="move-storage-title">Move storage</h2>
+        <p class="muted move-unavailable">{capitalised(props.unavailable)}.</p>
+      </section>
+    );
+  }
   const active = moves.filter((m) => !isFinishedMove(m.state));
   const shown = active.length > 0 ? active : moves.slice(0, 1);
   const heading = `moves-h-${domain.uuid}`;
@@ -92,6 +107,8 @@ export function MoveSection(props: MoveSectionProps) {
     </section>
   );
 }
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Element id of the place the form goes (empty while a move of the domain runs). */
 export function moveFormSlotId(uuid: string): string {

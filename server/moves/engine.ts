@@ -24,6 +24,7 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import { isUuid } from "../virsh/values.ts";
 import { checkMoveDestination, checkNewFile, missingDirectories } from "./destination.ts";
 import { gatherDomain } from "./gather.ts";
+import { movesUnavailable } from "./host_files.ts";
 import { copyLayer, verifyLayerCopy } from "./layer_copy.ts";
 import {
   isFinishedMove,
@@ -107,6 +108,8 @@ export class MoveEngine implements MoveService {
   }
 
   async plan(domain: string, request: MoveRequest): Promise<MovePlan> {
+    const elsewhere = movesUnavailable(this.#o.host ?? DEFAULT_HOST_NAME, this.#o.runner.uri);
+    if (elsewhere) throw new JobInputError("host", elsewhere);
     const uuid = await this.#resolve(domain);
     const active = this.#activeMoveOf(uuid);
     if (active) {
@@ -148,6 +151,8 @@ export class MoveEngine implements MoveService {
   }
 
   async start(domain: string, request: MoveRequest): Promise<Move> {
+    const elsewhere = movesUnavailable(this.#o.host ?? DEFAULT_HOST_NAME, this.#o.runner.uri);
+    if (elsewhere) throw new JobInputError("host", elsewhere);
     const uuid = await this.#resolve(domain);
     if (this.#starting.has(uuid) || this.#activeMoveOf(uuid)) {
       throw new JobConflictError(
