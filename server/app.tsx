@@ -30,7 +30,7 @@ import { type TerminalOptions, TerminalState } from "./routes/terminal/state.ts"
 import { openLoopback } from "./auth/middleware.ts";
 import { ACCESS, gate } from "./auth/policy.ts";
 import { securityMiddleware } from "./security/stack.ts";
-import { auditRefusals, auditVirshCalls } from "./audit/web.ts";
+import { auditQemuImgCalls, auditRefusals, auditVirshCalls } from "./audit/web.ts";
 import { domainNamesFromJobs } from "./audit/domain.ts";
 import { bodyLimits } from "./http/body_limit.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
@@ -145,6 +145,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const services = host.services;
       const names = services === deps ? nameOf : domainNamesFromJobs(services.monitor);
       closers.push(auditVirshCalls(services.runner, security.audit, names, host.name));
+      closers.push(auditQemuImgCalls(services.moves.qemuImg, security.audit, names, host.name));
     }
   } else {
     app.use(bodyLimits(), openLoopback());

@@ -12,7 +12,7 @@
 import { createImageArgs } from "../images/commands.ts";
 import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import { QemuImgError } from "../images/errors.ts";
-import { type QemuImgRunner, SpawnQemuImg } from "../images/runner.ts";
+import { type ReportingQemuImg, SpawnQemuImg } from "../images/runner.ts";
 import { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.ts";
 import { assertBandwidth } from "../jobs/plan_checks.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
@@ -47,8 +47,11 @@ export interface MoveEngineOptions {
   runner: VirshRunner;
   monitor: JobMonitor;
   operations: JobOperations;
-  /** compare/create/info (long deadline); default qemu-img on PATH, 1 h per call. */
-  qemuImg?: QemuImgRunner;
+  /**
+   * convert/compare/create/info (long deadline); default qemu-img on PATH, 1 h per call. Its
+   * calls are reported through `onCall` (the audit hooks in there, see {@link MoveEngine.qemuImg}).
+   */
+  qemuImg?: ReportingQemuImg;
   /** Where moves are kept; default in memory. */
   store?: MoveStore;
   /** Storage roots every new file must lie in; null: no root restriction. */
@@ -93,7 +96,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** See the module doc. */
 export class MoveEngine implements MoveService {
   readonly #o: MoveEngineOptions;
-  readonly #qemuImg: QemuImgRunner;
+  readonly #qemuImg: ReportingQemuImg;
   readonly #store: MoveStore;
   readonly #moves = new Map<string, MoveRecord>();
   readonly #running = new Map<string, Running>();
@@ -105,6 +108,11 @@ export class MoveEngine implements MoveService {
     this.#qemuImg = options.qemuImg ?? new SpawnQemuImg({ timeoutMs: 3_600_000 });
     this.#store = options.store ?? new MemoryMoveStore();
     for (const record of this.#store.list()) this.#moves.set(record.move.id, record);
+  }
+
+  /** The qemu-img runner of the moves (on this machine): the audit listens to its calls. */
+  get qemuImg(): ReportingQemuImg {
+    return this.#qemuImg;
   }
 
   async plan(domain: string, request: MoveRequest): Promise<MovePlan> {
