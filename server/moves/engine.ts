@@ -102,12 +102,17 @@ export class MoveEngine implements MoveService {
   readonly #running = new Map<string, Running>();
   readonly #listeners = new Set<(move: Move) => void>();
   #starting = new Set<string>();
+  /** Set while detaching: the queue empties, but the order saved stays the operators'. */
+  #detaching = false;
 
   constructor(options: MoveEngineOptions) {
     this.#o = options;
     this.#qemuImg = options.qemuImg ?? new SpawnQemuImg({ timeoutMs: 3_600_000 });
     this.#store = options.store ?? new MemoryMoveStore();
     for (const record of this.#store.list()) this.#moves.set(record.move.id, record);
+    options.queue?.onChange((change) => {
+      if (change.kind === "order") this.#saveQueueOrder();
+    });
   }
 
   /** The qemu-img runner of the moves (on this machine): the audit listens to its calls. */
@@ -328,9 +333,10 @@ export class MoveEngine implements MoveService {
    */
   async resume(): Promise<void> {
     await this.#o.monitor.resync().catch(() => undefined);
-    // Oldest first: the queue gives the moves their turns in the order they were started.
-    const records = [...this.#moves.values()]
-      .sort((a, b) => a.move.startedAt.localeCompare(b.move.startedAt));
+    this.#detaching = false;
+    // Moves that ran before the restart first, oldest first; then the waiting ones in the order
+    // operators left them (Up/Down), oldest first where they never reordered.
+    const records = [...this.#moves.values()].sort(resumeOrder);
     for (const record of records) {
       if (isFinishedMove(record.move.state) || this.#running.has(record.move.id)) continue;
       this.#launch(record, true);
@@ -347,6 +353,8 @@ export class MoveEngine implements MoveService {
    * store resumes them): kills layer copies in flight, leaves mirrors running.
    */
   async detach(): Promise<void> {
+    // Taking the waiting moves out of this queue must not rewrite the order they keep.
+    this.#detaching = true;
     for (const run of this.#running.values()) {
       // A waiting move leaves the queue untouched (still planned): the next start queues it again.
       if (run.leave && this.#o.queue?.cancel(run.record.move.id)) run.leave();
@@ -817,6 +825,17 @@ export class MoveEngine implements MoveService {
     }
   }
 
+  /** Saves each waiting move's place, so a restart queues them in the same order. */
+  #saveQueueOrder(): void {
+    if (this.#detaching || !this.#o.queue) return;
+    this.#o.queue.snapshot().waiting.forEach((id, rank) => {
+      const record = this.#moves.get(id);
+      if (!record || record.queueRank === rank) return;
+      record.queueRank = rank;
+      this.#save(record);
+    });
+  }
+
   #activeMoveOf(uuid: string): MoveRecord | undefined {
     return [...this.#moves.values()].find((r) =>
       r.move.uuid === uuid && !isFinishedMove(r.move.state)
@@ -844,6 +863,17 @@ export class MoveEngine implements MoveService {
   #now(): string {
     return (this.#o.now?.() ?? new Date()).toISOString();
   }
+}
+
+/**
+ * The order a restart queues unfinished moves in: those that had started (not `planned`) first,
+ * then waiting ones by their saved queue rank; the start time breaks ties. Pure.
+ */
+export function resumeOrder(a: MoveRecord, b: MoveRecord): number {
+  const waited = (r: MoveRecord) => Number(r.move.state === "planned");
+  const rank = (r: MoveRecord) => r.queueRank ?? Number.MAX_SAFE_INTEGER;
+  return waited(a) - waited(b) || (waited(a) ? rank(a) - rank(b) : 0) ||
+    a.move.startedAt.localeCompare(b.move.startedAt);
 }
 
 /** A failure as one sentence for the move's message. */

@@ -17,6 +17,11 @@ export interface MoveRecord {
   createdFiles: string[];
   /** Directories the move created (removed on cancel or failure when empty). */
   createdDirs: string[];
+  /**
+   * Its place among the waiting moves (0: next), as operators ordered them with Up and Down;
+   * a restart queues waiting moves in this order again. Absent: never waited (or older records).
+   */
+  queueRank?: number;
 }
 
 /** Where records are kept; the engine runs without one in unit tests. */
