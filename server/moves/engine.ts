@@ -37,7 +37,7 @@ import {
 } from "./model.ts";
 import { defineMovedDisks } from "./offline.ts";
 import { planMove } from "./plan.ts";
-import { moveTotals, RateWindow } from "./progress.ts";
+import { moveTotals, ProgressThrottle, RateWindow } from "./progress.ts";
 import { MemoryMoveStore, type MoveRecord, type MoveStore } from "./store.ts";
 import { verifyMovedChains } from "./verify.ts";
 import type { MoveLease, MoveQueue } from "./queue.ts";
@@ -69,6 +69,9 @@ export interface MoveEngineOptions {
   host?: string;
   /** Mirror polling interval (default 500 ms). */
   pollMs?: number;
+  /** Listeners hear a move's mere progress at most once per this many ms (default 250). */
+  progressIntervalMs?: number;
+  /** The clock: start and end times, and the progress throttle. */
   now?: () => Date;
 }
 
@@ -81,6 +84,8 @@ interface Running {
   /** Any disk switched: from then on nothing the move created may be removed. */
   switched: boolean;
   rate: RateWindow;
+  /** Progress ticks reach the listeners at most once per window (see `progressIntervalMs`). */
+  throttle: ProgressThrottle;
   done: Promise<void>;
   /** Bytes/s the move copies at now (its own limit, or less under the queue's budget); 0: none. */
   allowance: number;
@@ -373,6 +378,10 @@ export class MoveEngine implements MoveService {
       pivotRequested: false,
       switched: record.move.disks.some((d) => d.job?.phase === "pivoted"),
       rate: new RateWindow(),
+      throttle: new ProgressThrottle(
+        this.#o.progressIntervalMs ?? 250,
+        () => (this.#o.now?.() ?? new Date()).getTime(),
+      ),
       done: Promise.resolve(),
       allowance: record.plan.bandwidthBytes,
       leave: null,
@@ -796,7 +805,10 @@ export class MoveEngine implements MoveService {
     this.#changed(run);
   }
 
-  /** Recomputes the totals, saves (unless a mere progress tick) and tells the listeners. */
+  /**
+   * Recomputes the totals, saves (unless a mere progress tick) and tells the listeners (a tick
+   * at most once per `progressIntervalMs`: the numbers are kept current either way, for `get`).
+   */
   #changed(run: Running, save = true): void {
     const move = run.record.move;
     Object.assign(move, moveTotals(move));
@@ -807,6 +819,7 @@ export class MoveEngine implements MoveService {
       );
     }
     if (save) this.#save(run.record);
+    if (!run.throttle.pass(!save)) return;
     const copy = structuredClone(move);
     for (const listener of this.#listeners) {
       try {
