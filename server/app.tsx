@@ -145,7 +145,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const services = host.services;
       const names = services === deps ? nameOf : domainNamesFromJobs(services.monitor);
       closers.push(auditVirshCalls(services.runner, security.audit, names, host.name));
-      closers.push(auditQemuImgCalls(services.moves.qemuImg, security.audit, names, host.name));
+      closers.push(auditQemuImgCalls(services.moveQemuImg, security.audit, names, host.name));
     }
   } else {
     app.use(bodyLimits(), openLoopback());

@@ -49,7 +49,7 @@ export interface MoveEngineOptions {
   operations: JobOperations;
   /**
    * convert/compare/create/info (long deadline); default qemu-img on PATH, 1 h per call. Its
-   * calls are reported through `onCall` (the audit hooks in there, see {@link MoveEngine.qemuImg}).
+   * calls are reported through `onCall` (the app audits them there: `Services.moveQemuImg`).
    */
   qemuImg?: ReportingQemuImg;
   /** Where moves are kept; default in memory. */
@@ -118,11 +118,6 @@ export class MoveEngine implements MoveService {
     options.queue?.onChange((change) => {
       if (change.kind === "order") this.#saveQueueOrder();
     });
-  }
-
-  /** The qemu-img runner of the moves (on this machine): the audit listens to its calls. */
-  get qemuImg(): ReportingQemuImg {
-    return this.#qemuImg;
   }
 
   async plan(domain: string, request: MoveRequest): Promise<MovePlan> {

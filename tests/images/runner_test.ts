@@ -2,7 +2,7 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { SpawnQemuImg, writingSubcommand } from "../../server/images/runner.ts";
 import { QemuImgError } from "../../server/images/errors.ts";
-import { imageInfoArgs } from "../../server/images/commands.ts";
+import { convertLayerArgs, imageInfoArgs } from "../../server/images/commands.ts";
 import { readImageHeader } from "../../server/images/header.ts";
 
 Deno.test("SpawnQemuImg: refuses any call without -f qcow2|raw, before spawning", async () => {
@@ -82,17 +82,13 @@ Deno.test("SpawnQemuImg.onCall: every process it ran (run and convert), with its
     const seen: { argv: string[]; code: number | null; failed: boolean }[] = [];
     const stop = runner.onCall((r) => seen.push({ argv: r.argv, code: r.code, failed: !!r.error }));
     await runner.run(["create", "-q", "-f", "qcow2", "--", `${dir}/a.qcow2`, "1048576"]);
-    await runner.convert([
-      "convert",
-      "-p",
-      "-f",
-      "qcow2",
-      "-O",
-      "qcow2",
-      "--",
-      `${dir}/a.qcow2`,
-      `${dir}/b.qcow2`,
-    ]);
+    await runner.convert(convertLayerArgs({
+      source: `${dir}/a.qcow2`,
+      sourceFormat: "qcow2",
+      dest: `${dir}/b.qcow2`,
+      destFormat: "qcow2",
+      backing: null,
+    }));
     await assertRejects(() => runner.run(imageInfoArgs(`${dir}/missing.qcow2`, "qcow2")));
     await assertRejects(() => runner.run(["info", "/x"])); // refused before spawning
     stop();

@@ -11,22 +11,8 @@ import { createApp } from "../../server/app.tsx";
 import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { type MoveRecord, SqliteMoveStore } from "../../server/moves/store.ts";
 import { movesUnavailable } from "../../server/moves/host_files.ts";
-import { FakeRunner, type FakeScript } from "../support/fake_runner.ts";
-import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
-
-/** A libvirt with VM1 running. */
-const answering: FakeScript = (args) => {
-  const [cmd] = args;
-  if (cmd === "list") {
-    return {
-      stdout: args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`,
-    };
-  }
-  if (cmd === "domstate") return { stdout: "running\n\n" };
-  if (cmd === "dumpxml") return { stdout: fixture("dumpxml-vm1-running.xml") };
-  if (cmd === "blockjob" && args.includes("--info")) return { stdout: NO_JOB };
-  return { stdout: "" };
-};
+import { FakeRunner } from "../support/fake_runner.ts";
+import { VM1, vm1Running } from "../jobs/fixtures.ts";
 
 const FAR_URI = "qemu+ssh://root@far.example/system";
 
@@ -41,7 +27,7 @@ function world() {
     hosts,
     db,
     runnerFor: (spec) => {
-      const runner = Object.assign(new FakeRunner(answering, spec.uri), {
+      const runner = Object.assign(new FakeRunner(vm1Running, spec.uri), {
         close: () => Promise.resolve(),
       });
       runners.set(spec.name, runner);

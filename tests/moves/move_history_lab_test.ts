@@ -5,105 +5,73 @@
  * of the moved disk shows it.
  */
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../std_assert.ts";
-import { createApp } from "../../server/app.tsx";
-import { createServices } from "../../server/services.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, uniqueName, waitFor } from "../lab/lab.ts";
-import { testSecurity } from "../support/security.ts";
+import { createLabDomain, uniqueName, waitFor } from "../lab/lab.ts";
+import { moveAppLab } from "./lab_harness.ts";
 import { answerChecker } from "../openapi/answers.ts";
 import { apiDocument } from "../../server/openapi/registry.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 Deno.test("finished moves stay in the job history with their outcome", opts, async () => {
-  const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
-  const db = openDatabase(IN_MEMORY);
-  const services = createServices(runner, {
-    db,
-    storageRoots: [LAB_ROOT],
-    monitor: { intervalMs: 250, resyncIntervalMs: 0 },
-  });
-  const security = testSecurity({ db });
-  const operator = `Bearer ${(await security.tokens.create("mover", "operator")).token}`;
-  const app = createApp({ ...services, security });
-  const destRoot = `${LAB_ROOT}/bbmm-${crypto.randomUUID()}`;
-  await Deno.mkdir(destRoot, { mode: 0o755 });
-  await services.monitor.start();
+  await using lab = await moveAppLab("bbmm-");
+  const { app, db, destRoot } = lab;
+  const operator = await lab.token("mover", "operator");
   await using dom = await createLabDomain({ name: uniqueName("bbmm-hist-"), persistent: true });
   const checker = answerChecker(apiDocument());
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await app.request(path, {
-      method,
-      headers: {
-        host: "127.0.0.1:8080",
-        authorization: operator,
-        ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const call = (method: string, path: string, body?: unknown) =>
+    lab.call(method, path, operator, body);
   const history = async () => {
     const r = await call("GET", `/api/v1/jobs?domain=${dom.name}`);
     checker.check("GET", "/api/v1/jobs", r.status, r.body);
     return r.body.jobs as Record<string, unknown>[];
   };
-  try {
-    assertEquals(await history(), []);
-    const start = `/api/v1/domains/${dom.name}/move`;
-    const first = await call("POST", start, { destDir: `${destRoot}/a`, pivot: "auto" });
-    assertEquals(first.status, 202);
-    const done = await waitFor("the move to be done", async () => {
-      const r = await call("GET", `/api/v1/moves/${first.body.move.id}`);
-      return r.body.move.state === "done" ? r.body.move : null;
-    }, { timeoutMs: 90_000, intervalMs: 100 });
-    // A running move is not history yet; a canceled one is.
-    const second = await call("POST", start, { destDir: `${destRoot}/b`, pivot: "manual" });
-    assertEquals(second.status, 202);
-    assert(!(await history()).some((e) => e.id === second.body.move.id), "running: not listed");
-    const canceled = await call("POST", `/api/v1/moves/${second.body.move.id}/cancel`);
-    assertEquals(canceled.body.move.state, "canceled");
+  assertEquals(await history(), []);
+  const start = `/api/v1/domains/${dom.name}/move`;
+  const first = await call("POST", start, { destDir: `${destRoot}/a`, pivot: "auto" });
+  assertEquals(first.status, 202);
+  const done = await waitFor("the move to be done", async () => {
+    const r = await call("GET", `/api/v1/moves/${first.body.move.id}`);
+    return r.body.move.state === "done" ? r.body.move : null;
+  }, { timeoutMs: 90_000, intervalMs: 100 });
+  // A running move is not history yet; a canceled one is.
+  const second = await call("POST", start, { destDir: `${destRoot}/b`, pivot: "manual" });
+  assertEquals(second.status, 202);
+  assert(!(await history()).some((e) => e.id === second.body.move.id), "running: not listed");
+  const canceled = await call("POST", `/api/v1/moves/${second.body.move.id}/cancel`);
+  assertEquals(canceled.body.move.state, "canceled");
 
-    const [newest, older] = await history();
-    assertEquals(newest.type, "move");
-    assertEquals(newest.id, second.body.move.id);
-    assertEquals(newest.phase, "canceled");
-    assertMatch(newest.message as string, /^Canceled: the domain stays on its old chain/);
-    assertEquals(older.type, "move");
-    assertEquals(older.id, done.id);
-    assertEquals(older.phase, "done");
-    assertEquals(older.outcome, `moved to ${destRoot}/a`);
-    assertEquals(older.message, done.message);
-    assertEquals(older.startedBy, "token:mover");
-    assertEquals(older.targets, ["vda"]);
-    assertEquals(older.host, "local");
-    assertEquals([older.cur, older.end], [done.bytesDone, done.bytesTotal]);
-    assert((older.end as number) > 0);
-    assertEquals([older.startedAt, older.finishedAt], [done.startedAt, done.finishedAt]);
-    // Not duplicated into job_history: the moves table is the one record.
-    assertEquals(
-      (db.prepare("SELECT count(*) AS n FROM job_history WHERE uuid = ?").get(dom.uuid) as {
-        n: number;
-      }).n,
-      // The mirror of the done move is a block job of its own in the history.
-      (await history()).filter((e) => e.type !== "move").length,
-    );
-    // The domain page: the moved disk's Recent jobs lists both moves with their outcome.
-    const page = await app.request(`/domains/${dom.name}`, {
-      headers: { host: "127.0.0.1:8080", authorization: operator, accept: "text/html" },
-    });
-    assertEquals(page.status, 200);
-    const html = await page.text();
-    assertStringIncludes(html, `data-phase="done" data-move="${done.id}"`);
-    assertStringIncludes(html, `data-phase="canceled" data-move="${second.body.move.id}"`);
-    assertStringIncludes(html, "<td>move</td>");
-    assertStringIncludes(html, "Canceled: the domain stays on its old chain");
-  } finally {
-    await services.moves.detach();
-    await services.monitor.stop();
-    await dom.destroy();
-    await Deno.remove(destRoot, { recursive: true }).catch(() => undefined);
-    await runner.close();
-  }
+  const [newest, older] = await history();
+  assertEquals(newest.type, "move");
+  assertEquals(newest.id, second.body.move.id);
+  assertEquals(newest.phase, "canceled");
+  assertMatch(newest.message as string, /^Canceled: the domain stays on its old chain/);
+  assertEquals(older.type, "move");
+  assertEquals(older.id, done.id);
+  assertEquals(older.phase, "done");
+  assertEquals(older.outcome, `moved to ${destRoot}/a`);
+  assertEquals(older.message, done.message);
+  assertEquals(older.startedBy, "token:mover");
+  assertEquals(older.targets, ["vda"]);
+  assertEquals(older.host, "local");
+  assertEquals([older.cur, older.end], [done.bytesDone, done.bytesTotal]);
+  assert((older.end as number) > 0);
+  assertEquals([older.startedAt, older.finishedAt], [done.startedAt, done.finishedAt]);
+  // Not duplicated into job_history: the moves table is the one record.
+  assertEquals(
+    (db.prepare("SELECT count(*) AS n FROM job_history WHERE uuid = ?").get(dom.uuid) as {
+      n: number;
+    }).n,
+    // The mirror of the done move is a block job of its own in the history.
+    (await history()).filter((e) => e.type !== "move").length,
+  );
+  // The domain page: the moved disk's Recent jobs lists both moves with their outcome.
+  const page = await app.request(`/domains/${dom.name}`, {
+    headers: { host: "127.0.0.1:8080", authorization: operator, accept: "text/html" },
+  });
+  assertEquals(page.status, 200);
+  const html = await page.text();
+  assertStringIncludes(html, `data-phase="done" data-move="${done.id}"`);
+  assertStringIncludes(html, `data-phase="canceled" data-move="${second.body.move.id}"`);
+  assertStringIncludes(html, "<td>move</td>");
+  assertStringIncludes(html, "Canceled: the domain stays on its old chain");
 });
