@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createImageArgs } from "../images/commands.ts";
 import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import { QemuImgError } from "../images/errors.ts";
@@ -392,25 +393,30 @@ export class MoveEngine implements MoveService {
     const { promise, resolve } = Promise.withResolvers<void>();
     run.done = promise.finally(() => this.#running.delete(record.move.id));
     run.leave = resolve;
+    // The run happens when a slot frees, inside whatever ended the move before it; it runs in
+    // the context of the request that started it instead (its virsh and qemu-img calls are
+    // audited as that caller's, not as the one whose move happened to end first).
+    const inStartContext = AsyncLocalStorage.snapshot();
     // A resumed move that was running before the restart goes to the front; one that was waiting
     // takes its turn again (the order of the database: oldest first).
-    queue.enqueue(record.move.id, async (lease: MoveLease) => {
-      run.leave = null;
-      run.allowance = lease.bandwidth() ?? 0;
-      const stop = lease.onBandwidthChange((bytes) =>
-        this.#allow(run, bytes ?? 0).catch((e) =>
-          console.error(`move ${record.move.id}: could not apply a new bandwidth`, e)
-        )
-      );
-      try {
-        await this.#run(run, resumed);
-      } catch (e) {
-        console.error(`move ${record.move.id} stopped unexpectedly`, e);
-      } finally {
-        stop();
-        resolve();
-      }
-    }, {
+    queue.enqueue(record.move.id, (lease: MoveLease) =>
+      inStartContext(async () => {
+        run.leave = null;
+        run.allowance = lease.bandwidth() ?? 0;
+        const stop = lease.onBandwidthChange((bytes) =>
+          this.#allow(run, bytes ?? 0).catch((e) =>
+            console.error(`move ${record.move.id}: could not apply a new bandwidth`, e)
+          )
+        );
+        try {
+          await this.#run(run, resumed);
+        } catch (e) {
+          console.error(`move ${record.move.id} stopped unexpectedly`, e);
+        } finally {
+          stop();
+          resolve();
+        }
+      }), {
       bandwidthBytes: record.plan.bandwidthBytes,
       front: resumed && record.move.state !== "planned",
     });

@@ -53,3 +53,41 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "a move that waited in the queue is audited as the caller who started it, not the one before",
+  opts,
+  async () => {
+    // --max-moves 1 (the default): the second move waits for the first and runs when it ends.
+    await using lab = await moveAppLab("bbmm-");
+    const alice = await lab.token("alice", "operator");
+    const bob = await lab.token("bob", "operator");
+    await using a = await createLabDomain({ name: uniqueName("bbmm-qa-") });
+    await using b = await createLabDomain({ name: uniqueName("bbmm-qb-") });
+    const start = async (name: string, auth: string, dest: string) =>
+      (await lab.call("POST", `/api/v1/domains/${name}/move`, auth, {
+        destDir: dest,
+        pivot: "auto",
+      })).body.move.id as string;
+    const first = await start(a.name, alice, `${lab.destRoot}/a`);
+    const second = await start(b.name, bob, `${lab.destRoot}/b`);
+    assertEquals(lab.services.moveQueue.snapshot().waiting, [second]);
+    for (const id of [first, second]) {
+      await waitFor(`move ${id} to be done`, async () => {
+        const r = await lab.call("GET", `/api/v1/moves/${id}`, alice);
+        if (r.body.move.state === "failed") throw new Error(r.body.move.message);
+        return r.body.move.state === "done" ? r : null;
+      }, { timeoutMs: 120_000, intervalMs: 100 });
+    }
+    lab.security.audit.flush();
+    const writers = (dir: string) =>
+      lab.security.audit.query({ limit: 1000 }).entries
+        .filter((e) => e.argv?.[0] === "qemu-img" && e.argv.some((x) => x.startsWith(dir)))
+        .map((e) => `${e.user} ${e.domain}`);
+    const ofA = writers(`${lab.destRoot}/a/`);
+    const ofB = writers(`${lab.destRoot}/b/`);
+    assert(ofA.length > 0 && ofB.length > 0);
+    assertEquals(new Set(ofA), new Set([`token:alice ${a.name}`]));
+    assertEquals(new Set(ofB), new Set([`token:bob ${b.name}`]));
+  },
+);
