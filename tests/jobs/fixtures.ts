@@ -5,7 +5,7 @@
  * @module
  */
 import { JobMonitor } from "../../server/jobs/monitor.ts";
-import { FakeRunner, type FakeScript } from "../support/fake_runner.ts";
+import { FakeRunner } from "../support/fake_runner.ts";
 
 /** `blockjob --info --raw --bytes` output. */
 export function rawInfo(type: string, cur: number, end: number, bandwidth = 0): string {
@@ -27,23 +27,6 @@ export const IMG = "/var/lib/libvirt/images/bbfix";
 
 /** `virsh list --all --uuid --name` naming VM1. */
 export const LIST = `${VM1.uuid} ${VM1.name}\n\n`;
-
-/** A libvirt with VM1 running and no block job (lists, state, stats, XML). */
-export const vm1Running: FakeScript = (args) => {
-  const [cmd] = args;
-  if (cmd === "list") {
-    return {
-      stdout: args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`,
-    };
-  }
-  if (cmd === "domstate") return { stdout: "running\n\n" };
-  if (cmd === "domstats") {
-    return { stdout: `Domain: '${VM1.name}'\n  state.state=1\n  state.reason=1\n\n` };
-  }
-  if (cmd === "dumpxml") return { stdout: fixture("dumpxml-vm1-running.xml") };
-  if (cmd === "blockjob" && args.includes("--info")) return { stdout: NO_JOB };
-  return { stdout: "" };
-};
 
 /** A monitor on a fake clock with no timers: the test drives tick() and events. */
 export function monitorOnFakeClock(handler: ConstructorParameters<typeof FakeRunner>[0]) {

@@ -12,7 +12,8 @@ import { IN_MEMORY, openDatabase } from "../../server/db.ts";
 import { type MoveRecord, SqliteMoveStore } from "../../server/moves/store.ts";
 import { movesUnavailable } from "../../server/moves/host_files.ts";
 import { FakeRunner } from "../support/fake_runner.ts";
-import { VM1, vm1Running } from "../jobs/fixtures.ts";
+import { VM1 } from "../jobs/fixtures.ts";
+import { vm1Running } from "../support/app_world.ts";
 
 const FAR_URI = "qemu+ssh://root@far.example/system";
 

@@ -14,7 +14,7 @@ import {
   dumpXmlArgs,
   listPersistentArgs,
 } from "../../server/virsh/commands.ts";
-import { VM1, vm1Running } from "../jobs/fixtures.ts";
+import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
 import { fakeClock } from "../auth/fixture.ts";
 import type { Role } from "../../server/auth/roles.ts";
 
