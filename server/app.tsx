@@ -30,7 +30,7 @@ import { type TerminalOptions, TerminalState } from "./routes/terminal/state.ts"
 import { openLoopback } from "./auth/middleware.ts";
 import { ACCESS, gate } from "./auth/policy.ts";
 import { securityMiddleware } from "./security/stack.ts";
-import { auditRefusals, auditVirshCalls } from "./audit/web.ts";
+import { auditQemuImgCalls, auditRefusals, auditVirshCalls } from "./audit/web.ts";
 import { domainNamesFromJobs } from "./audit/domain.ts";
 import { bodyLimits } from "./http/body_limit.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
@@ -51,6 +51,7 @@ import { volumePoolsFor } from "./volumes/remote_copy.ts";
 import { moveQueuePanelFor, moveSectionFor, movesUi } from "./routes/moves_ui.tsx";
 import { movesQueueApi } from "./routes/moves_queue_api.ts";
 import { movesCleanupApi } from "./routes/moves_cleanup_api.ts";
+import { hostMoveDeps, moveRouteGroups } from "./routes/moves_host_routes.ts";
 
 /** Everything the app needs, injected so tests can substitute parts. */
 export interface AppDeps extends Services {
@@ -144,6 +145,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       const services = host.services;
       const names = services === deps ? nameOf : domainNamesFromJobs(services.monitor);
       closers.push(auditVirshCalls(services.runner, security.audit, names, host.name));
+      closers.push(auditQemuImgCalls(services.moveQemuImg, security.audit, names, host.name));
     }
   } else {
     app.use(bodyLimits(), openLoopback());
@@ -214,7 +216,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", hostsRoutes({ registry: hosts }));
   mountHostRoutes(app, hosts, (host) => {
     const s = host.services;
+    const hostMoves = hostMoveDeps(s, security?.audit);
     return [
+      ...moveRouteGroups(hostMoves),
       { under: "api", path: "", routes: domainsApi(s.inventory) },
       { under: "api", path: "", routes: jobsApi({ ...s, migrations }) },
       { under: "page", path: "/ui", routes: jobsUi(s) },
@@ -230,9 +234,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
           history: s.history,
           migrationHistory: (uuid, limit) =>
             migrations.finished(host.name, { domain: uuid, limit }),
+          moves: s.moves,
           hostNav: hostNav(host.name),
           migrationSlot: migrationSlot(host.name),
           volumePools: () => volumePoolsFor(s.runner),
+          moveSection: (c, domain) => moveSectionFor(hostMoves, c, domain),
+          moveQueue: (c) => moveQueuePanelFor(hostMoves, c),
         }),
       },
     ];
@@ -240,7 +247,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", domainsApi(deps.inventory));
   app.route("/api/v1", jobsApi({ ...deps, migrations }));
   app.route("/api/v1", openApiRoutes(apiDocumentText));
-  const moves = { ...deps, queue: deps.moveQueue, audit: security?.audit };
+  const moves = hostMoveDeps(deps, security?.audit);
   // Before `/moves/:id` of movesApi, so `/moves/queue` is not read as an id.
   app.route("/api/v1", movesQueueApi(moves));
   app.route("/api/v1", movesCleanupApi(moves));
@@ -259,6 +266,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       history: deps.history,
       migrationHistory: (uuid, limit) =>
         migrations.finished(hosts.default.name, { domain: uuid, limit }),
+      moves: deps.moves,
       hostNav: hostNav(hosts.default.name),
       migrationSlot: migrationSlot(hosts.default.name),
       volumePools: () => volumePoolsFor(deps.runner),

@@ -184,6 +184,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX job_history_host ON job_history(host, finished_at);
   ALTER TABLE audit ADD COLUMN host TEXT;
   `,
+  // Storage moves per host (server/moves/store.ts): each host's engine resumes only its own.
+  `
+  ALTER TABLE moves ADD COLUMN host TEXT NOT NULL DEFAULT 'local';
+  CREATE INDEX moves_host ON moves(host, started_at);
+  `,
 ];
 
 /**

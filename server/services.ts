@@ -26,6 +26,7 @@ import { DEFAULT_HOST_NAME } from "./hosts/model.ts";
 import { MoveEngine } from "./moves/engine.ts";
 import { SqliteMoveStore } from "./moves/store.ts";
 import { MoveQueue, type MoveQueueOptions } from "./moves/queue.ts";
+import { SpawnQemuImg } from "./images/runner.ts";
 
 /** The `host` label of metrics and webhooks, and the default host's name (`server/hosts/`). */
 export { DEFAULT_HOST_NAME };
@@ -57,6 +58,8 @@ export interface Services {
   moves: MoveEngine;
   /** The host-wide queue storage moves run through (`--max-moves`, `--bandwidth-budget`). */
   moveQueue: MoveQueue;
+  /** The qemu-img runner storage moves use on this machine (the audit listens to its writes). */
+  moveQemuImg: SpawnQemuImg;
 }
 
 /** Options of {@link createServices}. */
@@ -108,15 +111,19 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     ...options.operations,
   });
   const moveQueue = new MoveQueue(options.moveQueue);
+  // Layer copies and compares of large images: a long deadline.
+  const moveQemuImg = new SpawnQemuImg({ timeoutMs: 3_600_000 });
   const moves = new MoveEngine({
     queue: moveQueue,
+    qemuImg: moveQemuImg,
     runner,
     monitor,
     operations,
     storageRoots: roots,
-    ...(options.db ? { store: new SqliteMoveStore(options.db) } : {}),
+    ...(options.db ? { store: new SqliteMoveStore(options.db, hostName) } : {}),
     resolveDomain: (name) => inventory.resolve(name),
     startedBy: requestUser,
+    host: hostName,
   });
   // One Metrics may cover several hosts (the registry shares its own).
   const metrics = options.metrics ?? new Metrics();
@@ -132,6 +139,7 @@ export function createServices(runner: VirshRunner, options: ServiceOptions = {}
     metrics,
     moves,
     moveQueue,
+    moveQemuImg,
   };
 }
 

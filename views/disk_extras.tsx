@@ -5,7 +5,7 @@
  * @module
  */
 import type { Disk, Domain } from "../server/inventory/model.ts";
-import { isMigrationRecord, type JobOrMigrationRecord } from "../server/migrations/job_history.ts";
+import { type HistoryEntry, isJobRecord } from "../server/jobs/history_entries.ts";
 import { isActivePhase, type Job } from "../server/jobs/model.ts";
 import type { DiskExtras } from "./dashboard.tsx";
 import { JobCard } from "./job.tsx";
@@ -24,8 +24,8 @@ export interface DiskExtrasOptions {
   ran?: (domain: Domain, disk: Disk) => string | null;
   /** An error to show on the disk's job card. */
   notice?: (domain: Domain, disk: Disk) => string | null;
-  /** The disk's recent finished jobs, newest first (from the job history). */
-  history?: (uuid: string, target: string) => JobOrMigrationRecord[];
+  /** The disk's recent finished jobs, moves and migrations, newest first (from the job history). */
+  history?: (uuid: string, target: string) => HistoryEntry[];
   /** A host blockboard cannot stat files on: its running pools (see StartJobForms). */
   volumePools?: readonly string[] | null;
 }
@@ -40,7 +40,7 @@ export interface JobSlotProps {
   uuid: string;
   target: string;
   job: Job | null;
-  history: readonly JobOrMigrationRecord[];
+  history: readonly HistoryEntry[];
   canControl: boolean;
   notice?: string | null;
   /** The command a Start just ran, shown on the new job card. */
@@ -49,9 +49,13 @@ export interface JobSlotProps {
   oob?: boolean;
 }
 
-/** The disk's job card (or its last stored outcome) and its recent jobs. */
+/**
+ * The disk's job card (or the stored outcome of its last job, unless a move ended after it: the
+ * Move storage section shows that one) and its recent jobs and moves.
+ */
 export function JobSlot(props: JobSlotProps) {
   const { job, history } = props;
+  const last = history[0];
   return (
     <div
       class="job-slot"
@@ -67,8 +71,8 @@ export function JobSlot(props: JobSlotProps) {
             canControl={props.canControl}
           />
         )
-        : history[0] && !isMigrationRecord(history[0])
-        ? <StoredOutcome record={history[0]} canControl={props.canControl} />
+        : last && isJobRecord(last)
+        ? <StoredOutcome record={last} canControl={props.canControl} />
         : null}
       <RecentJobs records={history} />
     </div>

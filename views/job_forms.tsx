@@ -335,8 +335,11 @@ function BandwidthInput() {
   );
 }
 
-/** `--synchronous-writes`, `--granularity`, `--buf-size` of a copy (see mirror_tuning.ts). */
-function MirrorTuningInputs() {
+/**
+ * `--synchronous-writes`, `--granularity`, `--buf-size` of a copy or a move (see
+ * mirror_tuning.ts; the fields `synchronousWrites`, `granularity`, `bufSizeKiB` of job_inputs.ts).
+ */
+export function MirrorTuningInputs() {
   return (
     <>
       <label class="check">

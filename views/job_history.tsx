@@ -1,21 +1,24 @@
 /**
- * A disk's recent jobs (from the job history in the database), and the outcome card of the last
- * one when the monitor no longer remembers it (after a restart). Pure.
+ * A disk's recent jobs and storage moves (from the job history and the moves in the database),
+ * and the outcome card of the last job when the monitor no longer remembers it (after a
+ * restart). Pure.
  *
  * @module
  */
 import type { JobRecord } from "../server/jobs/history.ts";
-import { isMigrationRecord, type JobOrMigrationRecord } from "../server/migrations/job_history.ts";
+import { isMigrationRecord } from "../server/migrations/job_history.ts";
+import { isMoveEntry } from "../server/moves/history.ts";
+import { type HistoryEntry, isJobRecord } from "../server/jobs/history_entries.ts";
 import { formatBytes } from "./format.ts";
 import { LeftChain } from "./cleanup.tsx";
 import { TYPE_LABEL } from "./job.tsx";
 
 /** Props of {@link RecentJobs}. */
 export interface RecentJobsProps {
-  records: readonly JobOrMigrationRecord[];
+  records: readonly HistoryEntry[];
 }
 
-/** The last jobs of a disk, newest first; nothing when there are none. */
+/** The last jobs and moves of a disk, newest first; nothing when there are none. */
 export function RecentJobs({ records }: RecentJobsProps) {
   if (records.length === 0) return null;
   return (
@@ -39,10 +42,17 @@ export function RecentJobs({ records }: RecentJobsProps) {
               data-phase={r.phase}
               {...(isMigrationRecord(r)
                 ? { "data-migration": r.id }
+                : isMoveEntry(r)
+                ? { "data-move": r.id }
                 : { "data-history-id": String(r.id) })}
             >
               <td>{isMigrationRecord(r) ? `migration ${r.from} → ${r.to}` : r.type}</td>
-              <td title={isMigrationRecord(r) ? r.message : r.outcome}>{r.phase}</td>
+              <td title={isJobRecord(r) ? r.outcome : r.message || r.outcome}>
+                {r.phase}
+                {isMoveEntry(r) && r.phase !== "done" && r.message
+                  ? <span class="muted">: {r.message}</span>
+                  : null}
+              </td>
               <td>{r.startedBy}</td>
               <td>
                 <time datetime={r.startedAt}>{r.startedAt.slice(0, 19).replace("T", " ")}</time>

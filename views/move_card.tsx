@@ -11,6 +11,7 @@ import type { Move, MoveLayer, MoveLayerState, MoveState } from "../server/moves
 import { isFinishedMove } from "../server/moves/model.ts";
 import type { QueuePlace } from "../server/moves/queue.ts";
 import { baseName } from "./chain.tsx";
+import { hostHref } from "./host_base.ts";
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
 
 /** Element id of a move's card. */
@@ -23,9 +24,9 @@ export function moveCleanupId(id: string): string {
   return `move-cleanup-${id}`;
 }
 
-/** URL prefix of a move's browser (HTML) endpoints. */
+/** URL prefix of a move's browser (HTML) endpoints, on the host of the page. */
 export function moveUiPath(id: string): string {
-  return `/ui/moves/${id}`;
+  return hostHref(`/ui/moves/${id}`);
 }
 
 const STATE_LABEL: Record<MoveState, string> = {
@@ -131,6 +132,13 @@ export function MoveCard({ move, place, canControl, notice }: MoveCardProps) {
         {move.disks.map((disk) => (
           <div class="move-disk" data-target={disk.target}>
             <h3 class="move-disk-target">{disk.target}</h3>
+            {disk.job?.phase === "mirroring" && disk.job.notConverging
+              ? (
+                <p class="warning job-warning job-not-converging" role="alert">
+                  {disk.job.notConverging}
+                </p>
+              )
+              : null}
             <ol class="move-layers">
               {disk.layers.map((layer, i) => (
                 <MoveLayerRow

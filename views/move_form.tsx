@@ -12,6 +12,9 @@ import { isFinishedMove } from "../server/moves/model.ts";
 import type { QueuePlace } from "../server/moves/queue.ts";
 import { formatBytes, formatRate } from "./format.ts";
 import { MoveCard } from "./move_card.tsx";
+import { MirrorTuningInputs } from "./job_forms.tsx";
+import { jobOptionWords } from "./job.tsx";
+import { hostHref } from "./host_base.ts";
 
 /** Element id of a domain's Move storage section. */
 export function movesSectionId(uuid: string): string {
@@ -28,9 +31,9 @@ export function moveStartErrorId(uuid: string): string {
   return `move-start-error-${uuid}`;
 }
 
-/** URL prefix of a domain's move endpoints (browser). */
+/** URL prefix of a domain's move endpoints (browser), on the host of the page. */
 export function domainMoveUiPath(uuid: string): string {
-  return `/ui/domains/${uuid}/move`;
+  return hostHref(`/ui/domains/${uuid}/move`);
 }
 
 /** The form's fields as typed, carried from Review to Start unchanged. */
@@ -41,6 +44,10 @@ export interface MoveFormValues {
   /** Decimal MiB/s as typed; empty for none. */
   bandwidthMiB: string;
   pivot: "manual" | "auto";
+  /** The mirror tuning as typed (see `MirrorTuningInputs`): the checkbox, bytes, KiB. */
+  synchronousWrites: boolean;
+  granularity: string;
+  bufSizeKiB: string;
 }
 
 /** Disks a move can take: real disks with an image (no cdroms, no empty drives). Pure. */
@@ -63,11 +70,25 @@ export interface MoveSectionProps {
   canControl: boolean;
   /** Storage roots a destination must be under. */
   storageRoots: readonly string[];
+  /** Why this host cannot move storage (its files are not on this machine); null: it can. */
+  unavailable?: string | null;
 }
 
-/** The section: unfinished moves (or the last finished one), then the form when none runs. */
+/**
+ * The section: unfinished moves (or the last finished one), then the form when none runs; on a
+ * host whose files blockboard cannot reach, only the sentence saying why and what to use.
+ */
 export function MoveSection(props: MoveSectionProps) {
   const { domain, moves, canControl } = props;
+  if (props.unavailable) {
+    const heading = `moves-h-${domain.uuid}`;
+    return (
+      <section class="move-storage" id={movesSectionId(domain.uuid)} aria-labelledby={heading}>
+        <h2 id={heading} class="move-storage-title">Move storage</h2>
+        <p class="muted move-unavailable">{capitalised(props.unavailable)}.</p>
+      </section>
+    );
+  }
   const active = moves.filter((m) => !isFinishedMove(m.state));
   const shown = active.length > 0 ? active : moves.slice(0, 1);
   const heading = `moves-h-${domain.uuid}`;
@@ -86,6 +107,8 @@ export function MoveSection(props: MoveSectionProps) {
     </section>
   );
 }
+
+const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Element id of the place the form goes (empty while a move of the domain runs). */
 export function moveFormSlotId(uuid: string): string {
@@ -185,6 +208,7 @@ export function MoveForm({ domain, storageRoots }: MoveFormProps) {
                 <input type="radio" name="pivot" value="auto" /> as soon as every disk is in sync
               </label>
             </fieldset>
+            <MirrorTuningInputs />
             <button type="submit" class="btn" data-action="move-review">Review the plan</button>
           </form>
         )}
@@ -218,6 +242,9 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
           ? "switching by itself when ready"
           : "switching when you press Switch"}.
       </p>
+      {plan.mode === "live" && jobOptionWords(plan.tuning).length
+        ? <p class="move-tuning">Mirror options: {jobOptionWords(plan.tuning).join(", ")}.</p>
+        : null}
       {plan.disks.map((disk) => (
         <section class="move-plan-disk" data-target={disk.target}>
           <h3 class="move-plan-target">
@@ -282,6 +309,11 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
         {values.disks.map((d) => <input type="hidden" name="disks" value={d} />)}
         <input type="hidden" name="bandwidthMiB" value={values.bandwidthMiB} />
         <input type="hidden" name="pivot" value={values.pivot} />
+        {values.synchronousWrites
+          ? <input type="hidden" name="synchronousWrites" value="true" />
+          : null}
+        <input type="hidden" name="granularity" value={values.granularity} />
+        <input type="hidden" name="bufSizeKiB" value={values.bufSizeKiB} />
         <div id={moveStartErrorId(plan.uuid)} class="move-start-error"></div>
         <button type="submit" class="btn btn-primary" data-action="move-start">
           Start the move

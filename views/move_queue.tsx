@@ -10,13 +10,16 @@ import type { Move } from "../server/moves/model.ts";
 import type { QueueSnapshot } from "../server/moves/queue.ts";
 import { domainHref } from "./dashboard.tsx";
 import { formatPercent, formatRate } from "./format.ts";
+import { hostHref } from "./host_base.ts";
 import { moveFigures, moveUiPath } from "./move_card.tsx";
 
 /** Element id of the panel. */
 export const MOVE_QUEUE_ID = "move-queue";
 
-/** URL the panel polls (and its buttons' answers replace it with). */
-export const MOVE_QUEUE_URL = "/ui/moves/queue";
+/** URL the panel polls (and its buttons' answers replace it with), on the host of the page. */
+export function moveQueueUrl(): string {
+  return hostHref("/ui/moves/queue");
+}
 
 /** Props of {@link MoveQueuePanel}. */
 export interface MoveQueuePanelProps {
@@ -45,7 +48,7 @@ export function MoveQueuePanel({ moves, queue, canControl, notice }: MoveQueuePa
       id={MOVE_QUEUE_ID}
       class="move-queue-panel"
       aria-labelledby="move-queue-title"
-      hx-get={MOVE_QUEUE_URL}
+      hx-get={moveQueueUrl()}
       hx-trigger="load delay:2s"
       hx-swap="outerHTML"
     >

@@ -22,7 +22,10 @@ export interface AuditInput {
   client: string;
   /** What was attempted, e.g. `job.pivot`, `login`, `terminal`. */
   action: string;
-  /** The exact virsh argv (without the binary), when a virsh call was made or refused. */
+  /**
+   * The exact virsh argv (without the binary), when a virsh call was made or refused; a
+   * qemu-img call's argv starts with `qemu-img`.
+   */
   argv?: readonly string[] | null;
   result: AuditResult;
   /** Outcome in words (error message, refusal reason). */

@@ -1,6 +1,6 @@
 /**
  * The web app's side of the audit log, in one place: who a request's caller is, the virsh calls
- * a request made (runner call → audit entry), the terminal's lines, the clean-up's deletions,
+ * a request made (runner call → audit entry), the qemu-img writes of storage moves, the terminal's lines, the clean-up's deletions,
  * and the refusal row for an unsafe request that did not succeed.
  *
  * A request that wrote its own entry sets `c.var.audited`, so the refusal audit adds no second
@@ -19,6 +19,7 @@ import { isSafeMethod } from "../security/methods.ts";
 import { failureOf } from "../http_errors.ts";
 import { mutatingSubcommand } from "../virsh/display.ts";
 import type { VirshRunner } from "../virsh/runner.ts";
+import { type ReportingQemuImg, writingSubcommand } from "../images/runner.ts";
 
 /** Where entries go: the audit log, or a test's list. */
 export interface AuditSink {
@@ -83,6 +84,18 @@ export function recordVirshCall(
 ): boolean {
   const sub = mutatingSubcommand(call.argv);
   if (!sub) return false;
+  recordToolCall(audit, call, sub, caller, host);
+  return true;
+}
+
+/** One audit entry for a finished call of a tool (`sub` names what it did). */
+function recordToolCall(
+  audit: AuditSink,
+  call: FinishedCall,
+  sub: string,
+  caller: AuditCaller | null,
+  host?: string,
+): void {
   const ok = call.code === 0 && !call.error;
   audit.record({
     user: caller?.user ?? "system",
@@ -95,7 +108,6 @@ export function recordVirshCall(
     domain: caller?.domain ?? domainOfArgv(call.argv),
     host: host ?? null,
   });
-  return true;
 }
 
 /**
@@ -114,6 +126,34 @@ export function auditVirshCalls(
     const c = tryGetContext<AppEnv>();
     const caller = c ? callerOf(c, nameOf) : null;
     if (recordVirshCall(audit, record, caller, host) && c) c.set("audited", true);
+  });
+}
+
+/**
+ * Audits every qemu-img call that writes a file (convert, create, rebase...; reads such as info
+ * and compare are left out, as virsh's reads are) on the runner the storage moves use, filed
+ * under the request that started the move, or as `system` (a move resumed after a restart). The
+ * argv is recorded with `qemu-img` first, so it reads apart from virsh's. Returns the unsubscribe.
+ */
+export function auditQemuImgCalls(
+  runner: Pick<ReportingQemuImg, "onCall">,
+  audit: AuditSink,
+  nameOf: DomainNameLookup,
+  host?: string,
+): () => void {
+  return runner.onCall((record) => {
+    const sub = writingSubcommand(record.argv);
+    if (!sub) return;
+    const c = tryGetContext<AppEnv>();
+    const caller = c ? callerOf(c, nameOf) : null;
+    recordToolCall(
+      audit,
+      { ...record, argv: ["qemu-img", ...record.argv] },
+      `qemu-img ${sub}`,
+      caller,
+      host,
+    );
+    c?.set("audited", true);
   });
 }
 

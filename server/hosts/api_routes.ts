@@ -1,6 +1,6 @@
 /**
  * The OpenAPI descriptions of the hosts' routes: `GET /api/v1/hosts`, and every host-scoped route
- * under `/api/v1/hosts/{host}` (the domain, job and terminal routes, each described once with a
+ * under `/api/v1/hosts/{host}` (the domain, job, terminal and move routes, each described once with a
  * `host` parameter; the app serves them once per configured host).
  *
  * @module
@@ -10,6 +10,9 @@ import { type ApiRoute, apiRoute } from "../openapi/route.ts";
 import { domainsApiRoutes } from "../routes/domains_api.ts";
 import { jobsApiRoutes } from "../routes/jobs_api.ts";
 import { terminalApiRoutes } from "../routes/terminal_api.ts";
+import { movesApiRoutes } from "../routes/moves_api.ts";
+import { movesQueueApiRoutes } from "../routes/moves_queue_api.ts";
+import { movesCleanupApiRoutes } from "../routes/moves_cleanup_api.ts";
 import { hostNameSchema } from "./model.ts";
 
 /** One host in `GET /api/v1/hosts`. */
@@ -67,5 +70,12 @@ export const hostsApiRoutes: ApiRoute[] = [
     access: "viewer",
     responses: { 200: { description: "The hosts, the default one first.", schema: hostsResponse } },
   }),
-  ...[...domainsApiRoutes, ...jobsApiRoutes, ...terminalApiRoutes].map(onHost),
+  ...[
+    ...domainsApiRoutes,
+    ...jobsApiRoutes,
+    ...terminalApiRoutes,
+    ...movesQueueApiRoutes,
+    ...movesCleanupApiRoutes,
+    ...movesApiRoutes,
+  ].map(onHost),
 ];

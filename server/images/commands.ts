@@ -14,6 +14,12 @@ export function isImageFormat(value: unknown): value is ImageFormat {
   return value === "qcow2" || value === "raw";
 }
 
+/** True when `args` carry `-f FMT` with a format blockboard reads. Pure. */
+export function hasExplicitFormat(args: readonly string[]): boolean {
+  const i = args.indexOf("-f");
+  return i >= 0 && isImageFormat(args[i + 1]);
+}
+
 /** Thrown when an argv would be unsafe (a path that is not absolute, an unknown format). */
 export class ImageArgsError extends Error {
   constructor(message: string) {

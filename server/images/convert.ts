@@ -7,7 +7,7 @@
  * @module
  */
 import { QemuImgError } from "./errors.ts";
-import { hasExplicitFormat } from "./runner.ts";
+import { hasExplicitFormat } from "./commands.ts";
 import { killProcessGroup, spawnInOwnGroup } from "../process_group.ts";
 
 /** The fraction (0..1) in the last `(NN.NN/100%)` of a chunk of `-p` output, or null. Pure. */

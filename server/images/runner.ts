@@ -6,9 +6,12 @@
  *
  * @module
  */
-import { isImageFormat } from "./commands.ts";
+import { hasExplicitFormat } from "./commands.ts";
 import { QemuImgError } from "./errors.ts";
 import { killProcessGroup, spawnInOwnGroup } from "../process_group.ts";
+import { type ConvertOptions, runConvert } from "./convert.ts";
+
+export { hasExplicitFormat };
 
 /** What a finished qemu-img call printed. */
 export interface QemuImgOutput {
@@ -25,6 +28,46 @@ export interface QemuImgRunner {
   run(args: readonly string[]): Promise<QemuImgOutput>;
 }
 
+/**
+ * A runner that also runs long converts and reports every process it spawned (the move
+ * engine's, whose writes are audited): {@link SpawnQemuImg}, or a test's.
+ */
+export interface ReportingQemuImg extends QemuImgRunner {
+  /** Runs a `qemu-img convert -p` to its end (see `runConvert`). */
+  convert(args: readonly string[], options?: ConvertOptions): Promise<void>;
+  /** Registers a listener for every finished process; returns the unsubscribe. */
+  onCall(listener: (record: QemuImgCallRecord) => void): () => void;
+}
+
+/** One finished qemu-img process, as {@link SpawnQemuImg.onCall} reports it. */
+export interface QemuImgCallRecord {
+  /** The arguments after the binary. */
+  argv: string[];
+  /** Exit code; null when it never ran to an exit (killed, timed out, canceled). */
+  code: number | null;
+  stderr: string;
+  /** Why it failed, when it did. */
+  error?: Error;
+}
+
+/** qemu-img subcommands that write a file (the audit records these, as virsh's mutating ones). */
+const WRITING_SUBCOMMANDS: ReadonlySet<string> = new Set([
+  "amend",
+  "bitmap",
+  "commit",
+  "convert",
+  "create",
+  "dd",
+  "rebase",
+  "resize",
+  "snapshot",
+]);
+
+/** The subcommand of a qemu-img argv when it writes a file, else null. Pure. */
+export function writingSubcommand(argv: readonly string[]): string | null {
+  return WRITING_SUBCOMMANDS.has(argv[0]) ? argv[0] : null;
+}
+
 /** Options of {@link SpawnQemuImg}. */
 export interface SpawnQemuImgOptions {
   /** Path or name of the binary (default `qemu-img`). */
@@ -35,24 +78,65 @@ export interface SpawnQemuImgOptions {
   maxConcurrent?: number;
 }
 
-/** True when `args` carry `-f FMT` with a format blockboard reads. Pure. */
-export function hasExplicitFormat(args: readonly string[]): boolean {
-  const i = args.indexOf("-f");
-  return i >= 0 && isImageFormat(args[i + 1]);
-}
-
-/** Spawns one qemu-img process per call. */
-export class SpawnQemuImg implements QemuImgRunner {
+/**
+ * Spawns one qemu-img process per call: `run` (deadline, concurrency cap) and `convert` (a long
+ * `convert -p` with progress and abort, see convert.ts). Every finished process is reported to
+ * the {@link SpawnQemuImg.onCall} listeners, the one place the audit hooks in.
+ */
+export class SpawnQemuImg implements ReportingQemuImg {
   readonly #binary: string;
   readonly #timeoutMs: number;
   readonly #max: number;
   #running = 0;
   readonly #waiters: (() => void)[] = [];
+  readonly #listeners = new Set<(record: QemuImgCallRecord) => void>();
 
   constructor(options: SpawnQemuImgOptions = {}) {
     this.#binary = options.binary ?? "qemu-img";
     this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#max = options.maxConcurrent ?? 2;
+  }
+
+  /** Registers a listener for every finished process; returns the unsubscribe. */
+  onCall(listener: (record: QemuImgCallRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Runs a `qemu-img convert -p` to its end (no deadline, no cap): see {@link runConvert}. */
+  async convert(args: readonly string[], options: ConvertOptions = {}): Promise<void> {
+    await this.#reported([...args], () => runConvert(args, { ...options, binary: this.#binary }));
+  }
+
+  async #reported<T>(argv: string[], spawn: () => Promise<T>): Promise<T> {
+    try {
+      const out = await spawn();
+      const printed = out as Partial<QemuImgOutput> | undefined;
+      this.#report({ argv, code: 0, stderr: printed?.stderr ?? "" });
+      return out;
+    } catch (e) {
+      const failed = e instanceof QemuImgError ? e : null;
+      // A refusal before spawning (no explicit format) ran nothing: nothing to report.
+      if (failed?.kind !== "invalid") {
+        this.#report({
+          argv,
+          code: failed?.code ?? null,
+          stderr: failed?.stderr ?? "",
+          error: e instanceof Error ? e : new Error(String(e)),
+        });
+      }
+      throw e;
+    }
+  }
+
+  #report(record: QemuImgCallRecord): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(record);
+      } catch (e) {
+        console.error("qemu-img call listener failed", e);
+      }
+    }
   }
 
   async run(args: readonly string[]): Promise<QemuImgOutput> {
@@ -69,7 +153,7 @@ export class SpawnQemuImg implements QemuImgRunner {
     if (this.#running >= this.#max) await new Promise<void>((r) => this.#waiters.push(r));
     this.#running++;
     try {
-      return await this.#spawn(argv);
+      return await this.#reported(argv, () => this.#spawn(argv));
     } finally {
       this.#running--;
       this.#waiters.shift()?.();

@@ -97,17 +97,6 @@ export function migrationHistoryRecord(m: Migration, host: string): MigrationHis
   };
 }
 
-/** Entries of two histories together, newest end first, at most `limit`. Pure. */
-export function mergeFinished<A extends { finishedAt: string }, B extends { finishedAt: string }>(
-  first: readonly A[],
-  second: readonly B[],
-  limit: number,
-): (A | B)[] {
-  return [...first, ...second]
-    .sort((a, b) => b.finishedAt.localeCompare(a.finishedAt))
-    .slice(0, limit);
-}
-
 /** Where a host's finished migrations are read from (the migration service). */
 export interface MigrationRecords {
   /** Newest first; `domain` matches the UUID or the name it had. */

@@ -9,9 +9,11 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createImageArgs } from "../images/commands.ts";
+import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import { QemuImgError } from "../images/errors.ts";
-import { type QemuImgRunner, SpawnQemuImg } from "../images/runner.ts";
+import { type ReportingQemuImg, SpawnQemuImg } from "../images/runner.ts";
 import { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.ts";
 import { assertBandwidth } from "../jobs/plan_checks.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
@@ -24,6 +26,7 @@ import type { VirshRunner } from "../virsh/runner.ts";
 import { isUuid } from "../virsh/values.ts";
 import { checkMoveDestination, checkNewFile, missingDirectories } from "./destination.ts";
 import { gatherDomain } from "./gather.ts";
+import { movesUnavailable } from "./host_files.ts";
 import { copyLayer, verifyLayerCopy } from "./layer_copy.ts";
 import {
   isFinishedMove,
@@ -36,7 +39,7 @@ import {
 } from "./model.ts";
 import { defineMovedDisks } from "./offline.ts";
 import { planMove } from "./plan.ts";
-import { moveTotals, RateWindow } from "./progress.ts";
+import { moveTotals, ProgressThrottle, RateWindow } from "./progress.ts";
 import { MemoryMoveStore, type MoveRecord, type MoveStore } from "./store.ts";
 import { verifyMovedChains } from "./verify.ts";
 import type { MoveLease, MoveQueue } from "./queue.ts";
@@ -46,8 +49,11 @@ export interface MoveEngineOptions {
   runner: VirshRunner;
   monitor: JobMonitor;
   operations: JobOperations;
-  /** compare/create/info (long deadline); default qemu-img on PATH, 1 h per call. */
-  qemuImg?: QemuImgRunner;
+  /**
+   * convert/compare/create/info (long deadline); default qemu-img on PATH, 1 h per call. Its
+   * calls are reported through `onCall` (the app audits them there: `Services.moveQemuImg`).
+   */
+  qemuImg?: ReportingQemuImg;
   /** Where moves are kept; default in memory. */
   store?: MoveStore;
   /** Storage roots every new file must lie in; null: no root restriction. */
@@ -61,8 +67,13 @@ export interface MoveEngineOptions {
    * gives the move a slot, and copies at the allowance it gives. Absent: moves start at once.
    */
   queue?: MoveQueue;
+  /** The dashboard host this engine moves the domains of (recorded on each move; default local). */
+  host?: string;
   /** Mirror polling interval (default 500 ms). */
   pollMs?: number;
+  /** Listeners hear a move's mere progress at most once per this many ms (default 250). */
+  progressIntervalMs?: number;
+  /** The clock: start and end times, and the progress throttle. */
   now?: () => Date;
 }
 
@@ -75,6 +86,8 @@ interface Running {
   /** Any disk switched: from then on nothing the move created may be removed. */
   switched: boolean;
   rate: RateWindow;
+  /** Progress ticks reach the listeners at most once per window (see `progressIntervalMs`). */
+  throttle: ProgressThrottle;
   done: Promise<void>;
   /** Bytes/s the move copies at now (its own limit, or less under the queue's budget); 0: none. */
   allowance: number;
@@ -90,21 +103,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** See the module doc. */
 export class MoveEngine implements MoveService {
   readonly #o: MoveEngineOptions;
-  readonly #qemuImg: QemuImgRunner;
+  readonly #qemuImg: ReportingQemuImg;
   readonly #store: MoveStore;
   readonly #moves = new Map<string, MoveRecord>();
   readonly #running = new Map<string, Running>();
   readonly #listeners = new Set<(move: Move) => void>();
   #starting = new Set<string>();
+  /** Set while detaching: the queue empties, but the order saved stays the operators'. */
+  #detaching = false;
 
   constructor(options: MoveEngineOptions) {
     this.#o = options;
     this.#qemuImg = options.qemuImg ?? new SpawnQemuImg({ timeoutMs: 3_600_000 });
     this.#store = options.store ?? new MemoryMoveStore();
     for (const record of this.#store.list()) this.#moves.set(record.move.id, record);
+    options.queue?.onChange((change) => {
+      if (change.kind === "order") this.#saveQueueOrder();
+    });
   }
 
   async plan(domain: string, request: MoveRequest): Promise<MovePlan> {
+    const elsewhere = movesUnavailable(this.#o.host ?? DEFAULT_HOST_NAME, this.#o.runner.uri);
+    if (elsewhere) throw new JobInputError("host", elsewhere);
     const uuid = await this.#resolve(domain);
     const active = this.#activeMoveOf(uuid);
     if (active) {
@@ -146,6 +166,8 @@ export class MoveEngine implements MoveService {
   }
 
   async start(domain: string, request: MoveRequest): Promise<Move> {
+    const elsewhere = movesUnavailable(this.#o.host ?? DEFAULT_HOST_NAME, this.#o.runner.uri);
+    if (elsewhere) throw new JobInputError("host", elsewhere);
     const uuid = await this.#resolve(domain);
     if (this.#starting.has(uuid) || this.#activeMoveOf(uuid)) {
       throw new JobConflictError(
@@ -192,6 +214,7 @@ export class MoveEngine implements MoveService {
           bandwidthBytes: plan.bandwidthBytes,
           mode: plan.mode,
           startedBy: this.#o.startedBy?.() ?? null,
+          host: this.#o.host ?? DEFAULT_HOST_NAME,
         },
       };
       this.#moves.set(record.move.id, record);
@@ -313,9 +336,10 @@ export class MoveEngine implements MoveService {
    */
   async resume(): Promise<void> {
     await this.#o.monitor.resync().catch(() => undefined);
-    // Oldest first: the queue gives the moves their turns in the order they were started.
-    const records = [...this.#moves.values()]
-      .sort((a, b) => a.move.startedAt.localeCompare(b.move.startedAt));
+    this.#detaching = false;
+    // Moves that ran before the restart first, oldest first; then the waiting ones in the order
+    // operators left them (Up/Down), oldest first where they never reordered.
+    const records = [...this.#moves.values()].sort(resumeOrder);
     for (const record of records) {
       if (isFinishedMove(record.move.state) || this.#running.has(record.move.id)) continue;
       this.#launch(record, true);
@@ -332,6 +356,8 @@ export class MoveEngine implements MoveService {
    * store resumes them): kills layer copies in flight, leaves mirrors running.
    */
   async detach(): Promise<void> {
+    // Taking the waiting moves out of this queue must not rewrite the order they keep.
+    this.#detaching = true;
     for (const run of this.#running.values()) {
       // A waiting move leaves the queue untouched (still planned): the next start queues it again.
       if (run.leave && this.#o.queue?.cancel(run.record.move.id)) run.leave();
@@ -350,6 +376,10 @@ export class MoveEngine implements MoveService {
       pivotRequested: false,
       switched: record.move.disks.some((d) => d.job?.phase === "pivoted"),
       rate: new RateWindow(),
+      throttle: new ProgressThrottle(
+        this.#o.progressIntervalMs ?? 250,
+        () => (this.#o.now?.() ?? new Date()).getTime(),
+      ),
       done: Promise.resolve(),
       allowance: record.plan.bandwidthBytes,
       leave: null,
@@ -365,25 +395,30 @@ export class MoveEngine implements MoveService {
     const { promise, resolve } = Promise.withResolvers<void>();
     run.done = promise.finally(() => this.#running.delete(record.move.id));
     run.leave = resolve;
+    // The run happens when a slot frees, inside whatever ended the move before it; it runs in
+    // the context of the request that started it instead (its virsh and qemu-img calls are
+    // audited as that caller's, not as the one whose move happened to end first).
+    const inStartContext = AsyncLocalStorage.snapshot();
     // A resumed move that was running before the restart goes to the front; one that was waiting
     // takes its turn again (the order of the database: oldest first).
-    queue.enqueue(record.move.id, async (lease: MoveLease) => {
-      run.leave = null;
-      run.allowance = lease.bandwidth() ?? 0;
-      const stop = lease.onBandwidthChange((bytes) =>
-        this.#allow(run, bytes ?? 0).catch((e) =>
-          console.error(`move ${record.move.id}: could not apply a new bandwidth`, e)
-        )
-      );
-      try {
-        await this.#run(run, resumed);
-      } catch (e) {
-        console.error(`move ${record.move.id} stopped unexpectedly`, e);
-      } finally {
-        stop();
-        resolve();
-      }
-    }, {
+    queue.enqueue(record.move.id, (lease: MoveLease) =>
+      inStartContext(async () => {
+        run.leave = null;
+        run.allowance = lease.bandwidth() ?? 0;
+        const stop = lease.onBandwidthChange((bytes) =>
+          this.#allow(run, bytes ?? 0).catch((e) =>
+            console.error(`move ${record.move.id}: could not apply a new bandwidth`, e)
+          )
+        );
+        try {
+          await this.#run(run, resumed);
+        } catch (e) {
+          console.error(`move ${record.move.id} stopped unexpectedly`, e);
+        } finally {
+          stop();
+          resolve();
+        }
+      }), {
       bandwidthBytes: record.plan.bandwidthBytes,
       front: resumed && record.move.state !== "planned",
     });
@@ -540,6 +575,7 @@ export class MoveEngine implements MoveService {
         shallow: disk.layers.length > 1,
         reuseExternal: true,
         bandwidthBytes: run.allowance || undefined,
+        ...plan.tuning,
         expectedBacking: disk.chainAfter.slice(1),
       });
       state.job = {
@@ -585,6 +621,7 @@ export class MoveEngine implements MoveService {
           cur: job.cur,
           end: job.end,
           bandwidthBytes: job.bandwidthBytes,
+          notConverging: job.notConverging ?? null,
         };
         const top = disk.layers[0];
         top.bytes = Math.max(job.end, 0);
@@ -779,7 +816,10 @@ export class MoveEngine implements MoveService {
     this.#changed(run);
   }
 
-  /** Recomputes the totals, saves (unless a mere progress tick) and tells the listeners. */
+  /**
+   * Recomputes the totals, saves (unless a mere progress tick) and tells the listeners (a tick
+   * at most once per `progressIntervalMs`: the numbers are kept current either way, for `get`).
+   */
   #changed(run: Running, save = true): void {
     const move = run.record.move;
     Object.assign(move, moveTotals(move));
@@ -790,6 +830,7 @@ export class MoveEngine implements MoveService {
       );
     }
     if (save) this.#save(run.record);
+    if (!run.throttle.pass(!save)) return;
     const copy = structuredClone(move);
     for (const listener of this.#listeners) {
       try {
@@ -806,6 +847,17 @@ export class MoveEngine implements MoveService {
     } catch (e) {
       console.error(`could not save move ${record.move.id}`, e);
     }
+  }
+
+  /** Saves each waiting move's place, so a restart queues them in the same order. */
+  #saveQueueOrder(): void {
+    if (this.#detaching || !this.#o.queue) return;
+    this.#o.queue.snapshot().waiting.forEach((id, rank) => {
+      const record = this.#moves.get(id);
+      if (!record || record.queueRank === rank) return;
+      record.queueRank = rank;
+      this.#save(record);
+    });
   }
 
   #activeMoveOf(uuid: string): MoveRecord | undefined {
@@ -835,6 +887,17 @@ export class MoveEngine implements MoveService {
   #now(): string {
     return (this.#o.now?.() ?? new Date()).toISOString();
   }
+}
+
+/**
+ * The order a restart queues unfinished moves in: those that had started (not `planned`) first,
+ * then waiting ones by their saved queue rank; the start time breaks ties. Pure.
+ */
+export function resumeOrder(a: MoveRecord, b: MoveRecord): number {
+  const waited = (r: MoveRecord) => Number(r.move.state === "planned");
+  const rank = (r: MoveRecord) => r.queueRank ?? Number.MAX_SAFE_INTEGER;
+  return waited(a) - waited(b) || (waited(a) ? rank(a) - rank(b) : 0) ||
+    a.move.startedAt.localeCompare(b.move.startedAt);
 }
 
 /** A failure as one sentence for the move's message. */

@@ -6,9 +6,8 @@
  * @module
  */
 import { compareArgs, convertLayerArgs } from "../images/commands.ts";
-import { runConvert } from "../images/convert.ts";
 import { QemuImgError } from "../images/errors.ts";
-import type { QemuImgRunner } from "../images/runner.ts";
+import type { QemuImgRunner, ReportingQemuImg } from "../images/runner.ts";
 import { checkNewFile, type MoveDestinationOptions } from "./destination.ts";
 import type { PlannedMoveLayer } from "./model.ts";
 
@@ -22,7 +21,8 @@ export class CopyMismatchError extends Error {
 
 /** What copying a layer needs. */
 export interface LayerCopyDeps {
-  qemuImg: QemuImgRunner;
+  /** Runs the convert (reported to the audit) and the compare. */
+  qemuImg: Pick<ReportingQemuImg, "run" | "convert">;
   destination: MoveDestinationOptions;
   /** Called before the file is created, so a cancel or failure knows to remove it. */
   created(path: string): void;
@@ -41,7 +41,7 @@ export async function copyLayer(layer: PlannedMoveLayer, deps: LayerCopyDeps): P
   const backing = layer.backingName !== null && layer.backingFormat !== null
     ? { name: layer.backingName, format: layer.backingFormat }
     : null;
-  await runConvert(
+  await deps.qemuImg.convert(
     convertLayerArgs({
       source: layer.from,
       sourceFormat: layer.format,

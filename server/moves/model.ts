@@ -17,6 +17,7 @@ import {
   hostPathSchema,
 } from "../virsh/values.ts";
 import type { ImageFormat } from "../images/commands.ts";
+import { type MirrorTuning, mirrorTuningFields } from "../jobs/mirror_tuning.ts";
 
 export { JobConflictError, JobInputError, NotFoundError } from "../jobs/errors.ts";
 
@@ -83,6 +84,11 @@ export interface MoveDiskJob {
   cur: number;
   end: number;
   bandwidthBytes: number;
+  /**
+   * Added: the monitor's "not converging" sentence while the mirror's remainder grows (see
+   * server/jobs/convergence.ts); null or absent otherwise.
+   */
+  notConverging?: string | null;
 }
 
 /** One disk of a move. */
@@ -129,6 +135,8 @@ export interface Move {
   mode: MoveMode;
   /** Added: who started it (user or token name); null when unknown. Absent in older records. */
   startedBy?: string | null;
+  /** Added: the dashboard host whose domain it moves (absent in older records: the default). */
+  host?: string;
 }
 
 /** Manual: the operator presses Switch (`pivot(id)`); auto: switch as soon as all are ready. */
@@ -140,11 +148,18 @@ export type MoveMode = "live" | "offline";
 const quoteList = (keys: readonly PropertyKey[]) =>
   keys.map((k) => JSON.stringify(String(k))).join(", ");
 
-const MOVE_REQUEST_KEYS = ["destDir", "disks", "bandwidthBytes", "pivot"];
+const MOVE_REQUEST_KEYS = [
+  "destDir",
+  "disks",
+  "bandwidthBytes",
+  "pivot",
+  ...Object.keys(mirrorTuningFields),
+];
 
 /**
- * The start request: `{destDir, disks?, bandwidthBytes?, pivot?}`. Strict: an unknown key is
- * refused with its name. `disks` absent means every disk with an image (not cdroms).
+ * The start request: `{destDir, disks?, bandwidthBytes?, pivot?}` and the mirror tuning of the
+ * active layers' blockcopy (`synchronousWrites?`, `granularity?`, `bufSize?`). Strict: an unknown
+ * key is refused with its name. `disks` absent means every disk with an image (not cdroms).
  */
 export const moveRequestSchema = z.strictObject({
   destDir: hostPathSchema,
@@ -155,6 +170,7 @@ export const moveRequestSchema = z.strictObject({
     .optional(),
   bandwidthBytes: bandwidthBytesSchema.optional(),
   pivot: z.enum(["manual", "auto"], { error: 'must be "manual" or "auto"' }).optional(),
+  ...mirrorTuningFields,
 }, {
   error: (issue) => {
     if (issue.code === "unrecognized_keys") {
@@ -221,6 +237,11 @@ export interface MovePlan {
   destDir: string;
   pivot: MovePivotMode;
   bandwidthBytes: number;
+  /**
+   * Added: the mirror tuning of the active layers' blockcopy (only the options set); absent in
+   * plans saved before it existed.
+   */
+  tuning?: MirrorTuning;
   disks: PlannedMoveDisk[];
   /** Sum of the layers' bytes. */
   bytesTotal: number;

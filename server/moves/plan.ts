@@ -19,6 +19,7 @@ import {
 import { blockCopyArgs, CommandBuildError } from "../virsh/commands.ts";
 import { displayCommandLine, quoteWord } from "../virsh/display.ts";
 import { JobInputError } from "../jobs/errors.ts";
+import { type MirrorTuning, setTuning } from "../jobs/mirror_tuning.ts";
 import type {
   MoveCommand,
   MoveMode,
@@ -96,6 +97,7 @@ export function planMove(input: MovePlanInput): MovePlan {
   if (input.disks.length === 0) {
     throw new JobInputError("disks", `domain ${input.domain} has no disk with an image to move`);
   }
+  const tuning = setTuning(request);
   const subfolders = namesCollide(input.disks);
   const notes: string[] = [];
   if (subfolders) {
@@ -104,7 +106,13 @@ export function planMove(input: MovePlanInput): MovePlan {
     );
   }
   const disks = input.disks.map((disk) =>
-    planDisk(input, disk, subfolders ? `${destDir}/${disk.target}` : destDir, bandwidthBytes)
+    planDisk(
+      input,
+      disk,
+      subfolders ? `${destDir}/${disk.target}` : destDir,
+      bandwidthBytes,
+      tuning,
+    )
   );
   if (mode === "live") {
     notes.push(
@@ -115,7 +123,17 @@ export function planMove(input: MovePlanInput): MovePlan {
         "--transient-job: the domain is persistent; if it shuts down before the switch the mirror ends and the move fails, leaving the domain on its old chain",
       );
     }
+    if (tuning.synchronousWrites) {
+      notes.push(
+        "synchronous writes: every guest write reaches the old and the new top before the guest sees it done, so the mirror converges however fast the guest writes; the guest's writes get as slow as the destination",
+      );
+    }
   } else {
+    if (Object.keys(tuning).length > 0) {
+      notes.push(
+        "the mirror tuning (synchronous writes, granularity, buffer) does not apply: an offline move runs no mirror",
+      );
+    }
     notes.push(
       "the domain is shut off: every layer is copied, then its definition is changed to the new chain (virsh define)",
     );
@@ -132,6 +150,7 @@ export function planMove(input: MovePlanInput): MovePlan {
     destDir,
     pivot: request.pivot ?? "manual",
     bandwidthBytes,
+    tuning,
     disks,
     bytesTotal: disks.reduce((n, d) => n + d.layers.reduce((m, l) => m + l.bytes, 0), 0),
     notes,
@@ -143,6 +162,7 @@ function planDisk(
   disk: SourceDisk,
   dir: string,
   bandwidthBytes: number,
+  tuning: MirrorTuning,
 ): PlannedMoveDisk {
   const chain = disk.chain;
   if (chain.length === 0) {
@@ -228,6 +248,7 @@ function planDisk(
         shallow: layers.length > 1,
         reuseExternal: true,
         bandwidthBytes,
+        ...tuning,
       }));
     commands.push({ program: "virsh", argv, commandLine: displayCommandLine(input.uri, argv) });
   } else {

@@ -46,3 +46,28 @@ export class RateWindow {
     };
   }
 }
+
+/**
+ * How often one move tells its listeners about mere progress: at most once per `intervalMs`
+ * (a `qemu-img convert -p` prints a tick for every percent of a layer, and a mirror is polled
+ * twice a second). A change of state always passes and starts a new window.
+ */
+export class ProgressThrottle {
+  readonly #intervalMs: number;
+  readonly #clock: () => number;
+  #last: number | null = null;
+
+  /** `clock` in milliseconds (injectable for tests). */
+  constructor(intervalMs = 250, clock: () => number = Date.now) {
+    this.#intervalMs = intervalMs;
+    this.#clock = clock;
+  }
+
+  /** True when a notification may go out now: always for a change, for a tick once per window. */
+  pass(tick: boolean): boolean {
+    const now = this.#clock();
+    if (tick && this.#last !== null && now - this.#last < this.#intervalMs) return false;
+    this.#last = now;
+    return true;
+  }
+}

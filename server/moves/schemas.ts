@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { SameType } from "../openapi/schemas.ts";
 import { type Move, MOVE_STATES } from "./model.ts";
+import type { MoveHistoryRecord } from "./history.ts";
 
 const isoTime = z.string().describe("ISO 8601 time");
 const format = z.enum(["qcow2", "raw"]);
@@ -47,6 +48,9 @@ export const moveSchema = z.object({
       cur: z.number(),
       end: z.number(),
       bandwidthBytes: z.number(),
+      notConverging: z.string().nullable().optional().describe(
+        "why the mirror is not converging (its remainder grew for 30 s); null otherwise",
+      ),
     }).nullable().describe("the mirror job (live moves, once started)"),
   })),
   bytesTotal: z.number(),
@@ -60,6 +64,7 @@ export const moveSchema = z.object({
   bandwidthBytes: z.number().describe("bytes/s; 0 = unlimited"),
   mode: z.enum(["live", "offline"]),
   startedBy: z.string().nullable().optional(),
+  host: z.string().optional().describe("the dashboard host whose domain it moves"),
 });
 
 /** `{"move": Move}`. */
@@ -67,6 +72,28 @@ export const moveResponse = z.object({ move: moveSchema });
 /** `{"moves": Move[]}`. */
 export const moveListResponse = z.object({ moves: z.array(moveSchema) });
 
+/** A finished move in the job history (`GET /api/v1/jobs`, `type: "move"`). */
+export const moveHistoryRecordSchema = z.object({
+  type: z.literal("move"),
+  id: z.string().describe("the move's id (GET /api/v1/moves/{id})"),
+  host: z.string(),
+  uuid: z.string(),
+  domain: z.string(),
+  targets: z.array(z.string()).describe("the disks it moved"),
+  startedBy: z.string(),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  phase: z.enum(["done", "failed", "canceled"]),
+  outcome: z.string(),
+  message: z.string().describe("the move's last sentence"),
+  cur: z.number().describe("bytes copied"),
+  end: z.number().describe("bytes to copy"),
+  bandwidthBytes: z.number(),
+  dest: z.string().describe("the destination directory"),
+  mode: z.enum(["live", "offline"]),
+});
+
 const sameMove: SameType<z.infer<typeof moveSchema>, Move> = true;
-/** The check above, kept referenced (it does its work at type-check time). */
-export const MOVE_SCHEMA_CHECKS = [sameMove];
+const sameHistory: SameType<z.infer<typeof moveHistoryRecordSchema>, MoveHistoryRecord> = true;
+/** The checks above, kept referenced (they do their work at type-check time). */
+export const MOVE_SCHEMA_CHECKS = [sameMove, sameHistory];

@@ -19,6 +19,7 @@ import {
   layerSchema,
   mirrorSchema,
 } from "./schemas.ts";
+import { moveHistoryRecordSchema } from "../moves/schemas.ts";
 import { healthApiRoutes } from "../routes/health.ts";
 import { authApiRoutes } from "../routes/auth.tsx";
 import { domainsApiRoutes } from "../routes/domains_api.ts";
@@ -58,6 +59,7 @@ export const NAMED_SCHEMAS = {
   Mirror: mirrorSchema,
   Job: jobSchema,
   JobRecord: jobRecordSchema,
+  MoveHistoryRecord: moveHistoryRecordSchema,
   JobAnswer: jobResponse,
   AuditEntry: auditExportEntrySchema,
 };

@@ -12,6 +12,7 @@ import type { Disk, Domain, Layer, Mirror } from "../inventory/model.ts";
 import { type Job, JOB_PHASES, JOB_TYPES, type JobOptions } from "../jobs/model.ts";
 import type { JobRecord } from "../jobs/history.ts";
 import { migrationHistoryRecordSchema } from "../migrations/job_history.ts";
+import { moveHistoryRecordSchema } from "../moves/schemas.ts";
 import type { AuditEntry } from "../audit/entry.ts";
 import { AUDIT_RESULTS } from "../audit/entry.ts";
 import type { ErrorBody } from "../http_errors.ts";
@@ -215,9 +216,9 @@ export const domainListResponse = z.object({ domains: z.array(domainSchema) });
 export const domainResponse = z.object({ domain: domainSchema });
 /** A job read, started or controlled; `job` is null when the disk has none. */
 export const jobResponse = z.object({ job: jobSchema.nullable() });
-/** `GET /api/v1/jobs`. */
+/** `GET /api/v1/jobs`: finished jobs, storage moves (`type: "move"`) and migrations (`type: "migration"`). */
 export const jobHistoryResponse = z.object({
-  jobs: z.array(z.union([jobRecordSchema, migrationHistoryRecordSchema])),
+  jobs: z.array(z.union([jobRecordSchema, moveHistoryRecordSchema, migrationHistoryRecordSchema])),
 });
 /** `GET /audit.json`. */
 export const auditExportResponse = z.array(auditExportEntrySchema);

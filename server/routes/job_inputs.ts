@@ -106,7 +106,8 @@ export const bandwidthMiBField = z.string().trim().max(32, "is too long for a nu
   .transform((s) => (s === "" ? undefined : Math.round(Number(s) * MiB)))
   .pipe(bandwidthBytesSchema.optional());
 
-const checkbox = z.enum(["true", "on"], { error: 'must be "true" or "on" when ticked' })
+/** A form's checkbox: ticked (`true`/`on`) or absent, as a boolean. */
+export const checkbox = z.enum(["true", "on"], { error: 'must be "true" or "on" when ticked' })
   .optional().transform((v) => v !== undefined);
 const optionalPath = z.string().transform((s) => s.trim() === "" ? undefined : s.trim())
   .pipe(hostPathSchema.optional());

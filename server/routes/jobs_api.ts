@@ -16,8 +16,10 @@ import { HttpError, invalidInput } from "../http_errors.ts";
 import { parseDomainParam } from "./domains_api.ts";
 import { abortBody, bandwidthBody, commitBody, pivotBody, pullBody } from "./job_inputs.ts";
 import { type JobHistory, jobHistoryQuerySchema } from "../jobs/history.ts";
-import { mergeFinished, type MigrationRecords } from "../migrations/job_history.ts";
+import { type MigrationRecords } from "../migrations/job_history.ts";
 import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
+import { listHistory } from "./../jobs/history_entries.ts";
+import type { MoveService } from "../moves/model.ts";
 import {
   copyRequestBody,
   copyRequestDocumentSchema,
@@ -47,6 +49,8 @@ export interface JobRouteDeps {
   /** Finished migrations of host `hostName`: `GET /jobs` lists them too (`type: "migration"`). */
   migrations?: MigrationRecords | null;
   hostName?: string;
+  /** Storage moves: the finished ones are listed by `GET /jobs` too (`type: "move"`). */
+  moves?: Pick<MoveService, "list"> | null;
 }
 
 /** Validates `:target`. */
@@ -106,8 +110,12 @@ export function jobsApi(deps: JobRouteDeps): Hono<AppEnv> {
   app.get("/jobs", (c) => {
     const r = jobHistoryQuerySchema.safeParse(c.req.query());
     if (!r.success) throw invalidInput(r.error, "query");
-    const migrated = deps.migrations?.finished(deps.hostName ?? DEFAULT_HOST_NAME, r.data) ?? [];
-    const jobs = mergeFinished(deps.history?.list(r.data) ?? [], migrated, r.data.limit);
+    const host = deps.hostName ?? DEFAULT_HOST_NAME;
+    const jobs = listHistory({
+      history: deps.history,
+      moves: deps.moves,
+      migrations: deps.migrations ? (q) => deps.migrations!.finished(host, q) : null,
+    }, r.data);
     return c.json({ jobs } satisfies JobHistoryResponse);
   });
 
@@ -204,8 +212,10 @@ export const jobsApiRoutes: ApiRoute[] = [
     method: "get",
     path: "/api/v1/jobs",
     operationId: "listJobHistory",
-    summary: "Finished jobs, newest first",
-    description: "From the database; no virsh call. `domain` is a name or UUID.",
+    summary: "Finished jobs and storage moves, newest first",
+    description: "From the database; no virsh call. `domain` is a name or UUID. A finished " +
+      'storage move is one entry of `type: "move"` (its outcome, message, bytes, who started ' +
+      "it), read from the moves it ran, not a copy.",
     tag: "jobs",
     access: "viewer",
     query: jobHistoryQuerySchema,

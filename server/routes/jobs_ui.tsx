@@ -24,6 +24,8 @@ import { diskExtras } from "../../views/disk_extras.tsx";
 import { diskElementId, JobCard, JobStatus } from "../../views/job.tsx";
 import { formErrorId, PlanPreview } from "../../views/job_forms.tsx";
 import type { JobHistory } from "../jobs/history.ts";
+import { recentHistory } from "../jobs/history_entries.ts";
+import type { MoveService } from "../moves/model.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { JobSlot } from "../../views/disk_extras.tsx";
 import { diskRefOf } from "./disk_param.ts";
@@ -41,6 +43,8 @@ export interface JobUiDeps {
   runner: VirshRunner;
   /** Finished jobs in the database; null without one. */
   history?: JobHistory | null;
+  /** Storage moves: finished ones join the recent jobs of the disks they moved. */
+  moves?: Pick<MoveService, "list"> | null;
 }
 
 /** Start subcommands, by form. */
@@ -112,8 +116,7 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
 
   const volumes = new VolumeCopies(deps.runner, deps.operations, deps.monitor);
 
-  const recent = (uuid: string, target: string) =>
-    deps.history?.recent(uuid, target, RECENT_JOBS) ?? [];
+  const recent = (uuid: string, target: string) => recentHistory(deps, uuid, target, RECENT_JOBS);
 
   const base = "/domains/:uuid/disks/:target";
 

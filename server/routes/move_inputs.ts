@@ -10,7 +10,7 @@ import { HttpError, invalidInput } from "../http_errors.ts";
 import { type MoveRequest, moveRequestSchema } from "../moves/model.ts";
 import { hostPathSchema } from "../virsh/values.ts";
 import type { MoveFormValues } from "../../views/move_form.tsx";
-import { bandwidthMiBField } from "./job_inputs.ts";
+import { bandwidthMiBField, bufSizeKiBField, checkbox, granularityField } from "./job_inputs.ts";
 
 const text = (max: number) =>
   z.string({ error: (i) => i.input === undefined ? "is required" : "must be text" }).max(
@@ -26,12 +26,15 @@ export const moveFormSchema = z.strictObject({
     .transform((d) => [d].flat()),
   bandwidthMiB: text(32).optional(),
   pivot: z.enum(["manual", "auto"], { error: 'must be "manual" or "auto"' }).optional(),
+  synchronousWrites: checkbox,
+  granularity: text(16).optional(),
+  bufSizeKiB: text(16).optional(),
 }, {
   error: (issue) =>
     issue.code === "unrecognized_keys"
       ? `unknown field${(issue as { keys?: string[] }).keys?.length === 1 ? "" : "s"} ${
         ((issue as { keys?: string[] }).keys ?? []).map((k) => JSON.stringify(k)).join(", ")
-      }: this form takes root, subfolder, disks, bandwidthMiB, pivot`
+      }: this form takes root, subfolder, disks, bandwidthMiB, pivot, synchronousWrites, granularity, bufSizeKiB`
       : undefined,
 });
 
@@ -86,11 +89,18 @@ export function parseMoveForm(
   }
   const bandwidth = bandwidthMiBField.optional().safeParse(f.bandwidthMiB);
   if (!bandwidth.success) throw invalidInput(bandwidth.error, "bandwidthMiB");
+  const granularity = granularityField.optional().safeParse(f.granularity);
+  if (!granularity.success) throw invalidInput(granularity.error, "granularity");
+  const bufSize = bufSizeKiBField.optional().safeParse(f.bufSizeKiB);
+  if (!bufSize.success) throw invalidInput(bufSize.error, "bufSizeKiB");
   const request = moveRequestSchema.safeParse({
     destDir: dest.data,
     disks: f.disks,
     ...(bandwidth.data ? { bandwidthBytes: bandwidth.data } : {}),
     pivot: f.pivot ?? "manual",
+    ...(f.synchronousWrites ? { synchronousWrites: true } : {}),
+    ...(granularity.data !== undefined ? { granularity: granularity.data } : {}),
+    ...(bufSize.data !== undefined ? { bufSize: bufSize.data } : {}),
   });
   if (!request.success) throw invalidInput(request.error, "form");
   return {
@@ -100,6 +110,9 @@ export function parseMoveForm(
       disks: f.disks,
       bandwidthMiB: f.bandwidthMiB?.trim() ?? "",
       pivot: f.pivot ?? "manual",
+      synchronousWrites: f.synchronousWrites,
+      granularity: f.granularity?.trim() ?? "",
+      bufSizeKiB: f.bufSizeKiB?.trim() ?? "",
     },
     request: request.data,
   };

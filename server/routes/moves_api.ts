@@ -102,7 +102,9 @@ export const movesApiRoutes: ApiRoute[] = [
     summary: "Move the domain's whole backing chain to another directory, every layer kept",
     description: "Live for a running domain (layer copies, then a mirror of the active layer and " +
       "a switch), offline for a shut-off persistent one (copies, then the definition). Answers " +
-      "at once with the move in state `planned`; poll it.",
+      "at once with the move in state `planned`; poll it. On a host whose files this machine " +
+      "cannot see (a libvirt URI with a host part) it answers 400 with the sentence: moves run " +
+      "qemu-img here; use a volume copy or a migration there.",
     tag: "moves",
     access: "operator",
     params: { name: domainNameSchema },

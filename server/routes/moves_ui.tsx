@@ -19,6 +19,8 @@ import { moveOf } from "./move_param.ts";
 import { parseMoveForm } from "./move_inputs.ts";
 import { auditedMoveCleanup, type MoveCleanupDeps } from "./moves_cleanup_api.ts";
 import { reviewMoveCleanup } from "../moves/cleanup.ts";
+import { movesUnavailable } from "../moves/host_files.ts";
+import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import { MoveCard, moveCleanupId, moveUiPath } from "../../views/move_card.tsx";
 import { MoveFormSlot, MoveReview, MoveSection, moveStartErrorId } from "../../views/move_form.tsx";
 import { CleanupConfirm, CleanupResult } from "../../views/cleanup.tsx";
@@ -29,6 +31,8 @@ export interface MovesUiDeps extends MoveCleanupDeps {
   inventory: Inventory;
   /** The host-wide queue (positions, Up/Down); null: moves are not queued. */
   queue: MoveQueue | null;
+  /** The dashboard host these moves are on (default: the default host). */
+  hostName?: string;
 }
 
 /** Where move `id` stands, or "absent" without a queue. */
@@ -47,12 +51,13 @@ export function movesOfDomain(moves: MoveService, uuid: string): Move[] {
  * module after a Start).
  */
 export function moveSectionFor(
-  deps: Pick<MovesUiDeps, "moves" | "queue" | "storageRoots">,
+  deps: Pick<MovesUiDeps, "moves" | "queue" | "storageRoots" | "runner" | "hostName">,
   c: Context<AppEnv>,
   domain: Domain,
 ) {
   return (
     <MoveSection
+      unavailable={movesUnavailable(deps.hostName ?? DEFAULT_HOST_NAME, deps.runner.uri)}
       domain={domain}
       moves={movesOfDomain(deps.moves, domain.uuid)}
       placeOf={(id) => placeIn(deps.queue, id)}

@@ -17,7 +17,9 @@ import { parseDomainParam } from "./domains_api.ts";
 import { canControlOf, layoutSessionOf } from "./viewer.ts";
 import type { JobMonitor } from "../jobs/monitor.ts";
 import type { JobHistory } from "../jobs/history.ts";
-import { mergeFinished, type MigrationHistoryRecord } from "../migrations/job_history.ts";
+import type { MigrationHistoryRecord } from "../migrations/job_history.ts";
+import { recentHistory } from "../jobs/history_entries.ts";
+import type { MoveService } from "../moves/model.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { filterDomains, jobsRunningNow, parseDashboardQuery } from "../inventory/filter.ts";
 import { DomainResults, RESULTS_ID } from "../../views/domain_list.tsx";
@@ -35,6 +37,8 @@ export interface PageDeps {
   history?: JobHistory | null;
   /** The domain's finished migrations, joining the recent jobs of each of its disks. */
   migrationHistory?: (uuid: string, limit: number) => MigrationHistoryRecord[];
+  /** Storage moves: finished ones join the recent jobs of the disks they moved. */
+  moves?: Pick<MoveService, "list"> | null;
   /** Shown above every page (the host switcher and banners of hosts that do not answer). */
   hostNav?: () => Child;
   /** A host blockboard cannot stat files on: its running pools, for the copy form. */
@@ -58,9 +62,14 @@ export function pageRoutes(deps: PageDeps): Hono<AppEnv> {
       // Only operators see the copy form: no probing for viewers.
       copyDest: canControlOf(c) ? await copyDestLookup(domains, deps.storageRoots) : undefined,
       history: (uuid, target) =>
-        mergeFinished(
-          deps.history?.recent(uuid, target, 5) ?? [],
-          deps.migrationHistory?.(uuid, 5) ?? [],
+        recentHistory(
+          {
+            history: deps.history,
+            moves: deps.moves,
+            migrations: (q) => deps.migrationHistory?.(q.domain ?? uuid, q.limit) ?? [],
+          },
+          uuid,
+          target,
           5,
         ),
       volumePools: canControlOf(c) ? await deps.volumePools?.() ?? null : null,

@@ -56,7 +56,7 @@ Deno.test(
       );
 
       const section = page.locator("section.move-storage");
-      await section.locator("summary").click();
+      await section.locator("details.move-start > summary").click();
       const form = section.locator("form.move-form");
       assertEquals(await form.locator('select[name="root"]').inputValue(), dom.dir);
       await form.locator('input[name="subfolder"]').fill("moved");
@@ -64,6 +64,8 @@ Deno.test(
       // 2 MiB/s: the 8 MiB base takes a few seconds, so the bars can be seen moving.
       await form.locator('input[name="bandwidthMiB"]').fill("2");
       await form.locator('input[name="pivot"][value="manual"]').check();
+      // The copy form's busy-host option, on the move's mirror.
+      await form.locator('input[name="synchronousWrites"]').check();
       await form.locator('button[data-action="move-review"]').click();
 
       // The plan: every file → its new path, the commands, the chain afterwards.
@@ -77,6 +79,11 @@ Deno.test(
       assertStringIncludes(commands, "qemu-img convert");
       assertStringIncludes(commands, "blockcopy");
       assertStringIncludes(commands, "--reuse-external");
+      assertStringIncludes(commands, "--synchronous-writes");
+      assertStringIncludes(
+        await plan.locator(".move-tuning").innerText(),
+        "Mirror options: synchronous writes.",
+      );
       assert(!commands.includes("-f auto"), "no probing");
       const chainAfter = await plan.locator(".chain-after").innerText();
       assertStringIncludes(chainAfter, `${dest}/snap2.qcow2`);

@@ -11,27 +11,11 @@ import { hostsRoutes } from "../../server/hosts/routes.tsx";
 import type { HostSpec } from "../../server/hosts/model.ts";
 import { createApp } from "../../server/app.tsx";
 import { FakeRunner, type FakeScript } from "../support/fake_runner.ts";
-import { fixture, NO_JOB, VM1 } from "../jobs/fixtures.ts";
+import { VM1 } from "../jobs/fixtures.ts";
+import { vm1Running } from "../support/app_world.ts";
 import { openDatabase } from "../../server/db.ts";
 import { AuditLog } from "../../server/audit/log.ts";
 import { auditVirshCalls } from "../../server/audit/web.ts";
-
-/** A libvirt with VM1 running. */
-const answering: FakeScript = (args) => {
-  const [cmd] = args;
-  if (cmd === "list") {
-    return {
-      stdout: args.includes("--persistent") ? `${VM1.uuid}\n\n` : `${VM1.uuid} ${VM1.name}\n\n`,
-    };
-  }
-  if (cmd === "domstate") return { stdout: "running\n\n" };
-  if (cmd === "domstats") {
-    return { stdout: `Domain: '${VM1.name}'\n  state.state=1\n  state.reason=1\n\n` };
-  }
-  if (cmd === "dumpxml") return { stdout: fixture("dumpxml-vm1-running.xml") };
-  if (cmd === "blockjob" && args.includes("--info")) return { stdout: NO_JOB };
-  return { stdout: "" };
-};
 
 const REFUSED =
   "failed to connect to the hypervisor\nerror: unable to connect to server at '10.77.9.2:16509': Connection refused";
@@ -50,10 +34,10 @@ function world() {
     });
   const runners = new Map<string, FakeRunner>();
   const scripts: Record<string, FakeScript> = {
-    local: answering,
+    local: vm1Running,
     slow: hanging,
     gone: () => ({ error: REFUSED }),
-    other: answering,
+    other: vm1Running,
   };
   const hosts: HostSpec[] = Object.keys(scripts).map((name) => ({
     name,

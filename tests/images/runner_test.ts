@@ -1,8 +1,8 @@
 /** The qemu-img runner against the real binary: explicit format only, typed failures, deadline. */
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { SpawnQemuImg } from "../../server/images/runner.ts";
+import { SpawnQemuImg, writingSubcommand } from "../../server/images/runner.ts";
 import { QemuImgError } from "../../server/images/errors.ts";
-import { imageInfoArgs } from "../../server/images/commands.ts";
+import { convertLayerArgs, imageInfoArgs } from "../../server/images/commands.ts";
 import { readImageHeader } from "../../server/images/header.ts";
 
 Deno.test("SpawnQemuImg: refuses any call without -f qcow2|raw, before spawning", async () => {
@@ -73,4 +73,46 @@ Deno.test("SpawnQemuImg: a call past its deadline is killed and reported as a ti
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("SpawnQemuImg.onCall: every process it ran (run and convert), with its end; refusals are not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bbmm-qemuimg-" });
+  try {
+    const runner = new SpawnQemuImg();
+    const seen: { argv: string[]; code: number | null; failed: boolean }[] = [];
+    const stop = runner.onCall((r) => seen.push({ argv: r.argv, code: r.code, failed: !!r.error }));
+    await runner.run(["create", "-q", "-f", "qcow2", "--", `${dir}/a.qcow2`, "1048576"]);
+    await runner.convert(convertLayerArgs({
+      source: `${dir}/a.qcow2`,
+      sourceFormat: "qcow2",
+      dest: `${dir}/b.qcow2`,
+      destFormat: "qcow2",
+      backing: null,
+    }));
+    await assertRejects(() => runner.run(imageInfoArgs(`${dir}/missing.qcow2`, "qcow2")));
+    await assertRejects(() => runner.run(["info", "/x"])); // refused before spawning
+    stop();
+    await runner.run(imageInfoArgs(`${dir}/b.qcow2`, "qcow2"));
+    assertEquals(seen.map((s) => [s.argv[0], s.code, s.failed]), [
+      ["create", 0, false],
+      ["convert", 0, false],
+      ["info", 1, true],
+    ]);
+    assertEquals(seen[1].argv.at(-1), `${dir}/b.qcow2`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writingSubcommand: the writes the audit records, not the reads", () => {
+  const table: [string[], string | null][] = [
+    [["convert", "-f", "qcow2"], "convert"],
+    [["create", "-f", "qcow2"], "create"],
+    [["rebase", "-u", "-f", "qcow2"], "rebase"],
+    [["info", "-f", "qcow2"], null],
+    [["compare", "-f", "qcow2"], null],
+    [["check", "-f", "qcow2"], null],
+    [[], null],
+  ];
+  for (const [argv, sub] of table) assertEquals(writingSubcommand(argv), sub, argv.join(" "));
 });

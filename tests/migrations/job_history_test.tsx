@@ -5,10 +5,10 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import {
-  mergeFinished,
   migrationHistoryRecord,
   migrationHistoryRecordSchema,
 } from "../../server/migrations/job_history.ts";
+import { mergeHistory } from "../../server/jobs/history_entries.ts";
 import type { Migration } from "../../server/migrations/model.ts";
 import { MigrationHistory } from "../../server/migrations/history.ts";
 import { MigrationService } from "../../server/migrations/service.ts";
@@ -100,8 +100,8 @@ Deno.test("a finished migration's history entry; none while it runs", () => {
 
 Deno.test("merged with block jobs, newest end first, at most limit", () => {
   const m = migrationHistoryRecord(migration(), "a")!;
-  assertEquals(mergeFinished([job], [m], 5).map((e) => e.type), ["migration", "pull"]);
-  assertEquals(mergeFinished([job], [m], 1).map((e) => e.type), ["migration"]);
+  assertEquals(mergeHistory([[job], [m]], 5).map((e) => e.type), ["migration", "pull"]);
+  assertEquals(mergeHistory([[job], [m]], 1).map((e) => e.type), ["migration"]);
 });
 
 Deno.test("the service lists a host's finished migrations: left it, or landed on it", () => {

@@ -9,9 +9,11 @@ import { JobOperations } from "../../server/jobs/operations.ts";
 import { MoveEngine, type MoveEngineOptions } from "../../server/moves/engine.ts";
 import type { Move, MoveState } from "../../server/moves/model.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { IN_MEMORY, openDatabase } from "../../server/db.ts";
-import { createServices } from "../../server/services.ts";
 import { LAB_ROOT, LAB_URI, qemuImg, waitFor } from "../lab/lab.ts";
+import { createApp } from "../../server/app.tsx";
+import { createServices, type SecurityServices, type Services } from "../../server/services.ts";
+import { type Database, IN_MEMORY, openDatabase } from "../../server/db.ts";
+import { testSecurity } from "../support/security.ts";
 
 /** Engine, monitor, runner and a fresh destination directory. */
 export interface MoveLab extends AsyncDisposable {
@@ -27,8 +29,11 @@ export interface MoveLab extends AsyncDisposable {
   ): Promise<{ engine: MoveEngine; monitor: JobMonitor }>;
 }
 
-/** Starts a monitor and an engine. */
-export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise<MoveLab> {
+/** Starts a monitor and an engine; the destination directory's name starts with `prefix`. */
+export async function moveLab(
+  options: Partial<MoveEngineOptions> = {},
+  prefix = "bbmv-",
+): Promise<MoveLab> {
   const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
   const monitors: JobMonitor[] = [];
   const engines: MoveEngine[] = [];
@@ -43,7 +48,7 @@ export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise
     return { monitor, ops, engine };
   };
   const first = await build(options);
-  const destRoot = `${LAB_ROOT}/bbmv-${crypto.randomUUID()}`;
+  const destRoot = `${LAB_ROOT}/${prefix}${crypto.randomUUID()}`;
   await Deno.mkdir(destRoot, { mode: 0o755 });
   return {
     runner,
@@ -61,11 +66,30 @@ export async function moveLab(options: Partial<MoveEngineOptions> = {}): Promise
   };
 }
 
+/** An answer of the JSON API, read loosely (tests check its shape against the OpenAPI document). */
+// deno-lint-ignore no-explicit-any
+export type JsonAnswer = { status: number; body: any };
+
+/** The whole app on real services over the lab's libvirt, with the security layer on. */
+export interface MoveAppLab extends AsyncDisposable {
+  runner: SpawnRunner;
+  db: Database;
+  services: Services;
+  security: SecurityServices;
+  app: ReturnType<typeof createApp>;
+  /** A fresh directory under the lab root for destinations (removed on dispose). */
+  destRoot: string;
+  /** A new API token's `authorization` header (its user reads `token:NAME`). */
+  token(name: string, role: "viewer" | "operator"): Promise<string>;
+  /** A JSON request as `auth`; the answer's status and parsed body. */
+  call(method: string, path: string, auth: string, body?: unknown): Promise<JsonAnswer>;
+}
+
 /**
  * The app's real services over the lab's libvirt (storage root {@link LAB_ROOT}, an in-memory
  * database, a monitor sampling every 250 ms with no periodic resync), for `app.request()` tests.
  */
-export function labMoveServices() {
+export function labMoveServices(): { runner: SpawnRunner; db: Database; services: Services } {
   const runner = new SpawnRunner({ uri: LAB_URI, timeoutMs: 30_000 });
   const db = openDatabase(IN_MEMORY);
   const services = createServices(runner, {
@@ -74,6 +98,46 @@ export function labMoveServices() {
     monitor: { intervalMs: 250, resyncIntervalMs: 0 },
   });
   return { runner, db, services };
+}
+
+/**
+ * Starts {@link labMoveServices} (the monitor running) and their app with the security layer on;
+ * the destination directory's name starts with `prefix`.
+ */
+export async function moveAppLab(prefix: string): Promise<MoveAppLab> {
+  const { runner, db, services } = labMoveServices();
+  const security = testSecurity({ db });
+  const app = createApp({ ...services, security });
+  const destRoot = `${LAB_ROOT}/${prefix}${crypto.randomUUID()}`;
+  await Deno.mkdir(destRoot, { mode: 0o755 });
+  await services.monitor.start();
+  return {
+    runner,
+    db,
+    services,
+    security,
+    app,
+    destRoot,
+    token: async (name, role) => `Bearer ${(await security.tokens.create(name, role)).token}`,
+    call: async (method, path, auth, body) => {
+      const res = await app.request(path, {
+        method,
+        headers: {
+          host: "127.0.0.1:8080",
+          authorization: auth,
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: await res.json() };
+    },
+    async [Symbol.asyncDispose]() {
+      await services.moves.detach();
+      await services.monitor.stop();
+      await Deno.remove(destRoot, { recursive: true }).catch(() => undefined);
+      await runner.close();
+    },
+  };
 }
 
 /** Waits for the move to reach one of `states`. */

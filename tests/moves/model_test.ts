@@ -25,6 +25,15 @@ Deno.test("move request schema: strict, every refusal names the field", () => {
     moveRequestSchema.parse({ destDir: "/d", disks: ["vda"], bandwidthBytes: 0, pivot: "auto" }),
     { destDir: "/d", disks: ["vda"], bandwidthBytes: 0, pivot: "auto" },
   );
+  assertEquals(
+    moveRequestSchema.parse({
+      destDir: "/d",
+      synchronousWrites: true,
+      granularity: 65536,
+      bufSize: 1048576,
+    }),
+    { destDir: "/d", synchronousWrites: true, granularity: 65536, bufSize: 1048576 },
+  );
   const table: [unknown, RegExp][] = [
     [{}, /^destDir: is required/],
     [{ destDir: "rel/x" }, /^destDir: must be an absolute path/],
@@ -35,6 +44,13 @@ Deno.test("move request schema: strict, every refusal names the field", () => {
     [{ destDir: "/d", disks: ["VDA"] }, /^disks\.0: a disk target/],
     [{ destDir: "/d", pivot: "later" }, /^pivot: must be "manual" or "auto"/],
     [{ destDir: "/d", bandwidthBytes: -1 }, /^bandwidthBytes: /],
+    [{ destDir: "/d", synchronousWrites: "yes" }, /^synchronousWrites: must be true or false/],
+    [{ destDir: "/d", granularity: 1000 }, /^granularity: /],
+    [{ destDir: "/d", bufSize: 1 }, /^bufSize: /],
+    [
+      { destDir: "/d", sync: true },
+      /unknown field "sync": .*synchronousWrites, granularity, bufSize/,
+    ],
     ["x", /must be a JSON object/],
   ];
   for (const [value, pattern] of table) assertMatch(firstMessage(value), pattern);

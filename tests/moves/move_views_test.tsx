@@ -264,9 +264,14 @@ Deno.test("Review: every file, bytes, the commands in order, the chain, the form
         disks: ["vda", "vdb"],
         bandwidthMiB: "2",
         pivot: "manual",
+        synchronousWrites: false,
+        granularity: "",
+        bufSizeKiB: "",
       }}
     />,
   );
+  assert(!out.includes('name="synchronousWrites"'), "not ticked: not carried");
+  assert(!out.includes("Mirror options"), "no tuning: no line");
   assertStringIncludes(out, 'data-from="/i/top.qcow2" data-to="/srv/fast/web1/top.qcow2"');
   assertStringIncludes(out, 'data-from="/i/base.raw" data-to="/srv/fast/web1/base.raw"');
   assertStringIncludes(out, "<td>64 MiB</td>");
@@ -287,6 +292,62 @@ Deno.test("Review: every file, bytes, the commands in order, the chain, the form
     ]
   ) {
     assertStringIncludes(out, hidden);
+  }
+});
+
+Deno.test("Review carries the mirror tuning to Start and names it", () => {
+  const out = html(
+    <MoveReview
+      plan={{ ...PLAN, tuning: { synchronousWrites: true, granularity: 65536, bufSize: 1048576 } }}
+      values={{
+        root: "/srv/fast",
+        subfolder: "web1",
+        disks: ["vda"],
+        bandwidthMiB: "",
+        pivot: "auto",
+        synchronousWrites: true,
+        granularity: "65536",
+        bufSizeKiB: "1024",
+      }}
+    />,
+  );
+  assertStringIncludes(
+    out,
+    "Mirror options: synchronous writes, granularity 64 KiB, buffer 1 MiB.",
+  );
+  for (
+    const hidden of [
+      'name="synchronousWrites" value="true"',
+      'name="granularity" value="65536"',
+      'name="bufSizeKiB" value="1024"',
+    ]
+  ) {
+    assertStringIncludes(out, hidden);
+  }
+});
+
+Deno.test("the card says why a disk's mirror is not converging, only while it mirrors", () => {
+  const sentence = "not converging: the remaining bytes grew by 12 MiB in 30 s";
+  const job = { phase: "mirroring" as const, cur: 1, end: 9, bandwidthBytes: 0 };
+  const withJob = (j: Move["disks"][0]["job"]) =>
+    move("mirroring", { disks: [{ ...move("mirroring").disks[0], job: j }] });
+  const warned = html(
+    <MoveCard
+      move={withJob({ ...job, notConverging: sentence })}
+      place={RUNNING}
+      canControl
+    />,
+  );
+  assertStringIncludes(warned, `class="warning job-warning job-not-converging" role="alert"`);
+  assertStringIncludes(warned, sentence);
+  for (
+    const quiet of [
+      withJob({ ...job, notConverging: null }),
+      withJob(job),
+      withJob({ ...job, phase: "ready", notConverging: sentence }),
+    ]
+  ) {
+    assert(!html(<MoveCard move={quiet} place={RUNNING} canControl />).includes("not converging"));
   }
 });
 

@@ -147,6 +147,78 @@ Deno.test("a live 3-layer move: copies bottom up, relative names, a new top, one
   ]);
 });
 
+Deno.test("mirror tuning table: the exact blockcopy argv, the note, nothing offline", async (t) => {
+  const blockcopyTail = (request: MovePlanInput["request"], mode: "live" | "offline" = "live") => {
+    const plan = planMove(input({ request, mode }));
+    const cmd = plan.disks[0].commands.at(-1)!;
+    return { plan, tail: cmd.argv.slice(cmd.argv.indexOf("--transient-job") + 1), cmd };
+  };
+  const cases: {
+    name: string;
+    request: MovePlanInput["request"];
+    tail: string[];
+    tuning: Record<string, unknown>;
+  }[] = [
+    { name: "none", request: { destDir: "/new" }, tail: [], tuning: {} },
+    {
+      name: "synchronous writes",
+      request: { destDir: "/new", synchronousWrites: true },
+      tail: ["--synchronous-writes"],
+      tuning: { synchronousWrites: true },
+    },
+    {
+      name: "false is not a flag",
+      request: { destDir: "/new", synchronousWrites: false },
+      tail: [],
+      tuning: {},
+    },
+    {
+      name: "all three and a bandwidth",
+      request: {
+        destDir: "/new",
+        synchronousWrites: true,
+        granularity: 65536,
+        bufSize: 1048576,
+        bandwidthBytes: MiB,
+      },
+      tail: [
+        "--synchronous-writes",
+        "--granularity",
+        "65536",
+        "--buf-size",
+        "1048576",
+        "--bandwidth",
+        "1048576",
+        "--bytes",
+      ],
+      tuning: { synchronousWrites: true, granularity: 65536, bufSize: 1048576 },
+    },
+    {
+      name: "the smallest granularity",
+      request: { destDir: "/new", granularity: 512 },
+      tail: ["--granularity", "512"],
+      tuning: { granularity: 512 },
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.name, () => {
+      const { plan, tail, cmd } = blockcopyTail(c.request);
+      assertEquals(tail, c.tail);
+      assertEquals(plan.tuning, c.tuning);
+      assertEquals(cmd.commandLine.endsWith(c.tail.join(" ")), true);
+      assertEquals(
+        plan.notes.some((n) => n.startsWith("synchronous writes:")),
+        c.tuning.synchronousWrites === true,
+      );
+    });
+  }
+  await t.step("offline: no blockcopy, a note that the tuning does not apply", () => {
+    const { plan, cmd } = blockcopyTail({ destDir: "/new", synchronousWrites: true }, "offline");
+    assertEquals(cmd.argv[0], "define");
+    assertEquals(plan.notes.some((n) => n.includes("does not apply")), true);
+  });
+});
+
 Deno.test("planner table: shapes and refusals", async (t) => {
   const cases: {
     name: string;

@@ -105,6 +105,24 @@ Deno.test("Review shows every file, its new path, the commands and the chain; ba
     assertStringIncludes(html, `type="hidden" name="pivot" value="auto"`);
     assertEquals(w.moves.started.length, 0, "Review starts nothing");
 
+    // The mirror tuning of the copy form: read into the request, named, carried to Start (the
+    // exact blockcopy argv is the planner's, table-tested in plan_test.ts).
+    const tuned = await review([
+      ["root", w.root],
+      ["disks", "vda"],
+      ["synchronousWrites", "true"],
+      ["granularity", "65536"],
+      ["bufSizeKiB", "1024"],
+    ]);
+    assertEquals(tuned.status, 200);
+    const tunedHtml = await tuned.text();
+    assertStringIncludes(
+      tunedHtml,
+      "Mirror options: synchronous writes, granularity 64 KiB, buffer 1 MiB.",
+    );
+    assertStringIncludes(tunedHtml, `type="hidden" name="synchronousWrites" value="true"`);
+    assertStringIncludes(tunedHtml, `type="hidden" name="bufSizeKiB" value="1024"`);
+
     for (
       const [fields, sentence] of [
         [[["root", "/etc"], ["disks", "vda"]], `root: "/etc" is not a storage root (${w.root})`],
@@ -126,6 +144,14 @@ Deno.test("Review shows every file, its new path, the commands and the chain; ba
           'pivot: must be "manual" or "auto"',
         ],
         [[["root", w.root], ["disks", "vda"], ["color", "red"]], 'unknown field "color"'],
+        [
+          [["root", w.root], ["disks", "vda"], ["granularity", "1000"]],
+          "granularity: must be a power of two",
+        ],
+        [
+          [["root", w.root], ["disks", "vda"], ["bufSizeKiB", "-1"]],
+          "buffer size must be a whole number of KiB",
+        ],
       ] as [[string, string][], string][]
     ) {
       const res = await review(fields);

@@ -18,6 +18,7 @@ import type {
 import { isFinishedMove, JobConflictError, NotFoundError } from "../../server/moves/model.ts";
 import type { MoveLease, MoveQueue } from "../../server/moves/queue.ts";
 import type { Domain } from "../../server/inventory/model.ts";
+import { setTuning } from "../../server/jobs/mirror_tuning.ts";
 
 /** Options of {@link FakeMoves}. */
 export interface FakeMovesOptions {
@@ -88,6 +89,7 @@ export class FakeMoves implements MoveService {
       destDir: request.destDir,
       pivot: request.pivot ?? "manual",
       bandwidthBytes: request.bandwidthBytes ?? 0,
+      tuning: setTuning(request),
       disks: planned,
       bytesTotal: planned.reduce((n, d) => n + d.layers.length * bytes, 0),
       notes: [],
