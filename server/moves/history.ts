@@ -6,12 +6,11 @@
  *
  * @module
  */
-import type { JobRecord } from "../jobs/history.ts";
 import { STARTED_OUTSIDE } from "../jobs/model.ts";
 import { DEFAULT_HOST_NAME } from "../hosts/model.ts";
 import { isFinishedMove, type Move, type MoveMode } from "./model.ts";
 
-/** A finished move as a history entry (shaped like a {@link JobRecord} where fields agree). */
+/** A finished move as a history entry (shaped like a `JobRecord` where fields agree). */
 export interface MoveHistoryRecord {
   type: "move";
   /** The move's id (`GET /api/v1/moves/{id}`). */
