@@ -82,7 +82,10 @@ Deno.test(
       await services.monitor.settled({ uuid: dom.uuid, target: "vda" });
       const after = await fragment();
       assertStringIncludes(after, "ended with the move");
-      assert(!after.includes("Clean up"), "the move's Clean up covers the old files");
+      assert(
+        !after.includes('data-action="cleanup"'),
+        `no per-disk Clean up: the move's Clean up covers the old files: ${after}`,
+      );
       // Asked for directly, the disk's own clean-up lists none of the move's old files.
       const perDisk = await (await call("GET", `/ui/domains/${dom.uuid}/disks/vda/cleanup`)).text();
       for (const old of dom.disks[0].chain) assert(!perDisk.includes(old), perDisk);
