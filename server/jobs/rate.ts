@@ -40,10 +40,25 @@ const MIN_SPAN_MS = 500;
 const MIN_CONVERGENCE_SPAN_MS = 3000;
 
 /**
- * Rate over the window, ETA at that rate, and (for mirrors) convergence: false when the
- * remainder (end - cur) did not shrink while end grew, true when it shrank or is zero. Pure.
+ * True when `next` shows progress over `prev` in the same job (cur grew). A job's rate means
+ * something only from the first such pair on: a throttled copy's first samples all read the
+ * chunk QEMU copied before the first look, and "0 B/s" there is false. Pure.
  */
-export function windowStats(samples: readonly Sample[], mirror: boolean): WindowStats {
+export function progressed(prev: Sample | undefined, next: Sample): boolean {
+  return prev !== undefined && next.t > prev.t && next.cur > prev.cur;
+}
+
+/**
+ * Rate over the window, ETA at that rate, and (for mirrors) convergence: false when the
+ * remainder (end - cur) did not shrink while end grew, true when it shrank or is zero. No rate
+ * or ETA until the job has `moved` (two of its samples showed progress, see {@link progressed}):
+ * unknown is null, never 0. Pure.
+ */
+export function windowStats(
+  samples: readonly Sample[],
+  mirror: boolean,
+  moved: boolean,
+): WindowStats {
   const first = samples[0];
   const last = samples[samples.length - 1];
   if (!first || !last || last.t - first.t < MIN_SPAN_MS) {
@@ -59,5 +74,6 @@ export function windowStats(samples: readonly Sample[], mirror: boolean): Window
     if (remaining === 0 || remaining < remainingBefore) converging = true;
     else if (last.end > first.end && last.cur > first.cur) converging = false;
   }
+  if (!moved) return { rateBytesPerSecond: null, etaSeconds: null, converging };
   return { rateBytesPerSecond: Math.round(rate), etaSeconds: eta, converging };
 }
