@@ -10,6 +10,7 @@ import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { startLabHost } from "../lab/hosts.ts";
 import { uniqueName } from "../lab/lab.ts";
 import { waitFor } from "../lab/wait.ts";
+import { startDirPool } from "./lab_pool.ts";
 
 Deno.test({
   name: "remote host: an aborted copy into a new volume ends saying the volume was deleted",
@@ -18,24 +19,7 @@ Deno.test({
   async fn() {
     await using host = await startLabHost({ name: "bbp1", number: 71 });
     const pool = "bbpo-copies";
-    for (
-      const args of [
-        [
-          "pool-define-as",
-          "--name",
-          pool,
-          "--type",
-          "dir",
-          "--target",
-          `/var/lib/libvirt/images/${pool}`,
-        ],
-        ["pool-build", "--pool", pool],
-        ["pool-start", "--pool", pool],
-      ]
-    ) {
-      const r = await host.virsh(...args);
-      assertEquals(r.code, 0, r.stderr);
-    }
+    await startDirPool(host, pool, `/var/lib/libvirt/images/${pool}`);
     await using dom = await host.createDomain({
       name: uniqueName("bbpo-"),
       persistent: true,
