@@ -1,5 +1,5 @@
 /** The sliding window: samples kept, rate, ETA and convergence. Pure. */
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { progressed, pushSample, type Sample, windowStats } from "../../server/jobs/rate.ts";
 
 Deno.test("pushSample keeps the window and restarts when cur goes back", () => {
@@ -63,4 +63,36 @@ Deno.test("windowStats: no rate or ETA (null, not 0) before the job has moved", 
   });
   // A stall after progress was seen is a real 0 B/s.
   assertEquals(windowStats(first, true, true).rateBytesPerSecond, 0);
+});
+
+Deno.test("a throttled copy's bursts (16 MiB, then 16 s idle at 1 MiB/s): the rate of whole steps", () => {
+  const MiB = 1048576;
+  // What the lab showed: cur stays at 16 MiB for 16 s, then jumps by the next 16 MiB chunk.
+  let samples: Sample[] = [];
+  let moved = false;
+  const rates: (number | null)[] = [];
+  for (let t = 0; t <= 60_000; t += 1000) {
+    const sample = { t, cur: 16 * MiB * (1 + Math.floor(t / 16_000)), end: 80 * MiB };
+    moved ||= progressed(samples[samples.length - 1], sample);
+    samples = pushSample(samples, sample, 8000);
+    rates.push(windowStats(samples, true, moved).rateBytesPerSecond);
+  }
+  assertEquals(rates.slice(0, 16), Array(16).fill(null), "nothing before the first step");
+  assertEquals(rates[16], MiB, "the first step over the 16 s it took");
+  assertEquals(rates.slice(17), Array(rates.length - 17).fill(MiB), "held between steps, not 0");
+  assert(samples.length <= 33, `${samples.length} samples kept`);
+});
+
+Deno.test("a copy that stops after its steps: the held rate gives way to 0 B/s", () => {
+  const MiB = 1048576;
+  let samples: Sample[] = [];
+  for (let t = 0; t <= 80_000; t += 1000) {
+    samples = pushSample(
+      samples,
+      { t, cur: MiB * Math.min(t, 20_000) / 1000, end: 64 * MiB },
+      8000,
+    );
+  }
+  assertEquals(windowStats(samples, false, true).rateBytesPerSecond, 0);
+  assert(samples.length <= 10, `${samples.length} samples kept`);
 });
