@@ -9,6 +9,7 @@ import { hostHref } from "./host_base.ts";
 import type { Child } from "hono/jsx";
 import { isActivePhase, isMirrorType, type Job, type JobOptions } from "../server/jobs/model.ts";
 import { formatBytes, formatDuration, formatPercent, formatRate } from "./format.ts";
+import { jobPace } from "./job_pace.ts";
 import { LeftChain } from "./cleanup.tsx";
 import { jobNotifyData, NotifyButton } from "./job_notify.tsx";
 import { JobOwnerTag, OwnedJobNote } from "./job_owner.tsx";
@@ -202,6 +203,7 @@ export function JobStatus({ job }: JobStatusProps) {
     : {};
   const mirror = isMirrorType(job.type);
   const figures = jobFigures(job);
+  const pace = jobPace(job);
   const optionWords = jobOptionWords(job.options);
   // An owned job's end is its operation's outcome (a migration's abort fails its mirrors).
   const ownedEnd = !active && job.owner ? job.owner.kind : null;
@@ -255,8 +257,8 @@ export function JobStatus({ job }: JobStatusProps) {
       <div class="job-stats">
         {figures.bar === null ? null : <span class="job-percent">{figures.percent}</span>}
         <span class="job-amount">{figures.amount}</span>
-        {active ? <span>rate {formatRate(job.rateBytesPerSecond)}</span> : null}
-        {job.phase === "running" ? <span>ETA {formatDuration(job.etaSeconds)}</span> : null}
+        {pace.rate === null ? null : <span class="job-rate">{pace.rate}</span>}
+        {pace.eta === null ? null : <span class="job-eta">{pace.eta}</span>}
         <span>{active ? "elapsed" : "ran for"} {formatDuration(job.elapsedSeconds)}</span>
         {active || job.bandwidthBytes > 0
           ? (

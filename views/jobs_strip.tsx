@@ -9,9 +9,21 @@ import { hostHref } from "./host_base.ts";
 import type { Job } from "../server/jobs/model.ts";
 import { domainHref } from "./dashboard.tsx";
 import { jobNotifyData, NotifyButton } from "./job_notify.tsx";
+import { jobPace } from "./job_pace.ts";
 
 /** Element id of the strip (the server answers a request targeting it with the strip alone). */
 export const JOBS_STRIP_ID = "jobs-strip";
+
+/** Rate and ETA in the job card's words (see `job_pace.ts`). */
+function StripPace({ job }: { job: Job }) {
+  const pace = jobPace(job);
+  return (
+    <>
+      {pace.rate === null ? null : <span class="strip-rate">{pace.rate}</span>}
+      {pace.eta === null ? null : <span class="strip-eta">{pace.eta}</span>}
+    </>
+  );
+}
 
 /** The strip. */
 export function JobsStrip({ jobs }: { jobs: readonly Job[] }) {
@@ -42,6 +54,7 @@ export function JobsStrip({ jobs }: { jobs: readonly Job[] }) {
               <progress max="100" value={String(j.percent)} aria-label={`${j.domain} ${j.target}`}>
               </progress>
               <span class="strip-percent">{j.percent}%</span>
+              <StripPace job={j} />
               <NotifyButton job={j} />
             </li>
           ))}

@@ -379,6 +379,20 @@ export class JobBook {
     return e.historyId;
   }
 
+  /**
+   * What the end meant changed after it (the operation that started the job tidied up its
+   * destination): the disk's job that started at `startedAt`, if it is still the disk's job and
+   * has ended, gets `outcome` as its sentence. Returns its store row (undefined when it has none),
+   * or null when no such job.
+   */
+  rewriteOutcome(ref: DiskRef, startedAt: string, outcome: string): number | undefined | null {
+    const e = this.#current.get(key(ref));
+    if (!e || e.job.startedAt !== startedAt || isActivePhase(e.job.phase)) return null;
+    e.job.outcome = outcome;
+    this.#bump(key(ref));
+    return e.historyId;
+  }
+
   // ---------------------------------------------------------------- internals
 
   #entry(ref: JobRef): BookEntry | undefined {

@@ -17,7 +17,7 @@ import {
   STARTED_OUTSIDE,
 } from "./model.ts";
 import type { JobIntent } from "./ending.ts";
-import { pushSample, type Sample, windowStats } from "./rate.ts";
+import { progressed, pushSample, type Sample, windowStats } from "./rate.ts";
 import { type ConvergenceWatch, notConvergingVerdict, watchConvergence } from "./convergence.ts";
 
 /** A disk of a domain, by UUID (resolve names before calling). */
@@ -52,6 +52,8 @@ export interface BookEntry {
   id: number;
   job: Job;
   samples: Sample[];
+  /** Two of this job's samples showed progress (see `rate.ts` `progressed`): a rate means something. */
+  moved: boolean;
   /** The remainder's current growth streak (a running copy only; see convergence.ts). */
   convergence: ConvergenceWatch | null;
   /** An operation is starting this job: do not sample it or decide it vanished yet. */
@@ -104,6 +106,7 @@ export function newEntry(
       ...(start.options !== undefined ? { options: { ...start.options } } : {}),
     },
     samples: [],
+    moved: false,
     convergence: null,
     starting: !adopted,
     vanishedAt: null,
@@ -120,6 +123,7 @@ export function entryOfFinished(job: Job, id: number): BookEntry {
     id,
     job: { ...job },
     samples: [],
+    moved: false,
     convergence: null,
     starting: false,
     vanishedAt: null,
@@ -137,16 +141,21 @@ export function applySampleTo(
 ): void {
   e.vanishedAt = null;
   const sample = { t: now, cur: info.cur, end: info.end };
+  const previous = e.samples[e.samples.length - 1];
   e.samples = pushSample(e.samples, sample, windowMs);
-  const stats = windowStats(e.samples, isMirrorType(e.job.type));
+  // A restarted window (cur went back: a new job) starts unmoved again.
+  e.moved = e.samples.length > 1 && (e.moved || progressed(previous, sample));
+  const stats = windowStats(e.samples, isMirrorType(e.job.type), e.moved);
   const job = e.job;
   if (job.type === "unknown" && info.type !== "unknown") job.type = info.type;
   job.cur = info.cur;
   job.end = info.end;
   job.percent = percentOf(info.cur, info.end);
   job.bandwidthBytes = info.bandwidth;
-  job.rateBytesPerSecond = stats.rateBytesPerSecond;
-  job.etaSeconds = job.phase === "ready" ? null : stats.etaSeconds;
+  // Ready, cur and end grow together with the guest's writes: that is no copy rate ("in sync").
+  const ready = job.phase === "ready";
+  job.rateBytesPerSecond = ready ? null : stats.rateBytesPerSecond;
+  job.etaSeconds = ready ? null : stats.etaSeconds;
   job.converging = stats.converging;
   if (job.type === "copy" && job.phase === "running") {
     e.convergence = watchConvergence(e.convergence, sample);
@@ -166,6 +175,7 @@ export function markEntryReady(e: BookEntry, now: number): void {
   e.job.phase = "ready";
   e.wasReady = true;
   e.job.readyAt ??= new Date(now).toISOString();
+  e.job.rateBytesPerSecond = null;
   e.job.etaSeconds = null;
   e.job.notConverging = null;
   e.convergence = null;

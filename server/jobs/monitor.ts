@@ -217,6 +217,14 @@ export class JobMonitor {
   }
 
   /**
+   * The disk's ended job that started at `startedAt` has a new outcome sentence (its operation
+   * tidied up after it): on the job and in its stored row, once its end is settled.
+   */
+  rewriteOutcome(ref: DiskRef, startedAt: string, outcome: string): Promise<void> {
+    return this.#settler.rewriteOutcome(ref, startedAt, outcome);
+  }
+
+  /**
    * Domains (by name) whose disks QEMU may have changed without a libvirt event (a disk-only
    * snapshot). Returns an unsubscribe function.
    */

@@ -60,6 +60,23 @@ export class Settler {
     if (historyId !== undefined) this.#store?.addCleaned(historyId, files);
   }
 
+  /**
+   * The job that started at `startedAt` on the disk has a new outcome sentence (see
+   * `JobBook.rewriteOutcome`): once its end is settled, on the job and in its row.
+   */
+  async rewriteOutcome(ref: DiskRef, startedAt: string, outcome: string): Promise<void> {
+    await this.settled(ref);
+    const book = this.#book();
+    const historyId = book.rewriteOutcome(ref, startedAt, outcome);
+    const facts = book.endFacts(ref);
+    if (historyId === null || historyId === undefined || !facts || !this.#store) return;
+    try {
+      this.#store.save(facts.job, historyId);
+    } catch (e) {
+      console.error("job monitor: could not save the job history:", e);
+    }
+  }
+
   async #settle(ref: Required<JobRef>): Promise<void> {
     // Let the transition that ended the job finish first (its message, its caller's view).
     await Promise.resolve();

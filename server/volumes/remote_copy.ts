@@ -38,6 +38,7 @@ import { type MirrorTuning, mirrorTuningFields } from "../jobs/mirror_tuning.ts"
 import { isActivePhase, type Job } from "../jobs/model.ts";
 import { uriHost } from "../migrations/address.ts";
 import { dirOf, readHostPools } from "../migrations/storage_pools.ts";
+import { volumeRemovalOutcome } from "./removal_outcome.ts";
 
 /** True for a URI that reaches this machine's libvirt (no host part): its files are ours to stat. Pure. */
 export function isLocalUri(uri: string): boolean {
@@ -251,9 +252,6 @@ export class VolumeCopies {
         ? { backing: { volume: backing.path, format: backing.format as CopyFormat } }
         : {}),
     }));
-    const remove = () =>
-      this.#runner.run(volDeleteArgs(input.pool, input.volume), { allowFailure: true })
-        .catch(() => undefined);
     let job: Job;
     try {
       const dest = (await this.#runner.run(volPathArgs(input.pool, input.volume))).stdout.trim();
@@ -268,11 +266,23 @@ export class VolumeCopies {
         bufSize: input.bufSize,
       });
     } catch (e) {
-      await remove();
+      await this.#deleteVolume(input.pool, input.volume);
       throw e;
     }
-    this.#watch(ref, job.startedAt, remove);
+    this.#watch(ref, job.startedAt, { pool: input.pool, volume: input.volume });
     return job;
+  }
+
+  /** `vol-delete`; resolves to null when deleted, else virsh's reason. */
+  async #deleteVolume(pool: string, volume: string): Promise<string | null> {
+    try {
+      const out = await this.#runner.run(volDeleteArgs(pool, volume), { allowFailure: true });
+      return out.code === 0
+        ? null
+        : out.stderr.trim().replace(/\s+/g, " ") || `virsh exited with ${out.code}`;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
   }
 
   /** Stops watching (shutdown). */
@@ -281,8 +291,11 @@ export class VolumeCopies {
     this.#watching.clear();
   }
 
-  /** Deletes the volume once the copy ended without ever being ready. */
-  #watch(ref: DiskRef, startedAt: string, remove: () => Promise<unknown>): void {
+  /**
+   * Deletes the volume once the copy ended without ever being ready, and says so in the job's
+   * outcome (or why it could not).
+   */
+  #watch(ref: DiskRef, startedAt: string, target: { pool: string; volume: string }): void {
     const timer = setInterval(async () => {
       const job = this.#monitor.getJob(ref.uuid, ref.target);
       if (job && job.startedAt === startedAt && isActivePhase(job.phase)) return;
@@ -292,7 +305,9 @@ export class VolumeCopies {
       if (
         ours && ours.readyAt === null && ["canceled", "failed", "interrupted"].includes(ours.phase)
       ) {
-        await remove();
+        const error = await this.#deleteVolume(target.pool, target.volume);
+        const outcome = volumeRemovalOutcome(ours, { ...target, error });
+        if (outcome) await this.#monitor.rewriteOutcome(ref, startedAt, outcome);
       }
     }, this.#pollMs);
     this.#watching.add(timer);

@@ -356,3 +356,24 @@ Deno.test("after the end: left chain, store row, clean-up and the feed", () => {
   // A page older than a restart (ahead of this book) gets every disk with a job.
   assertEquals(b.changesSince(b.generation + 100).disks, [VDA]);
 });
+
+Deno.test("rate: none until two samples show progress; none once ready (in sync)", () => {
+  const { clock, book: b } = book();
+  b.begin({ ...VDA, domain: VM1.name, type: "copy", bandwidthBytes: MiB, dest: COPY });
+  b.confirm(VDA);
+  const [{ id }] = b.active();
+  const sample = (cur: number, end = 64 * MiB) => {
+    b.applySample({ ...VDA, id }, info("copy", cur, end, MiB));
+    clock.now += 1000;
+    const { rateBytesPerSecond, etaSeconds } = b.get(VDA)!;
+    return [rateBytesPerSecond, etaSeconds];
+  };
+  // The first 16 MiB chunk was copied before the first look, the next not yet.
+  assertEquals(sample(16 * MiB), [null, null]);
+  assertEquals(sample(16 * MiB), [null, null], "no 0 B/s before any progress was seen");
+  assertEquals(sample(32 * MiB), [8 * MiB, 4]);
+  b.markReady({ ...VDA, id });
+  assertEquals(b.get(VDA)!.rateBytesPerSecond, null);
+  // Synchronized, cur and end grow with the guest's writes only: no rate, no ETA.
+  assertEquals(sample(64 * MiB + 1, 64 * MiB + 1), [null, null]);
+});

@@ -88,3 +88,25 @@ Deno.test("an unknown end settled by a late event rewrites the same history row"
   assertEquals(rows.map((r) => r.phase), ["failed"]);
   db.close();
 });
+
+Deno.test("rewriteOutcome: the ended job's sentence changes on the job and in its row, not a later job's", async () => {
+  const db = openDatabase(":memory:");
+  const store = new JobHistory(db);
+  const runner = new FakeRunner((args) => {
+    throw new Error(`unexpected ${args.join(" ")}`);
+  });
+  const monitor = new JobMonitor(runner, { sampling: false, events: false, store });
+  const ref = { uuid: VM1.uuid, target: "vda" };
+  const start = { ...ref, domain: VM1.name, type: "copy" as const, bandwidthBytes: 0 };
+  const { startedAt } = monitor.book.begin({ ...start, dest: `${IMG}/copy.raw` });
+  monitor.book.confirm(ref);
+  await monitor.rewriteOutcome(ref, startedAt, "not yet");
+  assertEquals(monitor.getJob(VM1.uuid, "vda")!.outcome, null, "a running job keeps its own");
+  monitor.book.finish(ref, "canceled");
+  await monitor.rewriteOutcome(ref, startedAt, "the volume was deleted");
+  assertEquals(monitor.getJob(VM1.uuid, "vda")!.outcome, "the volume was deleted");
+  const rows = store.recent(VM1.uuid, "vda");
+  assertEquals(rows.map((r) => r.outcome), ["the volume was deleted"]);
+  await monitor.rewriteOutcome(ref, "2000-01-01T00:00:00.000Z", "another job's");
+  assertEquals(monitor.getJob(VM1.uuid, "vda")!.outcome, "the volume was deleted");
+});

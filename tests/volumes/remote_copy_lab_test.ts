@@ -12,6 +12,7 @@ import { SpawnRunner } from "../../server/virsh/runner.ts";
 import { startLabHost } from "../lab/hosts.ts";
 import { uniqueName } from "../lab/lab.ts";
 import { waitFor } from "../lab/wait.ts";
+import { startDirPool } from "./lab_pool.ts";
 
 Deno.test({
   name: "remote host: copies into new pool volumes (shallow to ready + pivot, abort cleans up)",
@@ -20,16 +21,7 @@ Deno.test({
   async fn(t) {
     await using host = await startLabHost({ name: "bbm3", number: 13 });
     const poolDir = "/var/lib/libvirt/images/bbmig-copies";
-    for (
-      const args of [
-        ["pool-define-as", "--name", "bbmig-copies", "--type", "dir", "--target", poolDir],
-        ["pool-build", "--pool", "bbmig-copies"],
-        ["pool-start", "--pool", "bbmig-copies"],
-      ]
-    ) {
-      const r = await host.virsh(...args);
-      assertEquals(r.code, 0, r.stderr);
-    }
+    await startDirPool(host, "bbmig-copies", poolDir);
     await using dom = await host.createDomain({
       name: uniqueName("bbmig-"),
       persistent: true,
@@ -75,15 +67,7 @@ Deno.test({
         assert(!(await volumes()).includes("s.qcow2"));
       });
       // As an operator would: the domain's own directory becomes a pool.
-      for (
-        const args of [
-          ["pool-define-as", "--name", "bbmig-src", "--type", "dir", "--target", `${dom.dir}/vda`],
-          ["pool-start", "--pool", "bbmig-src"],
-        ]
-      ) {
-        const r = await host.virsh(...args);
-        assertEquals(r.code, 0, r.stderr);
-      }
+      await startDirPool(host, "bbmig-src", `${dom.dir}/vda`, { build: false });
 
       await t.step("shallow copy into a new qcow2 volume: ready, header right, pivot", async () => {
         const r = await post("/copy", {
