@@ -73,14 +73,3 @@ export function formatDuration(seconds: number | null | undefined): string {
   if (m > 0) return `${m}m ${String(r).padStart(2, "0")}s`;
   return `${r}s`;
 }
-
-/**
- * An ISO 8601 instant as the pages write times, `2026-11-29 10:55:29 UTC` (the admin page's
- * form); a value that is not a valid time is returned as given, null → `—`.
- */
-export function formatUtc(iso: string | null | undefined): string {
-  if (iso === null || iso === undefined) return "—";
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return iso;
-  return `${new Date(t).toISOString().replace("T", " ").slice(0, 19)} UTC`;
-}

@@ -11,7 +11,7 @@ import type { Job } from "../server/jobs/model.ts";
 import { Layout, type LayoutSession } from "./layout.tsx";
 import { Banner } from "./banner.tsx";
 import { diskSummary } from "./domain_list.tsx";
-import { formatUtc } from "./format.ts";
+import { formatUtc } from "../server/text/utc.ts";
 
 /** The path prefix of a host's pages: `""` for the default host, `/hosts/NAME` otherwise. Pure. */
 export function hostPrefix(host: { name: string; isDefault: boolean }): string {

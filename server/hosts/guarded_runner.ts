@@ -10,6 +10,7 @@ import { VirshError } from "../virsh/errors.ts";
 import type { ClosableRunner } from "../virsh/pool.ts";
 import type { RunOptions, VirshCallRecord, VirshOutput } from "../virsh/runner.ts";
 import type { HostHealth } from "./health.ts";
+import { formatUtc } from "../text/utc.ts";
 
 /** The sentence a fast-failed call carries. Pure. */
 export function unreachableSentence(
@@ -17,8 +18,8 @@ export function unreachableSentence(
   uri: string,
   status: { lastError: string | null; since: string | null; nextRetryAt: string | null },
 ): string {
-  const since = status.since ? ` since ${status.since}` : "";
-  const retry = status.nextRetryAt ? `; next retry at ${status.nextRetryAt}` : "";
+  const since = status.since ? ` since ${formatUtc(status.since)}` : "";
+  const retry = status.nextRetryAt ? `; next retry at ${formatUtc(status.nextRetryAt)}` : "";
   return `Host ${name} (${uri}) is unreachable${since}: ${status.lastError ?? "no answer"}${retry}`;
 }
 

@@ -55,6 +55,11 @@ export interface Host {
   status(): HostStatus;
   /** Asks libvirt now whether it answers (a call ran past its deadline); updates the status. */
   checkNow(): Promise<void>;
+  /**
+   * A read ran past its deadline (`message` says so): the host counts as down from now, with
+   * its next retry set, until a probe or a call finds it answering.
+   */
+  markLate(message: string): void;
 }
 
 /** The hosts of the dashboard, in configuration order; the default one first. */

@@ -28,6 +28,38 @@ export interface HostOverview {
   problem: string | null;
 }
 
+/** One host in `GET /api/v1/hosts` (see `api_routes.ts`). */
+export interface HostSummary {
+  name: string;
+  uri: string;
+  default: boolean;
+  reachable: boolean;
+  domains: number | null;
+  jobs: number | null;
+  lastError: string | null;
+  since: string | null;
+  nextRetryAt: string | null;
+}
+
+/**
+ * The API's summary of one host. Reachability is the health's alone, so `reachable: false`
+ * always comes with `since` and `nextRetryAt`; a read that failed while the host still answers
+ * (libvirt refused, a session broke) shows as `domains: null` with its sentence. Pure.
+ */
+export function hostSummary(h: HostOverview): HostSummary {
+  return {
+    name: h.name,
+    uri: h.uri,
+    default: h.isDefault,
+    reachable: h.status.reachable,
+    domains: h.domains?.length ?? null,
+    jobs: h.domains === null ? null : h.jobs.length,
+    lastError: h.status.lastError ?? h.problem,
+    since: h.status.since,
+    nextRetryAt: h.status.nextRetryAt,
+  };
+}
+
 /** Reads every host at once, each under `deadlineMs`. */
 export function hostOverviews(
   registry: HostRegistry,
@@ -56,8 +88,9 @@ async function hostOverview(host: Host, deadlineMs: number): Promise<HostOvervie
     `host ${host.name} (${host.uri})`,
   );
   if (!read.ok && read.timedOut) {
-    // Tell slow from gone in the background; the health marks it and the next page fails fast.
-    void host.checkNow();
+    // Down from now (with since and a retry time), until the probe started here finds it back:
+    // the next page fails fast, and no answer says "unreachable" without saying since when.
+    host.markLate(read.error);
   }
   const domains = read.ok ? read.value : null;
   return {

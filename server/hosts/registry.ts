@@ -76,6 +76,11 @@ class RegistryHost implements Host {
   checkNow(): Promise<void> {
     return this.health.suspect();
   }
+
+  markLate(message: string): void {
+    this.health.markFailure(message);
+    void this.health.suspect();
+  }
 }
 
 /** Builds every host's services; call `start()` to begin watching. */

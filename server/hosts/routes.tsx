@@ -11,7 +11,7 @@ import { HttpError } from "../http_errors.ts";
 import { layoutSessionOf } from "../routes/viewer.ts";
 import { HostsPage } from "../../views/hosts.tsx";
 import type { Host, HostRegistry } from "./model.ts";
-import { HOST_PAGE_DEADLINE_MS, hostOverviews } from "./overview.ts";
+import { HOST_PAGE_DEADLINE_MS, hostOverviews, hostSummary } from "./overview.ts";
 import { HOST_READ_DEADLINE_MS, hostReads } from "./read_deadline.tsx";
 
 /** What the host routes need. */
@@ -29,17 +29,7 @@ export function hostsRoutes(deps: HostRoutesDeps): Hono<AppEnv> {
     const hosts = await hostOverviews(deps.registry, deadline);
     return c.json(
       {
-        hosts: hosts.map((h) => ({
-          name: h.name,
-          uri: h.uri,
-          default: h.isDefault,
-          reachable: h.status.reachable && h.domains !== null,
-          domains: h.domains?.length ?? null,
-          jobs: h.domains === null ? null : h.jobs.length,
-          lastError: h.status.lastError ?? h.problem,
-          since: h.status.since,
-          nextRetryAt: h.status.nextRetryAt,
-        })),
+        hosts: hosts.map(hostSummary),
       },
       200,
       { "cache-control": "no-store" },

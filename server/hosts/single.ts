@@ -17,7 +17,8 @@ export function singleHostRegistry(services: Services): HostRegistry {
     return {
       reachable,
       lastError: reachable ? null : (seen.message ?? "libvirt is not answering"),
-      since: null,
+      // The monitor's own retry has no announced time; since when is known.
+      since: reachable ? null : seen.lastErrorAt,
       nextRetryAt: null,
     };
   };
@@ -34,6 +35,7 @@ export function singleHostRegistry(services: Services): HostRegistry {
     },
     status,
     checkNow: () => Promise.resolve(),
+    markLate: () => {}, // the monitor's own health check tells
   };
   return {
     list: () => [host],

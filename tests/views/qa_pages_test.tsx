@@ -10,7 +10,7 @@ import { contextStorage } from "hono/context-storage";
 import type { AppEnv } from "../../server/env.ts";
 import { HttpError } from "../../server/http_errors.ts";
 import { errorHandler, notFoundHandler } from "../../server/routes/error_pages.tsx";
-import { formatUtc } from "../../views/format.ts";
+import { formatUtc } from "../../server/text/utc.ts";
 import { hostProblemText, HostsPage } from "../../views/hosts.tsx";
 import { AuditPage } from "../../views/audit.tsx";
 import { UsersSection } from "../../views/admin.tsx";
