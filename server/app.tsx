@@ -221,7 +221,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...moveRouteGroups(hostMoves),
       { under: "api", path: "", routes: domainsApi(s.inventory) },
       { under: "api", path: "", routes: jobsApi({ ...s, migrations }) },
-      { under: "page", path: "/ui", routes: jobsUi(s) },
+      {
+        under: "page",
+        path: "/ui",
+        routes: jobsUi({ ...s, departedTo: (uuid) => migrations.departed(host.name, uuid) }),
+      },
       { under: "page", path: "/ui", routes: cleanupUi({ ...s, audit: security?.audit }) },
       {
         under: "page",
@@ -253,7 +257,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", movesCleanupApi(moves));
   app.route("/api/v1", movesApi({ moves: deps.moves, inventory: deps.inventory }));
   app.route("/ui", migrationsUi({ hosts, migrations }));
-  app.route("/ui", jobsUi(deps));
+  app.route(
+    "/ui",
+    jobsUi({ ...deps, departedTo: (uuid) => migrations.departed(hosts.default.name, uuid) }),
+  );
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
   app.route("/ui", movesUi(moves));
   app.route(

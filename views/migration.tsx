@@ -8,6 +8,7 @@
 import type { Migration } from "../server/migrations/model.ts";
 import { isActiveMigration } from "../server/migrations/model.ts";
 import { formatBytes, formatDuration, formatRate } from "./format.ts";
+import { formatUtc } from "../server/text/utc.ts";
 
 /** `/ui/hosts/HOST/domains/NAME` (the name URL-encoded). Pure. */
 export function migrationUiPath(host: string, domain: string): string {
@@ -23,6 +24,8 @@ export function migrationPanelId(uuid: string): string {
 export interface TargetHost {
   name: string;
   reachable: boolean;
+  /** Why it does not answer (its last failure), shown beside it while unreachable. */
+  reason?: string | null;
 }
 
 /** Props of {@link MigrationPanel}. */
@@ -53,6 +56,9 @@ const STAGE_LABEL: Record<NonNullable<Migration["stage"]>, string> = {
   disks: "copying disks",
   memory: "copying memory",
 };
+
+const RATE_TITLE = "bytes processed per second of the job's own clock, averaged since this " +
+  "stage (disks, then memory) began; QEMU counts a throttled disk copy in steps";
 
 /** The panel (see the module doc); it replaces itself on every poll and action. */
 export function MigrationPanel(props: MigrationPanelProps) {
@@ -85,6 +91,7 @@ export function MigrationPanel(props: MigrationPanelProps) {
             type="button"
             class="danger migration-abort"
             hx-post={`${ui}/migration/abort`}
+            hx-confirm={abortQuestion(migration)}
             hx-target={`#${migrationPanelId(domain.uuid)}`}
             hx-swap="outerHTML"
             hx-disable="this"
@@ -96,6 +103,12 @@ export function MigrationPanel(props: MigrationPanelProps) {
       {showForm ? <MigrateForm host={host} domain={domain} targets={props.targets} /> : null}
     </section>
   );
+}
+
+/** What Abort asks first, as a job's Abort does (`views/job.tsx`). Pure. */
+export function abortQuestion(m: Migration): string {
+  return `Abort the migration of ${m.domain} to ${m.to}? It stops copying and the domain ` +
+    `keeps running on ${m.from}.`;
 }
 
 /** Props of {@link MigrationCard}. */
@@ -116,7 +129,6 @@ export function MigrationCard({ migration: m, here }: MigrationCardProps) {
         <span class={`badge badge-job badge-${m.phase}`}>{PHASE_LABEL[m.phase]}</span>
         <span>
           {m.from} → {m.to}
-          {m.to === here ? " (arrived here)" : ""}
         </span>
         <span class="muted">
           storage: {m.storage === "all" ? "full copy" : "incremental (top layer)"}
@@ -135,11 +147,21 @@ export function MigrationCard({ migration: m, here }: MigrationCardProps) {
       )}
       <div class="job-stats migration-stats">
         {m.stage && active ? <span class="migration-stage">{STAGE_LABEL[m.stage]}</span> : null}
-        <span class="migration-remaining">
-          remaining {formatBytes(m.dataRemaining)} of {formatBytes(m.dataTotal)}
-        </span>
+        {active && m.dataTotal === 0
+          // QEMU has reported no totals yet: "0 B of 0 B" would read as done.
+          ? <span class="migration-remaining">starting…</span>
+          : (
+            <span class="migration-remaining">
+              remaining {formatBytes(m.dataRemaining)} of {formatBytes(m.dataTotal)}
+            </span>
+          )}
         {active
-          ? <span class="migration-rate">rate {formatRate(m.rateBytesPerSecond)}</span>
+          ? (
+            <span class="migration-rate" title={RATE_TITLE}>
+              {m.stage === "memory" ? "memory rate" : "disk rate"}{" "}
+              {formatRate(m.rateBytesPerSecond)} (average)
+            </span>
+          )
           : null}
         {active ? <span class="migration-eta">ETA {formatDuration(m.etaSeconds)}</span> : null}
         {active
@@ -153,11 +175,33 @@ export function MigrationCard({ migration: m, here }: MigrationCardProps) {
         <span>limit {m.bandwidthBytes > 0 ? formatRate(m.bandwidthBytes) : "none"}</span>
       </div>
       {m.message ? <p class="migration-message">{m.message}</p> : null}
+      {m.phase === "completed" ? <Whereabouts migration={m} here={here} /> : null}
       <div class="job-ran">
         <span class="plan-label">Ran</span>
         <pre class="command"><code>{m.command}</code></pre>
       </div>
     </div>
+  );
+}
+
+/** `/hosts/HOST/domains/NAME`: a domain's page on a host (the name URL-encoded). Pure. */
+export function domainPagePath(host: string, domain: string): string {
+  return `/hosts/${encodeURIComponent(host)}/domains/${encodeURIComponent(domain)}`;
+}
+
+/**
+ * Where a completed migration put the domain, seen from `here`: on the source "Migrated to HOST
+ * at TIME" with a link to the domain's page there; on the target "Arrived from HOST at TIME".
+ */
+export function Whereabouts({ migration: m, here }: MigrationCardProps) {
+  const at = formatUtc(m.finishedAt);
+  if (m.to === here) {
+    return <p class="migration-whereabouts">Arrived from {m.from} at {at}.</p>;
+  }
+  return (
+    <p class="migration-whereabouts">
+      Migrated to <a href={domainPagePath(m.to, m.domain)}>{m.domain} on {m.to}</a> at {at}.
+    </p>
   );
 }
 
@@ -171,7 +215,10 @@ export interface MigrateFormProps {
 /** The "Migrate" form, folded away until asked for. */
 export function MigrateForm({ host, domain, targets }: MigrateFormProps) {
   const ui = migrationUiPath(host, domain.name);
-  const usable = targets.filter((t) => t.reachable);
+  // Never the host it runs on; the first other host that answers comes preselected.
+  const others = targets.filter((t) => t.name !== host);
+  const usable = others.filter((t) => t.reachable);
+  const preselected = usable[0]?.name;
   return (
     <details class="migrate">
       <summary>Migrate…</summary>
@@ -184,10 +231,10 @@ export function MigrateForm({ host, domain, targets }: MigrateFormProps) {
         <label>
           Target host
           <select name="to" required>
-            {targets.map((t) => (
-              <option value={t.name} disabled={!t.reachable}>
+            {others.map((t) => (
+              <option value={t.name} disabled={!t.reachable} selected={t.name === preselected}>
                 {t.name}
-                {t.reachable ? "" : " (unreachable)"}
+                {t.reachable ? "" : ` (unreachable${t.reason ? `: ${t.reason}` : ""})`}
               </option>
             ))}
           </select>

@@ -37,7 +37,10 @@ export interface Migration {
   dataTotal: number;
   dataProcessed: number;
   dataRemaining: number;
-  /** Over the last samples; null until two samples exist. */
+  /**
+   * Average of the current stage (disks or memory): dataProcessed gained over the job's own
+   * elapsed time since the stage's first sample; null until two samples of the stage exist.
+   */
   rateBytesPerSecond: number | null;
   etaSeconds: number | null;
   /** Pages per second the guest dirties during the memory pre-copy; null before it. */
@@ -104,10 +107,28 @@ export const migrateBody = z.strictObject({
 /** Parsed {@link migrateBody}. */
 export type MigrateRequest = z.output<typeof migrateBody>;
 
-/** A progress sample: when, and the bytes processed then. */
+/** A progress sample: when (the job's elapsed ms), the stage, and the bytes processed then. */
 export interface ProgressSample {
   atMs: number;
   processed: number;
+  stage?: Migration["stage"];
+}
+
+/**
+ * The rate window after `sample`: the first sample of its stage and this one. QEMU reports a
+ * throttled mirror's progress in steps (16 MiB at once under a 1 MiB/s limit), so the last few
+ * seconds alone read as 4 MiB/s or 0; averaged over the stage it is the rate the limit allows.
+ * A new stage starts over (memory is copied at its own speed). Samples before QEMU reported any
+ * total (`starting`) count for nothing. Pure.
+ */
+export function nextWindow(
+  window: readonly ProgressSample[],
+  sample: ProgressSample,
+): ProgressSample[] {
+  if (sample.stage === "starting") return [];
+  const first = window[0];
+  if (!first || first.stage !== sample.stage || sample.atMs < first.atMs) return [sample];
+  return [first, sample];
 }
 
 /**

@@ -29,7 +29,12 @@ import { cleanLibvirtMessage, VirshError } from "../virsh/errors.ts";
 import { parseDomainXml } from "../virsh/parse/domxml.ts";
 import { parseDomainPlatform } from "../virsh/parse/domplatform.ts";
 import { parseDomainCapabilities } from "../virsh/parse/domcaps.ts";
-import { type DomJobInfo, JOB_OPERATION, parseDomJobInfoRaw } from "../virsh/parse/domjobinfo.ts";
+import {
+  type DomJobInfo,
+  JOB_OPERATION,
+  migrationStage,
+  parseDomJobInfoRaw,
+} from "../virsh/parse/domjobinfo.ts";
 import type { AuditSink } from "../audit/web.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseUuidList } from "../virsh/parse/list.ts";
@@ -41,6 +46,7 @@ import {
   isActiveMigration,
   type MigrateRequest,
   type Migration,
+  nextWindow,
   type ProgressSample,
   withSample,
 } from "./model.ts";
@@ -325,6 +331,12 @@ export class MigrationService implements MigrationSource {
     const recent = this.#recent.find(matches);
     if (recent) return { ...recent };
     return this.#options.history?.latest(host, domain) ?? null;
+  }
+
+  /** The completed migration that took `domain` (name or UUID) away from `host`, or null. */
+  departed(host: string, domain: string): Migration | null {
+    const m = this.get(host, domain);
+    return m && m.phase === "completed" && m.from === host ? m : null;
   }
 
   /**
@@ -616,8 +628,10 @@ export class MigrationService implements MigrationSource {
       }
     }
     if (!info) return;
-    flight.window.push({ atMs: Date.now(), processed: info.dataProcessed });
-    if (flight.window.length > 5) flight.window.shift();
+    // The job's own clock: a sample's time is when QEMU counted, not when virsh came back.
+    const atMs = info.timeElapsedMs ?? Date.now() - Date.parse(flight.migration.startedAt);
+    const sample = { atMs, processed: info.dataProcessed, stage: migrationStage(info) };
+    flight.window = nextWindow(flight.window, sample);
     flight.migration = withSample(flight.migration, info, flight.window);
   }
 

@@ -31,6 +31,8 @@ import { JobSlot } from "../../views/disk_extras.tsx";
 import { diskRefOf } from "./disk_param.ts";
 import { isLocalUri, VolumeCopies, volumePoolsFor } from "../volumes/remote_copy.ts";
 import { volumeCopyForm } from "./volume_copy_form.ts";
+import type { Migration } from "../migrations/model.ts";
+import { Whereabouts } from "../../views/migration.tsx";
 
 /** What the browser job routes need. */
 export interface JobUiDeps {
@@ -45,6 +47,8 @@ export interface JobUiDeps {
   history?: JobHistory | null;
   /** Storage moves: finished ones join the recent jobs of the disks they moved. */
   moves?: Pick<MoveService, "list"> | null;
+  /** The completed migration that took domain `uuid` away from this host, if one did. */
+  departedTo?: (uuid: string) => Migration | null;
 }
 
 /** Start subcommands, by form. */
@@ -91,11 +95,17 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
     const domain = await deps.inventory.getDomain(r.uuid);
     const disk = domain?.disks.find((d) => d.target === r.target);
     if (!domain || !disk) {
+      // Gone because it migrated: say where to, with the way there, not that the disk vanished.
+      const departed = domain ? null : deps.departedTo?.(r.uuid) ?? null;
       return c.html(
         <article class="disk" id={diskElementId(r.uuid, r.target)}>
-          <p class="error-message">
-            {notice ?? `Disk ${r.target} is no longer part of this domain.`}
-          </p>
+          {departed
+            ? <Whereabouts migration={departed} here={departed.from} />
+            : (
+              <p class="error-message">
+                {notice ?? `Disk ${r.target} is no longer part of this domain.`}
+              </p>
+            )}
         </article>,
         status === 200 ? 404 : status as 400,
       );

@@ -62,6 +62,7 @@ export function migrationsUi(deps: MigrationUiDeps): Hono<AppEnv> {
     const targets = deps.hosts.list().filter((h) => h.name !== host).map((h) => ({
       name: h.name,
       reachable: h.reachable,
+      reason: h.lastError,
     }));
     return c.html(
       <MigrationPanel

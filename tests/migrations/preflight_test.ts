@@ -7,7 +7,7 @@ import {
   PreflightRefusal,
 } from "../../server/migrations/preflight.ts";
 import type { HostPool } from "../../server/migrations/storage_pools.ts";
-import { etaOf, rateOf } from "../../server/migrations/model.ts";
+import { etaOf, nextWindow, type ProgressSample, rateOf } from "../../server/migrations/model.ts";
 import {
   migrateUriFor,
   parseMigrationAddresses,
@@ -230,4 +230,28 @@ Deno.test("history: a finished migration is found from its source, and from its 
   // The table is created once; a second instance on the same database reads the same rows.
   assertEquals(new MigrationHistory(db).list().length, 2);
   db.close();
+});
+
+Deno.test("progress: a throttled mirror counted in 16 MiB steps reads as its 1 MiB/s limit, not 4 MiB/s", () => {
+  const MiB = 1048576;
+  let window: ProgressSample[] = [];
+  const rates: [number, number | null][] = [];
+  window = nextWindow(window, { atMs: 200, processed: 0, stage: "starting" });
+  assertEquals(window, [], "no totals yet: nothing to measure from");
+  // QEMU's mirror under a 1 MiB/s limit: 16 MiB at once, then nothing for 16 s.
+  for (let t = 1; t <= 40; t++) {
+    const processed = 16 * MiB * (Math.floor(t / 16) + 1);
+    window = nextWindow(window, { atMs: t * 1000, processed, stage: "disks" });
+    rates.push([t, rateOf(window)]);
+  }
+  for (const [t, rate] of rates) {
+    if (rate !== null) assert(rate <= 1.1 * MiB, `${(rate / MiB).toFixed(2)} MiB/s at ${t} s`);
+  }
+  const at32 = rates.find(([t]) => t === 32)![1]!;
+  assert(Math.abs(at32 - MiB) < 0.05 * MiB, `${at32 / MiB} MiB/s at 32 s`);
+  // The memory pre-copy starts over: its speed is its own.
+  window = nextWindow(window, { atMs: 41_000, processed: 70 * MiB, stage: "memory" });
+  assertEquals(rateOf(window), null);
+  window = nextWindow(window, { atMs: 42_000, processed: 80 * MiB, stage: "memory" });
+  assertEquals(rateOf(window), 10 * MiB);
 });
