@@ -158,8 +158,9 @@ export function MigrationCard({ migration: m, here }: MigrationCardProps) {
         {active
           ? (
             <span class="migration-rate" title={RATE_TITLE}>
-              {m.stage === "memory" ? "memory rate" : "disk rate"}{" "}
-              {formatRate(m.rateBytesPerSecond)} (average)
+              {m.stage === "memory" ? "memory rate" : "disk rate"} {m.rateBytesPerSecond === null
+                ? "measuring…"
+                : `${formatRate(m.rateBytesPerSecond)} (average)`}
             </span>
           )
           : null}

@@ -132,15 +132,16 @@ export function nextWindow(
 }
 
 /**
- * Rate over the window of samples (first to last), bytes/s; null with fewer than two samples or
- * no time between them. Pure.
+ * Rate over the window of samples (first to last), bytes/s; null with fewer than two samples, no
+ * time between them, or nothing processed since the first: QEMU counts a throttled copy in steps,
+ * so "0 B/s" before its next step would read as stalled when it is not measured yet. Pure.
  */
 export function rateOf(samples: readonly ProgressSample[]): number | null {
   if (samples.length < 2) return null;
   const first = samples[0];
   const last = samples[samples.length - 1];
   const seconds = (last.atMs - first.atMs) / 1000;
-  if (seconds <= 0) return null;
+  if (seconds <= 0 || last.processed <= first.processed) return null;
   return Math.max(0, Math.round((last.processed - first.processed) / seconds));
 }
 

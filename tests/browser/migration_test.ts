@@ -74,6 +74,7 @@ Deno.test({
       const first = await page.locator("section.migration-panel").getAttribute("data-phase");
       assertEquals(first, "copying");
 
+      page.once("dialog", (d) => d.accept()); // Abort asks first
       await page.locator("button.migration-abort").click();
       await page.locator('section.migration-panel[data-phase="aborted"]').waitFor({
         timeout: 20_000,
@@ -101,7 +102,7 @@ Deno.test({
         return r?.status() === 200;
       }, { timeoutMs: 15_000, intervalMs: 500 });
       await page.locator('section.migration-panel[data-phase="completed"]').waitFor();
-      assertMatch(await page.locator("section.migration-panel").innerText(), /arrived here/);
+      assertMatch(await page.locator("section.migration-panel").innerText(), /Arrived from a at/);
       // The domain's job history on b lists the migration that landed, like a block job.
       const rows = page.locator("details.recent-jobs tr[data-migration]");
       assertEquals(await rows.count(), 1);

@@ -174,6 +174,11 @@ Deno.test("progress: rate over the window, ETA from what remains", () => {
     2 * 1048576,
   );
   assertEquals(rateOf([{ atMs: 0, processed: 0 }, { atMs: 0, processed: 5 }]), null);
+  assertEquals(
+    rateOf([{ atMs: 0, processed: 5 }, { atMs: 3000, processed: 5 }]),
+    null,
+    "no step yet",
+  );
   assertEquals(etaOf(10, 4), 3);
   assertEquals(etaOf(10, 0), null);
   assertEquals(etaOf(10, null), null);
@@ -244,6 +249,7 @@ Deno.test("progress: a throttled mirror counted in 16 MiB steps reads as its 1 M
     window = nextWindow(window, { atMs: t * 1000, processed, stage: "disks" });
     rates.push([t, rateOf(window)]);
   }
+  assertEquals(rates.find(([t]) => t === 10)![1], null, "before the second step: not measured yet");
   for (const [t, rate] of rates) {
     if (rate !== null) assert(rate <= 1.1 * MiB, `${(rate / MiB).toFixed(2)} MiB/s at ${t} s`);
   }

@@ -199,6 +199,7 @@ Deno.test("before QEMU reports totals the card says starting…, not 0 B of 0 B"
     />,
   );
   assertStringIncludes(html, "starting…");
+  assertStringIncludes(html, "disk rate measuring…");
   assert(!html.includes("0 B of 0 B"));
   const memory = String(
     <MigrationPanel
