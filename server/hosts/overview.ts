@@ -5,7 +5,9 @@
  *
  * @module
  */
+import type { z } from "zod";
 import type { Domain } from "../inventory/model.ts";
+import type { hostSummarySchema } from "./api_routes.ts";
 import { jobsRunningNow } from "../inventory/filter.ts";
 import type { Job } from "../jobs/model.ts";
 import { withDeadline } from "./deadline.ts";
@@ -28,18 +30,8 @@ export interface HostOverview {
   problem: string | null;
 }
 
-/** One host in `GET /api/v1/hosts` (see `api_routes.ts`). */
-export interface HostSummary {
-  name: string;
-  uri: string;
-  default: boolean;
-  reachable: boolean;
-  domains: number | null;
-  jobs: number | null;
-  lastError: string | null;
-  since: string | null;
-  nextRetryAt: string | null;
-}
+/** One host in `GET /api/v1/hosts`. */
+export type HostSummary = z.infer<typeof hostSummarySchema>;
 
 /**
  * The API's summary of one host. Reachability is the health's alone, so `reachable: false`

@@ -6,13 +6,10 @@
  * saying where the domain went, with the link there, and the target's page where it came from.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { createHostRegistry } from "../../server/hosts/registry.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { startLabHost } from "../lab/hosts.ts";
-import { uniqueName } from "../lab/lab.ts";
+import { startMigrationPair } from "../lab/migration_pair.ts";
 import { launchBrowser } from "../support/browser.ts";
-import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
-import { definePool } from "../lab/host_pool.ts";
+import { serveSecureApp } from "../support/secure_app.ts";
+import { openMigrationPanel } from "./migration_page.ts";
 
 const UTC = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/;
 
@@ -21,40 +18,25 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    await using a = await startLabHost({ name: "bbx1", number: 81 });
-    await using b = await startLabHost({ name: "bbx2", number: 82 });
-    await using dom = await a.createDomain({
-      name: uniqueName("bbmp-"),
-      persistent: true,
-      disks: [{ target: "vda", layers: 2 }],
-    });
-    const top = dom.disks[0].chain[0];
-    await definePool(b, "bbmp-ui", top.slice(0, top.lastIndexOf("/")));
-    const registry = createHostRegistry({
-      hosts: [
+    await using lab = await startMigrationPair({
+      a: { name: "bbx1", number: 81 },
+      b: { name: "bbx2", number: 82 },
+      prefix: "bbmp-",
+      // dead is listed before b, and nothing listens there: offered disabled, with its reason.
+      hosts: (a, b) => [
         { name: "a", uri: a.uri },
-        // Listed before b, and nothing listens there: offered disabled, with libvirt's reason.
         { name: "dead", uri: "qemu+tcp://127.0.0.1:9/system" },
         { name: "b", uri: b.uri },
       ],
-      runnerFor: (spec) => new SpawnRunner({ uri: spec.uri, timeoutMs: 20_000 }),
-      serviceOptions: () => ({ storageRoots: [] }),
-      probeTimeoutMs: 2000,
     });
-    await registry.start();
+    const { dom, registry } = lab;
     await registry.started("dead");
     await registry.get("dead")!.checkNow();
     assertEquals(registry.get("dead")!.reachable, false);
     await using server = await serveSecureApp(registry.default.services, { hosts: registry });
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on("pageerror", (e) => problems.push(String(e)));
-      await logIn(page, server.url, TEST_USERS.operator);
-      await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
-      const panel = page.locator("section.migration-panel");
-      await panel.locator("details.migrate summary").click();
+      const { page, problems, panel } = await openMigrationPanel(browser, server.url, dom.name);
       const select = panel.locator('form.migrate-form select[name="to"]');
       assertEquals(await select.inputValue(), "b", "the first other host that answers");
       const options = [];
@@ -136,9 +118,6 @@ Deno.test({
       assertEquals(problems, []);
     } finally {
       await browser.close();
-      await registry.stop();
-      await b.virsh("destroy", "--domain", dom.uuid);
-      await b.virsh("undefine", "--domain", dom.uuid);
     }
   },
 });

@@ -5,14 +5,11 @@
  * the domain's page on the target says it arrived.
  */
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import { createHostRegistry } from "../../server/hosts/registry.ts";
-import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { startLabHost } from "../lab/hosts.ts";
-import { uniqueName } from "../lab/lab.ts";
+import { startMigrationPair } from "../lab/migration_pair.ts";
 import { waitFor } from "../lab/wait.ts";
 import { launchBrowser } from "../support/browser.ts";
-import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
-import { definePool } from "../lab/host_pool.ts";
+import { serveSecureApp } from "../support/secure_app.ts";
+import { openMigrationPanel } from "./migration_page.ts";
 
 Deno.test({
   name:
@@ -20,33 +17,16 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    await using a = await startLabHost({ name: "bbm4", number: 14 });
-    await using b = await startLabHost({ name: "bbm5", number: 15 });
-    await using dom = await a.createDomain({
-      name: uniqueName("bbmig-"),
-      persistent: true,
-      disks: [{ target: "vda", layers: 2 }],
+    await using lab = await startMigrationPair({
+      a: { name: "bbm4", number: 14 },
+      b: { name: "bbm5", number: 15 },
+      prefix: "bbmig-",
     });
-    const top = dom.disks[0].chain[0];
-    const dir = top.slice(0, top.lastIndexOf("/"));
-    await definePool(b, "bbmig-ui", dir);
-    const registry = createHostRegistry({
-      hosts: [{ name: "a", uri: a.uri }, { name: "b", uri: b.uri }],
-      runnerFor: (spec) => new SpawnRunner({ uri: spec.uri, timeoutMs: 20_000 }),
-      serviceOptions: () => ({ storageRoots: [] }),
-      probeTimeoutMs: 2000,
-    });
-    await registry.start();
+    const { a, dom, registry } = lab;
     await using server = await serveSecureApp(registry.default.services, { hosts: registry });
     const browser = await launchBrowser();
     try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      const problems: string[] = [];
-      page.on("pageerror", (e) => problems.push(String(e)));
-      await logIn(page, server.url, TEST_USERS.operator);
-      await page.goto(`${server.url}/domains/${encodeURIComponent(dom.name)}`);
-      const panel = page.locator("section.migration-panel");
-      await panel.locator("details.migrate summary").click();
+      const { page, problems, panel } = await openMigrationPanel(browser, server.url, dom.name);
       const form = panel.locator("form.migrate-form");
       await form.locator('select[name="to"]').selectOption("b");
       await form.locator('input[name="bandwidthMiB"]').fill("1");
@@ -110,9 +90,6 @@ Deno.test({
       assertEquals(problems, []);
     } finally {
       await browser.close();
-      await registry.stop();
-      await b.virsh("destroy", "--domain", dom.uuid);
-      await b.virsh("undefine", "--domain", dom.uuid);
     }
   },
 });
