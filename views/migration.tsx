@@ -57,8 +57,8 @@ const STAGE_LABEL: Record<NonNullable<Migration["stage"]>, string> = {
   memory: "copying memory",
 };
 
-const RATE_TITLE = "bytes processed per second of the job's own clock, averaged since this " +
-  "stage (disks, then memory) began; QEMU counts a throttled disk copy in steps";
+const RATE_TITLE = "bytes processed per second of the job's own clock, over whole steps of this " +
+  "stage (disks, then memory): QEMU counts a throttled disk copy in steps";
 
 /** The panel (see the module doc); it replaces itself on every poll and action. */
 export function MigrationPanel(props: MigrationPanelProps) {
@@ -158,9 +158,8 @@ export function MigrationCard({ migration: m, here }: MigrationCardProps) {
         {active
           ? (
             <span class="migration-rate" title={RATE_TITLE}>
-              {m.stage === "memory" ? "memory rate" : "disk rate"} {m.rateBytesPerSecond === null
-                ? "measuring…"
-                : `${formatRate(m.rateBytesPerSecond)} (average)`}
+              {m.stage === "memory" ? "memory rate" : "disk rate"}{" "}
+              {m.rateBytesPerSecond === null ? "measuring…" : formatRate(m.rateBytesPerSecond)}
             </span>
           )
           : null}

@@ -9,6 +9,7 @@ import type { MigrationStorage } from "../virsh/commands.ts";
 import { bandwidthBytesSchema } from "../virsh/values.ts";
 import type { DomJobInfo } from "../virsh/parse/domjobinfo.ts";
 import { migrationStage } from "../virsh/parse/domjobinfo.ts";
+import { progressed, pushSample, type Sample, windowStats } from "../jobs/rate.ts";
 
 export type { MigrationStorage } from "../virsh/commands.ts";
 
@@ -38,8 +39,8 @@ export interface Migration {
   dataProcessed: number;
   dataRemaining: number;
   /**
-   * Average of the current stage (disks or memory): dataProcessed gained over the job's own
-   * elapsed time since the stage's first sample; null until two samples of the stage exist.
+   * dataProcessed gained per second of the job's own clock over whole steps of the current
+   * stage (disks or memory); null until the stage has shown progress.
    */
   rateBytesPerSecond: number | null;
   etaSeconds: number | null;
@@ -107,42 +108,34 @@ export const migrateBody = z.strictObject({
 /** Parsed {@link migrateBody}. */
 export type MigrateRequest = z.output<typeof migrateBody>;
 
-/** A progress sample: when (the job's elapsed ms), the stage, and the bytes processed then. */
-export interface ProgressSample {
-  atMs: number;
-  processed: number;
-  stage?: Migration["stage"];
+/** The samples a migration's rate is measured over, and whether its stage has moved yet. */
+export interface RateWindow {
+  stage: Migration["stage"];
+  samples: Sample[];
+  /** Two samples of this stage showed progress (see `progressed` in `jobs/rate.ts`). */
+  moved: boolean;
 }
 
-/**
- * The rate window after `sample`: the first sample of its stage and this one. QEMU reports a
- * throttled mirror's progress in steps (16 MiB at once under a 1 MiB/s limit), so the last few
- * seconds alone read as 4 MiB/s or 0; averaged over the stage it is the rate the limit allows.
- * A new stage starts over (memory is copied at its own speed). Samples before QEMU reported any
- * total (`starting`) count for nothing. Pure.
- */
-export function nextWindow(
-  window: readonly ProgressSample[],
-  sample: ProgressSample,
-): ProgressSample[] {
-  if (sample.stage === "starting") return [];
-  const first = window[0];
-  if (!first || first.stage !== sample.stage || sample.atMs < first.atMs) return [sample];
-  return [first, sample];
-}
+/** No sample yet. */
+export const EMPTY_RATE_WINDOW: RateWindow = { stage: null, samples: [], moved: false };
+
+/** How far back a migration's rate looks (whole steps of a throttled copy are kept longer). */
+export const MIGRATION_RATE_WINDOW_MS = 10_000;
 
 /**
- * Rate over the window of samples (first to last), bytes/s; null with fewer than two samples, no
- * time between them, or nothing processed since the first: QEMU counts a throttled copy in steps,
- * so "0 B/s" before its next step would read as stalled when it is not measured yet. Pure.
+ * The window after one `domjobinfo` sample taken `atMs` into the job (its own clock). The block
+ * jobs' step-aware window (`jobs/rate.ts`): QEMU counts a throttled disk copy in steps (16 MiB at
+ * once under a 1 MiB/s limit), so a plain window reads 4 MiB/s or 0. A new stage starts over
+ * (memory goes at its own speed); `starting` (no totals yet) counts for nothing. Pure.
  */
-export function rateOf(samples: readonly ProgressSample[]): number | null {
-  if (samples.length < 2) return null;
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  const seconds = (last.atMs - first.atMs) / 1000;
-  if (seconds <= 0 || last.processed <= first.processed) return null;
-  return Math.max(0, Math.round((last.processed - first.processed) / seconds));
+export function nextRateWindow(w: RateWindow, info: DomJobInfo, atMs: number): RateWindow {
+  const stage = migrationStage(info);
+  if (stage === "starting") return EMPTY_RATE_WINDOW;
+  const sample: Sample = { t: atMs, cur: info.dataProcessed, end: info.dataTotal };
+  const same = w.stage === stage;
+  const samples = same ? w.samples : [];
+  const moved = (same && w.moved) || progressed(samples[samples.length - 1], sample);
+  return { stage, samples: pushSample(samples, sample, MIGRATION_RATE_WINDOW_MS), moved };
 }
 
 /** Seconds until `remaining` is done at `rate`; null when the rate is unknown or 0. Pure. */
@@ -155,10 +148,10 @@ export function etaOf(remaining: number, rate: number | null): number | null {
 export function withSample(
   m: Migration,
   info: DomJobInfo,
-  window: readonly ProgressSample[],
+  window: RateWindow,
 ): Migration {
   const stage = migrationStage(info);
-  const rate = rateOf(window);
+  const rate = windowStats(window.samples, false, window.moved).rateBytesPerSecond;
   return {
     ...m,
     // The job exists on the source: libvirt is copying (disks first, then memory).

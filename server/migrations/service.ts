@@ -29,12 +29,7 @@ import { cleanLibvirtMessage, VirshError } from "../virsh/errors.ts";
 import { parseDomainXml } from "../virsh/parse/domxml.ts";
 import { parseDomainPlatform } from "../virsh/parse/domplatform.ts";
 import { parseDomainCapabilities } from "../virsh/parse/domcaps.ts";
-import {
-  type DomJobInfo,
-  JOB_OPERATION,
-  migrationStage,
-  parseDomJobInfoRaw,
-} from "../virsh/parse/domjobinfo.ts";
+import { type DomJobInfo, JOB_OPERATION, parseDomJobInfoRaw } from "../virsh/parse/domjobinfo.ts";
 import type { AuditSink } from "../audit/web.ts";
 import { parseDomstats } from "../virsh/parse/domstats.ts";
 import { parseUuidList } from "../virsh/parse/list.ts";
@@ -43,11 +38,12 @@ import { claimDisks, migrationOwner } from "../jobs/owners.ts";
 import { migrateUriFor } from "./address.ts";
 import type { MigrationHistory } from "./history.ts";
 import {
+  EMPTY_RATE_WINDOW,
   isActiveMigration,
   type MigrateRequest,
   type Migration,
-  nextWindow,
-  type ProgressSample,
+  nextRateWindow,
+  type RateWindow,
   withSample,
 } from "./model.ts";
 import {
@@ -84,7 +80,7 @@ interface InFlight {
   target: VirshRunner;
   plan: TargetStoragePlan;
   createdByUs: { pool: string; name: string }[];
-  window: ProgressSample[];
+  window: RateWindow;
   abortRequested: boolean;
   /** Bytes the disks' copy moves (virtual sizes, or the tops for `inc`), for a fast migration
    * that ended before any sample showed its totals. */
@@ -276,7 +272,7 @@ export class MigrationService implements MigrationSource {
       target: dst,
       plan,
       createdByUs,
-      window: [],
+      window: EMPTY_RATE_WINDOW,
       abortRequested: false,
       diskBytes: disks.reduce(
         (sum, d) => sum + (request.storage === "all" ? d.capacity : d.topAllocation),
@@ -527,7 +523,7 @@ export class MigrationService implements MigrationSource {
       target: target.services.runner,
       plan: { precreatedByLibvirt: targetVolumes.map((v) => ({ ...v, path: "" })), createByUs: [] },
       createdByUs: [],
-      window: [],
+      window: EMPTY_RATE_WINDOW,
       abortRequested: false,
       diskBytes: 0,
       finished: Promise.resolve(m),
@@ -630,8 +626,7 @@ export class MigrationService implements MigrationSource {
     if (!info) return;
     // The job's own clock: a sample's time is when QEMU counted, not when virsh came back.
     const atMs = info.timeElapsedMs ?? Date.now() - Date.parse(flight.migration.startedAt);
-    const sample = { atMs, processed: info.dataProcessed, stage: migrationStage(info) };
-    flight.window = nextWindow(flight.window, sample);
+    flight.window = nextRateWindow(flight.window, info, atMs);
     flight.migration = withSample(flight.migration, info, flight.window);
   }
 

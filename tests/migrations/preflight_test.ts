@@ -7,7 +7,15 @@ import {
   PreflightRefusal,
 } from "../../server/migrations/preflight.ts";
 import type { HostPool } from "../../server/migrations/storage_pools.ts";
-import { etaOf, nextWindow, type ProgressSample, rateOf } from "../../server/migrations/model.ts";
+import {
+  EMPTY_RATE_WINDOW,
+  etaOf,
+  type Migration,
+  nextRateWindow,
+  withSample,
+} from "../../server/migrations/model.ts";
+import { type DomJobInfo, parseDomJobInfoRaw } from "../../server/virsh/parse/domjobinfo.ts";
+import { fixture } from "../jobs/fixtures.ts";
 import {
   migrateUriFor,
   parseMigrationAddresses,
@@ -166,19 +174,7 @@ Deno.test("capabilities: vCPUs, CPU modes and custom models of a TCG host (captu
   );
 });
 
-Deno.test("progress: rate over the window, ETA from what remains", () => {
-  assertEquals(rateOf([]), null);
-  assertEquals(rateOf([{ atMs: 0, processed: 0 }]), null);
-  assertEquals(
-    rateOf([{ atMs: 0, processed: 0 }, { atMs: 2000, processed: 4 * 1048576 }]),
-    2 * 1048576,
-  );
-  assertEquals(rateOf([{ atMs: 0, processed: 0 }, { atMs: 0, processed: 5 }]), null);
-  assertEquals(
-    rateOf([{ atMs: 0, processed: 5 }, { atMs: 3000, processed: 5 }]),
-    null,
-    "no step yet",
-  );
+Deno.test("progress: ETA from what remains at the rate", () => {
   assertEquals(etaOf(10, 4), 3);
   assertEquals(etaOf(10, 0), null);
   assertEquals(etaOf(10, null), null);
@@ -239,25 +235,32 @@ Deno.test("history: a finished migration is found from its source, and from its 
 
 Deno.test("progress: a throttled mirror counted in 16 MiB steps reads as its 1 MiB/s limit, not 4 MiB/s", () => {
   const MiB = 1048576;
-  let window: ProgressSample[] = [];
+  const disk = parseDomJobInfoRaw(fixture("domjobinfo-raw-disk.txt"))!;
+  const memory = parseDomJobInfoRaw(fixture("domjobinfo-raw-memory.txt"))!;
+  const starting = parseDomJobInfoRaw(fixture("domjobinfo-raw-starting.txt"))!;
+  const at = (info: DomJobInfo, processed: number) => ({ ...info, dataProcessed: processed });
+  const m0 = withSample(
+    { phase: "preparing" } as Migration,
+    starting,
+    nextRateWindow(EMPTY_RATE_WINDOW, starting, 115),
+  );
+  assertEquals([m0.stage, m0.rateBytesPerSecond, m0.etaSeconds], ["starting", null, null]);
+  let w = EMPTY_RATE_WINDOW;
   const rates: [number, number | null][] = [];
-  window = nextWindow(window, { atMs: 200, processed: 0, stage: "starting" });
-  assertEquals(window, [], "no totals yet: nothing to measure from");
   // QEMU's mirror under a 1 MiB/s limit: 16 MiB at once, then nothing for 16 s.
   for (let t = 1; t <= 40; t++) {
-    const processed = 16 * MiB * (Math.floor(t / 16) + 1);
-    window = nextWindow(window, { atMs: t * 1000, processed, stage: "disks" });
-    rates.push([t, rateOf(window)]);
+    w = nextRateWindow(w, at(disk, 16 * MiB * (Math.floor(t / 16) + 1)), t * 1000);
+    rates.push([t, withSample({} as Migration, disk, w).rateBytesPerSecond]);
   }
-  assertEquals(rates.find(([t]) => t === 10)![1], null, "before the second step: not measured yet");
+  assertEquals(rates.find(([t]) => t === 10)![1], null, "before the second step: not measured");
   for (const [t, rate] of rates) {
     if (rate !== null) assert(rate <= 1.1 * MiB, `${(rate / MiB).toFixed(2)} MiB/s at ${t} s`);
   }
-  const at32 = rates.find(([t]) => t === 32)![1]!;
-  assert(Math.abs(at32 - MiB) < 0.05 * MiB, `${at32 / MiB} MiB/s at 32 s`);
+  const at33 = rates.find(([t]) => t === 33)![1]!;
+  assert(Math.abs(at33 - MiB) < 0.1 * MiB, `${at33 / MiB} MiB/s at 33 s`);
   // The memory pre-copy starts over: its speed is its own.
-  window = nextWindow(window, { atMs: 41_000, processed: 70 * MiB, stage: "memory" });
-  assertEquals(rateOf(window), null);
-  window = nextWindow(window, { atMs: 42_000, processed: 80 * MiB, stage: "memory" });
-  assertEquals(rateOf(window), 10 * MiB);
+  w = nextRateWindow(w, at(memory, 70 * MiB), 41_000);
+  assertEquals(withSample({} as Migration, memory, w).rateBytesPerSecond, null);
+  w = nextRateWindow(w, at(memory, 80 * MiB), 42_000);
+  assertEquals(withSample({} as Migration, memory, w).rateBytesPerSecond, 10 * MiB);
 });
