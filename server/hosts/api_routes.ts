@@ -65,7 +65,9 @@ export const hostsApiRoutes: ApiRoute[] = [
     operationId: "listHosts",
     summary: "Every libvirt host: URI, reachability, domain and running-job counts",
     description: "Each host is read under its own deadline: a slow or dead host answers " +
-      "`reachable: false` with what failed, and never delays the others.",
+      "`reachable: false` with what failed, since when and the next retry, and never delays " +
+      "the others. A host that answers but whose read failed has `domains: null` and says why " +
+      "in `lastError`.",
     tag: "hosts",
     access: "viewer",
     responses: { 200: { description: "The hosts, the default one first.", schema: hostsResponse } },
