@@ -98,6 +98,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const migrations = deps.migrations ?? new MigrationService({ hosts });
   // Migrations are jobs like the others: /metrics shows them.
   deps.metrics.watchMigrations(migrations);
+  // What a host's disk cards show of migrations: where a domain went, and in recent jobs.
+  const migrationsOf = (host: string) => ({
+    departedTo: (uuid: string) => migrations.departed(host, uuid),
+    migrationHistory: (q: { domain?: string; limit: number }) => migrations.finished(host, q),
+  });
   // A domain's page offers Migrate when there is another host to go to.
   const migrationSlot = (current: string) =>
     hosts.list().length < 2 ? undefined : (domain: { name: string; uuid: string }) => (
@@ -221,11 +226,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ...moveRouteGroups(hostMoves),
       { under: "api", path: "", routes: domainsApi(s.inventory) },
       { under: "api", path: "", routes: jobsApi({ ...s, migrations }) },
-      {
-        under: "page",
-        path: "/ui",
-        routes: jobsUi({ ...s, departedTo: (uuid) => migrations.departed(host.name, uuid) }),
-      },
+      { under: "page", path: "/ui", routes: jobsUi({ ...s, ...migrationsOf(host.name) }) },
       { under: "page", path: "/ui", routes: cleanupUi({ ...s, audit: security?.audit }) },
       {
         under: "page",
@@ -257,10 +258,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/api/v1", movesCleanupApi(moves));
   app.route("/api/v1", movesApi({ moves: deps.moves, inventory: deps.inventory }));
   app.route("/ui", migrationsUi({ hosts, migrations }));
-  app.route(
-    "/ui",
-    jobsUi({ ...deps, departedTo: (uuid) => migrations.departed(hosts.default.name, uuid) }),
-  );
+  app.route("/ui", jobsUi({ ...deps, ...migrationsOf(hosts.default.name) }));
   app.route("/ui", cleanupUi({ ...deps, audit: security?.audit }));
   app.route("/ui", movesUi(moves));
   app.route(

@@ -24,7 +24,7 @@ import { diskExtras } from "../../views/disk_extras.tsx";
 import { diskElementId, JobCard, JobStatus } from "../../views/job.tsx";
 import { formErrorId, PlanPreview } from "../../views/job_forms.tsx";
 import type { JobHistory } from "../jobs/history.ts";
-import { recentHistory } from "../jobs/history_entries.ts";
+import { type HistorySources, recentHistory } from "../jobs/history_entries.ts";
 import type { MoveService } from "../moves/model.ts";
 import { JobFeed } from "../../views/job_feed.tsx";
 import { JobSlot } from "../../views/disk_extras.tsx";
@@ -49,6 +49,8 @@ export interface JobUiDeps {
   moves?: Pick<MoveService, "list"> | null;
   /** The completed migration that took domain `uuid` away from this host, if one did. */
   departedTo?: (uuid: string) => Migration | null;
+  /** This host's finished migrations, for the disks' recent jobs. */
+  migrationHistory?: HistorySources["migrations"];
 }
 
 /** Start subcommands, by form. */
@@ -126,7 +128,10 @@ export function jobsUi(deps: JobUiDeps): Hono<AppEnv> {
 
   const volumes = new VolumeCopies(deps.runner, deps.operations, deps.monitor);
 
-  const recent = (uuid: string, target: string) => recentHistory(deps, uuid, target, RECENT_JOBS);
+  // Named one by one: `deps` may carry other things called `migrations` (the app's service).
+  const sources = { history: deps.history, moves: deps.moves, migrations: deps.migrationHistory };
+  const recent = (uuid: string, target: string) =>
+    recentHistory(sources, uuid, target, RECENT_JOBS);
 
   const base = "/domains/:uuid/disks/:target";
 
