@@ -43,9 +43,12 @@ Deno.test({
       await page.locator('section.migration-panel[data-phase="copying"] .migration-stage')
         .waitFor({ timeout: 10_000 });
       const seen = performance.now() - started;
+      // "starting…" until QEMU reports totals, then the bytes (polled, no reload).
+      await page.locator("section.migration-panel .migration-remaining", {
+        hasText: /remaining \d/,
+      }).waitFor({ timeout: 10_000 });
       const card = await page.locator("section.migration-panel").innerText();
       assertMatch(card, /a → b/);
-      assertMatch(card, /remaining \d/);
       assertMatch(card, /ETA/);
       assertMatch(card, /dirty rate/);
       assertMatch(card, /limit 1 MiB\/s/);
