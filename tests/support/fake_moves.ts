@@ -39,12 +39,15 @@ export class FakeMoves implements MoveService {
   readonly heard = new Map<string, (number | null)[]>();
   /** Requests given to `start`, in order. */
   readonly started: MoveRequest[] = [];
+  /** When set, `plan` (and so `start`) throws it, as the planner refuses a request. */
+  refusePlan: Error | null = null;
 
   constructor(options: FakeMovesOptions) {
     this.#options = options;
   }
 
   async plan(nameOrUuid: string, request: MoveRequest): Promise<MovePlan> {
+    if (this.refusePlan) throw this.refusePlan;
     const domain = await this.#options.domain(nameOrUuid);
     if (!domain) throw new NotFoundError(`No domain named ${JSON.stringify(nameOrUuid)}`);
     for (const m of this.#moves.values()) {
