@@ -122,7 +122,7 @@ export class FakeMoves implements MoveService {
       })),
       bytesTotal: plan.bytesTotal,
       bytesDone: 0,
-      rateBytesPerSecond: 0,
+      rateBytesPerSecond: null,
       etaSeconds: null,
       startedAt: new Date().toISOString(),
       finishedAt: null,
@@ -210,7 +210,7 @@ export class FakeMoves implements MoveService {
       }
     }
     m.bytesDone = m.disks.reduce((n, d) => n + d.layers.reduce((k, l) => k + l.doneBytes, 0), 0);
-    m.rateBytesPerSecond = isFinishedMove(m.state) ? 0 : 524288;
+    m.rateBytesPerSecond = isFinishedMove(m.state) ? null : 524288;
     m.etaSeconds = isFinishedMove(m.state)
       ? null
       : Math.round((m.bytesTotal - m.bytesDone) / 524288);
