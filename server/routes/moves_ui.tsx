@@ -95,12 +95,16 @@ export function moveSectionFor(
   );
 }
 
-/** The dashboard's queue panel: every unfinished move in queue order. */
+/**
+ * The dashboard's queue panel: every unfinished move in queue order; nothing on a host whose
+ * files blockboard cannot reach (no move can run there, its domain pages say why).
+ */
 export function moveQueuePanelFor(
-  deps: Pick<MovesUiDeps, "moves" | "queue">,
+  deps: Pick<MovesUiDeps, "moves" | "queue" | "runner" | "hostName">,
   c: Context<AppEnv>,
   notice: string | null = null,
 ) {
+  if (movesUnavailable(deps.hostName ?? DEFAULT_HOST_NAME, deps.runner.uri)) return null;
   return (
     <MoveQueuePanel
       moves={deps.moves.list().filter((m) => !isFinishedMove(m.state))}
@@ -223,7 +227,8 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
     return cardAfter(c, move, c.req.query("seen"));
   });
 
-  app.get("/moves/queue", (c) => c.html(moveQueuePanelFor(deps, c)));
+  // On a host without moves the panel's place stays empty (a stale poller swaps itself away).
+  app.get("/moves/queue", (c) => c.html(moveQueuePanelFor(deps, c) ?? ""));
 
   // `?view=queue`: the button is on the dashboard's queue panel, which is answered instead.
   const control = (name: string, act: (move: Move) => Promise<unknown> | unknown) =>
@@ -236,10 +241,10 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
       } catch (e) {
         const err = toHttpError(e);
         noteFailure(c, err.message);
-        if (panel) return c.html(moveQueuePanelFor(deps, c, err.message), err.status);
+        if (panel) return c.html(moveQueuePanelFor(deps, c, err.message) ?? "", err.status);
         return card(c, deps.moves.get(move.id) ?? move, err.message, err.status);
       }
-      if (panel) return c.html(moveQueuePanelFor(deps, c));
+      if (panel) return c.html(moveQueuePanelFor(deps, c) ?? "");
       return cardAfter(c, deps.moves.get(move.id) ?? move, move.state);
     });
   control("pivot", (m) => deps.moves.pivot(m.id));
