@@ -1,7 +1,6 @@
 /** The start request's schema and the small pure pieces: progress, argv builders, redefinition. */
 import { assertEquals, assertMatch, assertThrows } from "../std_assert.ts";
 import { moveRequestSchema } from "../../server/moves/model.ts";
-import { moveTotals } from "../../server/moves/progress.ts";
 import { lastProgress } from "../../server/images/convert.ts";
 import {
   compareArgs,
@@ -63,21 +62,6 @@ Deno.test("convert progress: the last percentage of real -p output", async () =>
   assertEquals(lastProgress(captured), 1);
   assertEquals(lastProgress(captured.split("\r").slice(0, 2).join("\r")), 0.25);
   assertEquals(lastProgress(""), null);
-});
-
-Deno.test("totals", () => {
-  const layer = (bytes: number, doneBytes: number) => ({
-    from: "/a",
-    to: "/b",
-    format: "qcow2" as const,
-    bytes,
-    doneBytes,
-    state: "copying" as const,
-  });
-  assertEquals(
-    moveTotals({ disks: [{ target: "vda", job: null, layers: [layer(10, 4), layer(5, 9)] }] }),
-    { bytesTotal: 15, bytesDone: 9 },
-  );
 });
 
 Deno.test("qemu-img argv builders refuse what would be unsafe", () => {

@@ -273,16 +273,7 @@ Deno.test("Review: every file, bytes, the commands in order, the chain, the form
   const out = html(
     <MoveReview
       plan={PLAN}
-      values={{
-        root: "/srv/fast",
-        subfolder: "web1",
-        disks: ["vda", "vdb"],
-        bandwidthMiB: "2",
-        pivot: "manual",
-        synchronousWrites: false,
-        granularity: "",
-        bufSizeKiB: "",
-      }}
+      values={VALUES}
     />,
   );
   assert(!out.includes('name="synchronousWrites"'), "not ticked: not carried");

@@ -77,6 +77,8 @@ const vdb = (curMiB: number, phase: "mirroring" | "ready" = "mirroring") => [
 Deno.test("MoveRate: bytes over time, null until progress shows, ETA = remaining / rate", () => {
   const rate = new MoveRate(10_000);
   assertEquals(moveTotals(moveAt("copying", [0, 0], [null, null])).bytesTotal, 78 * MiB);
+  // A count past its layer's bytes is clamped.
+  assertEquals(moveTotals(moveAt("copying", [9 * MiB, MiB], [null, null])).bytesDone, 9 * MiB);
   // [ms, move, rate, eta]
   const table: [number, Pick<Move, "disks" | "state">, number | null, number | null][] = [
     [0, moveAt("copying", [0, 0], [null, null]), null, null], // unknown, never 0
