@@ -65,18 +65,22 @@ export function barPercent(done: number, total: number, whole: boolean): number 
   return Math.min(100, Math.max(0, (done / total) * 100));
 }
 
-/** What the overall line says: amount, rate and ETA while running; the end state after. Pure. */
+/**
+ * What the overall line says: amount (the Review's measure, see `layerBytesToCopy`), and while
+ * copying the rate and ETA (`—` while unknown); none once in sync or ended. Pure.
+ */
 export function moveFigures(
   move: Move,
 ): { percent: number; amount: string; rate: string | null; eta: string | null } {
   const finished = isFinishedMove(move.state);
   const percent = barPercent(move.bytesDone, move.bytesTotal, move.state === "done");
-  const running = !finished && move.state !== "planned";
+  // Ready: cur and end only follow the guest's writes (the ready line says "in sync").
+  const copying = !finished && move.state !== "planned" && move.state !== "ready";
   return {
     percent,
-    amount: `${formatBytes(move.bytesDone)} of ${formatBytes(move.bytesTotal)}`,
-    rate: running ? formatRate(move.rateBytesPerSecond) : null,
-    eta: running && move.state !== "ready" ? formatDuration(move.etaSeconds) : null,
+    amount: `${formatBytes(move.bytesDone)} of ${formatBytes(move.bytesTotal)} to copy`,
+    rate: copying ? formatRate(move.rateBytesPerSecond) : null,
+    eta: copying ? formatDuration(move.etaSeconds) : null,
   };
 }
 

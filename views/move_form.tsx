@@ -9,6 +9,7 @@
 import type { Disk, Domain } from "../server/inventory/model.ts";
 import type { Move, MovePlan, PlannedMoveLayer } from "../server/moves/model.ts";
 import { isFinishedMove } from "../server/moves/model.ts";
+import { mirrorScansWhole } from "../server/moves/progress.ts";
 import type { QueuePlace } from "../server/moves/queue.ts";
 import { formatBytes, formatRate } from "./format.ts";
 import { MoveCard } from "./move_card.tsx";
@@ -236,7 +237,10 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
       <p>
         {plan.mode === "live" ? "Live move" : "Offline move"} of domain{" "}
         <strong>{plan.domain}</strong> to <code>{plan.destDir}</code>:{" "}
-        {formatBytes(plan.bytesTotal)} to copy, bandwidth{" "}
+        {formatBytes(plan.bytesTotal)}{" "}
+        to copy{plan.disks.some((d) => d.layers.some((l) => mirrorScansWhole(l.format, l.action)))
+          ? " (allocated data; a raw active layer at its whole virtual size, which its mirror scans)"
+          : " (allocated data)"}, bandwidth{" "}
         {plan.bandwidthBytes > 0 ? formatRate(plan.bandwidthBytes) : "unlimited"},{" "}
         {plan.pivot === "auto"
           ? "switching by itself when ready"
@@ -272,7 +276,19 @@ export function MoveReview({ plan, values }: MoveReviewProps) {
                   <td>
                     <span class="fmt">{l.format}</span>
                   </td>
-                  <td>{formatBytes(l.bytes)}</td>
+                  <td class="move-bytes">
+                    {formatBytes(l.bytes)}
+                    {mirrorScansWhole(l.format, l.action)
+                      ? (
+                        <span class="muted">
+                          {" "}virtual size: the mirror scans a raw layer whole
+                          {l.allocatedBytes !== undefined
+                            ? ` (${formatBytes(l.allocatedBytes)} allocated)`
+                            : ""}
+                        </span>
+                      )
+                      : null}
+                  </td>
                   <td>{ACTION_LABEL[l.action]}</td>
                 </tr>
               ))}

@@ -32,8 +32,8 @@ const MOVE_GAUGES: readonly GaugeDefinition<HostMove>[] = [
   },
   {
     name: "blockboard_move_rate_bytes_per_second",
-    help: "Recent copy rate of a running storage move; 0 while nothing moves.",
-    value: ({ move }) => move.rateBytesPerSecond,
+    help: "Recent copy rate of a running storage move; 0 while unknown or nothing moves.",
+    value: ({ move }) => move.rateBytesPerSecond ?? 0,
   },
 ];
 

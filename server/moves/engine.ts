@@ -39,7 +39,7 @@ import {
 } from "./model.ts";
 import { defineMovedDisks } from "./offline.ts";
 import { planMove } from "./plan.ts";
-import { moveTotals, ProgressThrottle, RateWindow } from "./progress.ts";
+import { MoveRate, moveTotals, ProgressThrottle } from "./progress.ts";
 import { MemoryMoveStore, type MoveRecord, type MoveStore } from "./store.ts";
 import { verifyMovedChains } from "./verify.ts";
 import type { MoveLease, MoveQueue } from "./queue.ts";
@@ -85,7 +85,7 @@ interface Running {
   pivotRequested: boolean;
   /** Any disk switched: from then on nothing the move created may be removed. */
   switched: boolean;
-  rate: RateWindow;
+  rate: MoveRate;
   /** Progress ticks reach the listeners at most once per window (see `progressIntervalMs`). */
   throttle: ProgressThrottle;
   done: Promise<void>;
@@ -205,7 +205,7 @@ export class MoveEngine implements MoveService {
           })),
           bytesTotal: plan.bytesTotal,
           bytesDone: 0,
-          rateBytesPerSecond: 0,
+          rateBytesPerSecond: null,
           etaSeconds: null,
           startedAt: now,
           finishedAt: null,
@@ -375,7 +375,7 @@ export class MoveEngine implements MoveService {
       cancelRequested: false,
       pivotRequested: false,
       switched: record.move.disks.some((d) => d.job?.phase === "pivoted"),
-      rate: new RateWindow(),
+      rate: new MoveRate(),
       throttle: new ProgressThrottle(
         this.#o.progressIntervalMs ?? 250,
         () => (this.#o.now?.() ?? new Date()).getTime(),
@@ -810,7 +810,7 @@ export class MoveEngine implements MoveService {
     const move = run.record.move;
     move.state = state;
     move.finishedAt = this.#now();
-    move.rateBytesPerSecond = 0;
+    move.rateBytesPerSecond = null;
     move.etaSeconds = null;
     Object.assign(move, moveTotals(move));
     this.#changed(run);
@@ -824,10 +824,7 @@ export class MoveEngine implements MoveService {
     const move = run.record.move;
     Object.assign(move, moveTotals(move));
     if (!isFinishedMove(move.state)) {
-      Object.assign(
-        move,
-        run.rate.sample(Date.now(), move.bytesDone, move.bytesTotal - move.bytesDone),
-      );
+      Object.assign(move, run.rate.sample(Date.now(), move));
     }
     if (save) this.#save(run.record);
     if (!run.throttle.pass(!save)) return;

@@ -69,7 +69,10 @@ export interface MoveLayer {
   to: string;
   /** Its format (from the domain XML; kept by the copy). */
   format: ImageFormat;
-  /** Bytes to copy: the source file's allocated size (live top: the mirror job's length). */
+  /**
+   * Bytes to copy: the plan's (see `layerBytesToCopy` in progress.ts: allocated data; a live raw
+   * top its virtual size), then, once mirrored, the mirror job's end.
+   */
   bytes: number;
   /** Bytes copied so far. */
   doneBytes: number;
@@ -113,12 +116,15 @@ export interface Move {
   /** The destination directory (absolute). */
   destDir: string;
   disks: MoveDisk[];
-  /** Sum of every layer's `bytes`. */
+  /** Sum of every layer's `bytes` (see `layerBytesToCopy` in progress.ts). */
   bytesTotal: number;
   /** Sum of every layer's `doneBytes`. */
   bytesDone: number;
-  /** Recent copy rate (bytes/s); 0 when nothing moves. */
-  rateBytesPerSecond: number;
+  /**
+   * Copy rate (bytes/s) over the last samples; null while unknown (until two samples show
+   * progress), once every mirror is in sync, and after the end.
+   */
+  rateBytesPerSecond: number | null;
   /** Seconds left at the current rate; null when unknown or finished. */
   etaSeconds: number | null;
   /** ISO 8601. */
@@ -200,8 +206,13 @@ export interface PlannedMoveLayer {
   from: string;
   to: string;
   format: ImageFormat;
-  /** Allocated bytes of the source file (what the copy will read), for the preview and progress. */
+  /**
+   * Bytes to copy, as the card counts them (`layerBytesToCopy` in progress.ts): the source
+   * file's allocated data; a live move's raw active layer its virtual size (what its mirror scans).
+   */
   bytes: number;
+  /** Added: the source file's allocated bytes (absent in plans saved before it existed). */
+  allocatedBytes?: number;
   /** Virtual size (the new live top is created with it). */
   virtualSize: number;
   /**
@@ -243,7 +254,7 @@ export interface MovePlan {
    */
   tuning?: MirrorTuning;
   disks: PlannedMoveDisk[];
-  /** Sum of the layers' bytes. */
+  /** Sum of the layers' bytes (`moveTotals` in progress.ts, as the card sums them). */
   bytesTotal: number;
   /** Things the operator should know (subfolders used, a shared base copied, transient job). */
   notes: string[];

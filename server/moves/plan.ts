@@ -20,6 +20,7 @@ import { blockCopyArgs, CommandBuildError } from "../virsh/commands.ts";
 import { displayCommandLine, quoteWord } from "../virsh/display.ts";
 import { JobInputError } from "../jobs/errors.ts";
 import { type MirrorTuning, setTuning } from "../jobs/mirror_tuning.ts";
+import { layerBytesToCopy, moveTotals } from "./progress.ts";
 import type {
   MoveCommand,
   MoveMode,
@@ -152,7 +153,7 @@ export function planMove(input: MovePlanInput): MovePlan {
     bandwidthBytes,
     tuning,
     disks,
-    bytesTotal: disks.reduce((n, d) => n + d.layers.reduce((m, l) => m + l.bytes, 0), 0),
+    bytesTotal: moveTotals({ disks }).bytesTotal,
     notes,
   };
 }
@@ -193,6 +194,7 @@ function planDisk(
   }
   const layers: PlannedMoveLayer[] = chain.map((layer, i) => {
     const below = chain[i + 1];
+    const action = input.mode === "live" && i === 0 ? "create-and-mirror" : "copy";
     if (below !== undefined && layer.format !== "qcow2") {
       throw new JobInputError(
         "disks",
@@ -203,11 +205,12 @@ function planDisk(
       from: layer.path,
       to: `${dir}/${basename(layer.path)}`,
       format: layer.format,
-      bytes: layer.bytes,
+      bytes: layerBytesToCopy(layer, action),
+      allocatedBytes: layer.bytes,
       virtualSize: layer.virtualSize,
       backingName: below ? basename(below.path) : null,
       backingFormat: below ? below.format : null,
-      action: input.mode === "live" && i === 0 ? "create-and-mirror" : "copy",
+      action,
     };
   });
   const backingOf = (l: PlannedMoveLayer): RelativeBacking | null =>

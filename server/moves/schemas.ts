@@ -18,7 +18,9 @@ export const moveLayerSchema = z.object({
   from: z.string().describe("the layer's path now"),
   to: z.string().describe("its new path under destDir (live top: the new overlay)"),
   format,
-  bytes: z.number().describe("bytes to copy (allocated size; live top: the mirror's length)"),
+  bytes: z.number().describe(
+    "bytes to copy (allocated data; a live raw top: its virtual size, which the mirror scans; once mirrored: the mirror's end)",
+  ),
   doneBytes: z.number(),
   state: z.enum([
     "pending",
@@ -55,8 +57,10 @@ export const moveSchema = z.object({
   })),
   bytesTotal: z.number(),
   bytesDone: z.number(),
-  rateBytesPerSecond: z.number(),
-  etaSeconds: z.number().nullable(),
+  rateBytesPerSecond: z.number().nullable().describe(
+    "bytes/s over the last samples; null while unknown, in sync or ended",
+  ),
+  etaSeconds: z.number().nullable().describe("seconds left at that rate; null when unknown"),
   startedAt: isoTime,
   finishedAt: isoTime.nullable(),
   message: z.string().nullable().describe("what happened last, as a sentence"),

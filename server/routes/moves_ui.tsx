@@ -35,6 +35,34 @@ export interface MovesUiDeps extends MoveCleanupDeps {
   hostName?: string;
 }
 
+/**
+ * The Move storage form's words for the fields an error names: the API's (`destDir`, …) and the
+ * form's own (`root`, …). The API keeps its names; the page says the form's.
+ */
+const FORM_FIELD_LABELS: Readonly<Record<string, string>> = {
+  root: "Storage root",
+  subfolder: "Subfolder",
+  destDir: "Storage root and Subfolder",
+  disks: "Disks",
+  bandwidthMiB: "Bandwidth limit",
+  bandwidthBytes: "Bandwidth limit",
+  pivot: "Switch to the new chain",
+  synchronousWrites: "Synchronous writes",
+  granularity: "Granularity",
+  bufSizeKiB: "Buffer",
+  bufSize: "Buffer",
+};
+
+/**
+ * `message` as the form's page says it: a leading `field: ` (or `field.0: `) that names a field
+ * of the form is replaced by the field's label; anything else is kept. Pure.
+ */
+export function inFormWords(message: string): string {
+  const m = /^([A-Za-z]+)(?:\.[\w.]*)?: /.exec(message);
+  const label = m && Object.hasOwn(FORM_FIELD_LABELS, m[1]) ? FORM_FIELD_LABELS[m[1]] : null;
+  return label === null ? message : `${label}: ${message.slice(m![0].length)}`;
+}
+
 /** Where move `id` stands, or "absent" without a queue. */
 function placeIn(queue: MoveQueue | null, id: string): QueuePlace {
   return queue?.place(id) ?? { kind: "absent" };
@@ -67,12 +95,16 @@ export function moveSectionFor(
   );
 }
 
-/** The dashboard's queue panel: every unfinished move in queue order. */
+/**
+ * The dashboard's queue panel: every unfinished move in queue order; nothing on a host whose
+ * files blockboard cannot reach (no move can run there, its domain pages say why).
+ */
 export function moveQueuePanelFor(
-  deps: Pick<MovesUiDeps, "moves" | "queue">,
+  deps: Pick<MovesUiDeps, "moves" | "queue" | "runner" | "hostName">,
   c: Context<AppEnv>,
   notice: string | null = null,
 ) {
+  if (movesUnavailable(deps.hostName ?? DEFAULT_HOST_NAME, deps.runner.uri)) return null;
   return (
     <MoveQueuePanel
       moves={deps.moves.list().filter((m) => !isFinishedMove(m.state))}
@@ -121,10 +153,12 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
       status as 200,
     );
 
-  const alert = (c: Context<AppEnv>, e: unknown) => {
+  /** The error's sentence where the operator clicked; `form`: in the form's words. */
+  const alert = (c: Context<AppEnv>, e: unknown, form = false) => {
     const err = toHttpError(e);
     noteFailure(c, err.message);
-    return c.html(<p class="error-message" role="alert">{err.message}</p>, err.status);
+    const message = form ? inFormWords(err.message) : err.message;
+    return c.html(<p class="error-message" role="alert">{message}</p>, err.status);
   };
 
   app.get("/domains/:uuid/moves", async (c) => {
@@ -140,7 +174,7 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
       const plan = await deps.moves.plan(domain.uuid, form.request);
       return c.html(<MoveReview plan={plan} values={form.values} />);
     } catch (e) {
-      return alert(c, e);
+      return alert(c, e, true);
     }
   });
 
@@ -154,7 +188,7 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
       // Keep the reviewed plan and the form: the sentence goes where Start was pressed.
       c.header("HX-Retarget", `#${moveStartErrorId(domain.uuid)}`);
       c.header("HX-Reswap", "innerHTML");
-      return alert(c, e);
+      return alert(c, e, true);
     }
     return c.html(moveSectionFor(deps, c, domain));
   });
@@ -193,7 +227,8 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
     return cardAfter(c, move, c.req.query("seen"));
   });
 
-  app.get("/moves/queue", (c) => c.html(moveQueuePanelFor(deps, c)));
+  // On a host without moves the panel's place stays empty (a stale poller swaps itself away).
+  app.get("/moves/queue", (c) => c.html(moveQueuePanelFor(deps, c) ?? ""));
 
   // `?view=queue`: the button is on the dashboard's queue panel, which is answered instead.
   const control = (name: string, act: (move: Move) => Promise<unknown> | unknown) =>
@@ -206,10 +241,10 @@ export function movesUi(deps: MovesUiDeps): Hono<AppEnv> {
       } catch (e) {
         const err = toHttpError(e);
         noteFailure(c, err.message);
-        if (panel) return c.html(moveQueuePanelFor(deps, c, err.message), err.status);
+        if (panel) return c.html(moveQueuePanelFor(deps, c, err.message) ?? "", err.status);
         return card(c, deps.moves.get(move.id) ?? move, err.message, err.status);
       }
-      if (panel) return c.html(moveQueuePanelFor(deps, c));
+      if (panel) return c.html(moveQueuePanelFor(deps, c) ?? "");
       return cardAfter(c, deps.moves.get(move.id) ?? move, move.state);
     });
   control("pivot", (m) => deps.moves.pivot(m.id));

@@ -87,6 +87,28 @@ Deno.test("a remote host refuses a move with the sentence and shows it instead o
   assert(!page.includes('class="move-form"'), "no form on a remote host");
 });
 
+Deno.test("the dashboard's move queue panel: on the local host's pages, not on a remote host's", async () => {
+  const { app } = world();
+  // [page, panel shown]
+  const table: [string, boolean][] = [
+    ["/", true],
+    ["/hosts/local", true],
+    ["/hosts/far", false],
+  ];
+  for (const [path, shown] of table) {
+    const res = await app.request(path);
+    assertEquals(res.status, 200, path);
+    const page = await res.text();
+    assertEquals(page.includes('id="move-queue"'), shown, `${path}: the panel`);
+    assertEquals(page.includes("ui/moves/queue"), shown, `${path}: its poller`);
+  }
+  // A poller left over on a page asks and gets nothing back to show.
+  const stale = await app.request("/hosts/far/ui/moves/queue");
+  assertEquals(stale.status, 200);
+  assertEquals(await stale.text(), "");
+  assertEquals((await app.request("/hosts/local/ui/moves/queue")).status, 200);
+});
+
 Deno.test("the local host's move routes and pages under /hosts/local, links on the host", async () => {
   const { app } = world();
   const unknown = crypto.randomUUID();

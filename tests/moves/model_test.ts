@@ -1,7 +1,6 @@
 /** The start request's schema and the small pure pieces: progress, argv builders, redefinition. */
 import { assertEquals, assertMatch, assertThrows } from "../std_assert.ts";
 import { moveRequestSchema } from "../../server/moves/model.ts";
-import { moveTotals, RateWindow } from "../../server/moves/progress.ts";
 import { lastProgress } from "../../server/images/convert.ts";
 import {
   compareArgs,
@@ -63,25 +62,6 @@ Deno.test("convert progress: the last percentage of real -p output", async () =>
   assertEquals(lastProgress(captured), 1);
   assertEquals(lastProgress(captured.split("\r").slice(0, 2).join("\r")), 0.25);
   assertEquals(lastProgress(""), null);
-});
-
-Deno.test("totals and rate window", () => {
-  const layer = (bytes: number, doneBytes: number) => ({
-    from: "/a",
-    to: "/b",
-    format: "qcow2" as const,
-    bytes,
-    doneBytes,
-    state: "copying" as const,
-  });
-  assertEquals(
-    moveTotals({ disks: [{ target: "vda", job: null, layers: [layer(10, 4), layer(5, 9)] }] }),
-    { bytesTotal: 15, bytesDone: 9 },
-  );
-  const w = new RateWindow(10_000);
-  assertEquals(w.sample(0, 0, 100), { rateBytesPerSecond: 0, etaSeconds: null });
-  assertEquals(w.sample(2000, 20, 80), { rateBytesPerSecond: 10, etaSeconds: 8 });
-  assertEquals(w.sample(3000, 100, 0), { rateBytesPerSecond: 33, etaSeconds: 0 });
 });
 
 Deno.test("qemu-img argv builders refuse what would be unsafe", () => {

@@ -7,6 +7,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { barPercent, MoveCard, moveFigures } from "../../views/move_card.tsx";
 import {
   movableDisks,
+  type MoveFormValues,
   MoveReview,
   MoveSection,
   suggestedSubfolder,
@@ -84,13 +85,13 @@ Deno.test("barPercent at its boundaries", () => {
   }
 });
 
-Deno.test("moveFigures: rate and ETA only while moving; done reads 100", () => {
+Deno.test("moveFigures: rate and ETA only while copying (— while unknown); done reads 100", () => {
   for (
     const [state, percent, rate, eta] of [
       ["planned", 25, null, null],
       ["copying", 25, "1 KiB/s", "3s"],
       ["mirroring", 25, "1 KiB/s", "3s"],
-      ["ready", 25, "1 KiB/s", null],
+      ["ready", 25, null, null], // in sync: no copy rate (the ready line says so)
       ["done", 100, null, null],
       ["failed", 25, null, null],
       ["canceled", 25, null, null],
@@ -98,8 +99,10 @@ Deno.test("moveFigures: rate and ETA only while moving; done reads 100", () => {
   ) {
     const f = moveFigures(move(state));
     assertEquals([f.percent, f.rate, f.eta], [percent, rate, eta], state);
-    assertEquals(f.amount, "1 KiB of 4 KiB");
+    assertEquals(f.amount, "1 KiB of 4 KiB to copy");
   }
+  const unknown = moveFigures(move("copying", { rateBytesPerSecond: null, etaSeconds: null }));
+  assertEquals([unknown.rate, unknown.eta], ["—", "—"], "unknown is —, never 0 B/s");
 });
 
 Deno.test("the card in every state: polling, Switch, Cancel, Clean up", () => {
@@ -254,28 +257,31 @@ const PLAN: MovePlan = {
   notes: ["--transient-job: the domain is persistent"],
 };
 
+/** The form as typed, for Reviews. */
+const VALUES: MoveFormValues = {
+  root: "/srv/fast",
+  subfolder: "web1",
+  disks: ["vda", "vdb"],
+  bandwidthMiB: "2",
+  pivot: "manual",
+  synchronousWrites: false,
+  granularity: "",
+  bufSizeKiB: "",
+};
+
 Deno.test("Review: every file, bytes, the commands in order, the chain, the form for Start", () => {
   const out = html(
     <MoveReview
       plan={PLAN}
-      values={{
-        root: "/srv/fast",
-        subfolder: "web1",
-        disks: ["vda", "vdb"],
-        bandwidthMiB: "2",
-        pivot: "manual",
-        synchronousWrites: false,
-        granularity: "",
-        bufSizeKiB: "",
-      }}
+      values={VALUES}
     />,
   );
   assert(!out.includes('name="synchronousWrites"'), "not ticked: not carried");
   assert(!out.includes("Mirror options"), "no tuning: no line");
   assertStringIncludes(out, 'data-from="/i/top.qcow2" data-to="/srv/fast/web1/top.qcow2"');
   assertStringIncludes(out, 'data-from="/i/base.raw" data-to="/srv/fast/web1/base.raw"');
-  assertStringIncludes(out, "<td>64 MiB</td>");
-  assertStringIncludes(out, "65 MiB to copy, bandwidth 2 MiB/s");
+  assertStringIncludes(out, '<td class="move-bytes">64 MiB</td>');
+  assertStringIncludes(out, "65 MiB to copy (allocated data), bandwidth 2 MiB/s");
   assert(out.indexOf("qemu-img convert") < out.indexOf("virsh blockcopy"), "in order");
   assert(!out.includes("<img"), "commands are escaped");
   assertStringIncludes(out, "new overlay, mirrored live");
@@ -293,6 +299,28 @@ Deno.test("Review: every file, bytes, the commands in order, the chain, the form
   ) {
     assertStringIncludes(out, hidden);
   }
+});
+
+Deno.test("Review: a live raw top counts its virtual size, labelled, with its allocated data", () => {
+  const [disk] = PLAN.disks;
+  const rawTop = {
+    ...disk.layers[0],
+    from: "/i/disk.raw",
+    to: "/srv/fast/web1/disk.raw",
+    format: "raw" as const,
+    bytes: 67108864,
+    allocatedBytes: 16777216,
+  };
+  const plan = { ...PLAN, disks: [{ ...disk, layers: [rawTop] }], bytesTotal: 67108864 };
+  const out = html(<MoveReview plan={plan} values={VALUES} />);
+  assertStringIncludes(
+    out,
+    "64 MiB to copy (allocated data; a raw active layer at its whole virtual size, which its mirror scans)",
+  );
+  assertStringIncludes(
+    out,
+    '64 MiB<span class="muted"> virtual size: the mirror scans a raw layer whole (16 MiB allocated)</span>',
+  );
 });
 
 Deno.test("Review carries the mirror tuning to Start and names it", () => {

@@ -7,6 +7,7 @@ import {
   type SourceDisk,
 } from "../../server/moves/plan.ts";
 import { JobInputError } from "../../server/jobs/errors.ts";
+import { moveTotals } from "../../server/moves/progress.ts";
 
 const UUID = "0f3c5c2e-8d2f-4f5e-9d7a-3b1a2c4d5e6f";
 const MiB = 1048576;
@@ -145,6 +146,26 @@ Deno.test("a live 3-layer move: copies bottom up, relative names, a new top, one
     { path: "/new/mid.qcow2", format: "qcow2" },
     { path: "/new/base.qcow2", format: "qcow2" },
   ]);
+});
+
+Deno.test("bytes to copy: allocated data; a live raw top its virtual size, as the card counts", () => {
+  const raw = chain("/img/vm1", [["disk.raw", "raw"]]).map((l) => ({ ...l, bytes: 16 * MiB }));
+  const disks = [
+    { target: "vda", chain: chain("/img/vm1/a", [["top.qcow2", "qcow2"], ["base.raw", "raw"]]) },
+    { target: "vdb", chain: raw },
+  ];
+  // [mode, vda's bytes, vdb's bytes]
+  const table: ["live" | "offline", number[], number[]][] = [
+    ["live", [1 * MiB, 2 * MiB], [64 * MiB]], // vdb's mirror scans the raw file whole
+    ["offline", [1 * MiB, 2 * MiB], [16 * MiB]], // qemu-img convert skips its holes
+  ];
+  for (const [mode, vda, vdb] of table) {
+    const plan = planMove(input({ mode, disks }));
+    assertEquals(plan.disks.map((d) => d.layers.map((l) => l.bytes)), [vda, vdb], mode);
+    assertEquals(plan.disks[1].layers[0].allocatedBytes, 16 * MiB, mode);
+    assertEquals(plan.bytesTotal, [...vda, ...vdb].reduce((a, b) => a + b), mode);
+    assertEquals(plan.bytesTotal, moveTotals(plan).bytesTotal, `${mode}: the card's sum`);
+  }
 });
 
 Deno.test("mirror tuning table: the exact blockcopy argv, the note, nothing offline", async (t) => {

@@ -13,6 +13,8 @@ import type { MoveEngine } from "../../server/moves/engine.ts";
 import type { Domain } from "../../server/inventory/model.ts";
 import { answerChecker } from "../openapi/answers.ts";
 import { apiDocument } from "../../server/openapi/registry.ts";
+import { JobInputError } from "../../server/jobs/errors.ts";
+import { inFormWords } from "../../server/routes/moves_ui.tsx";
 
 const FORM = "application/x-www-form-urlencoded";
 
@@ -125,14 +127,17 @@ Deno.test("Review shows every file, its new path, the commands and the chain; ba
 
     for (
       const [fields, sentence] of [
-        [[["root", "/etc"], ["disks", "vda"]], `root: "/etc" is not a storage root (${w.root})`],
+        [
+          [["root", "/etc"], ["disks", "vda"]],
+          `Storage root: "/etc" is not a storage root (${w.root})`,
+        ],
         [
           [["root", w.root], ["subfolder", "../up"], ["disks", "vda"]],
-          "subfolder: must be a normalised path",
+          "Subfolder: must be a normalised path",
         ],
         [
           [["root", w.root], ["subfolder", "/abs"], ["disks", "vda"]],
-          "subfolder: must be relative",
+          "Subfolder: must be relative",
         ],
         [[["root", w.root]], "tick at least one disk"],
         [
@@ -141,12 +146,12 @@ Deno.test("Review shows every file, its new path, the commands and the chain; ba
         ],
         [
           [["root", w.root], ["disks", "vda"], ["pivot", "later"]],
-          'pivot: must be "manual" or "auto"',
+          'Switch to the new chain: must be "manual" or "auto"',
         ],
         [[["root", w.root], ["disks", "vda"], ["color", "red"]], 'unknown field "color"'],
         [
           [["root", w.root], ["disks", "vda"], ["granularity", "1000"]],
-          "granularity: must be a power of two",
+          "Granularity: must be a power of two",
         ],
         [
           [["root", w.root], ["disks", "vda"], ["bufSizeKiB", "-1"]],
@@ -160,6 +165,51 @@ Deno.test("Review shows every file, its new path, the commands and the chain; ba
       assertStringIncludes(text, sentence);
       assertStringIncludes(text, 'role="alert"');
     }
+  } finally {
+    await w.cleanup();
+  }
+});
+
+Deno.test("inFormWords: a leading field name of the form or the API becomes the form's label", () => {
+  const table: [string, string][] = [
+    [
+      "destDir: /r/x/base.qcow2 is already there",
+      "Storage root and Subfolder: /r/x/base.qcow2 is already there",
+    ],
+    ['root: "/etc" is not a storage root', 'Storage root: "/etc" is not a storage root'],
+    ["subfolder: must be relative", "Subfolder: must be relative"],
+    ["disks.0: must be a disk target", "Disks: must be a disk target"],
+    ["bandwidthBytes: must be 0 or more", "Bandwidth limit: must be 0 or more"],
+    ["bufSize: too big", "Buffer: too big"],
+    // Not a field of the form: kept as the service said it.
+    ["host: storage moves need the host's files", "host: storage moves need the host's files"],
+    ["A move of domain vm1 is already running", "A move of domain vm1 is already running"],
+    ["destDir:no space", "destDir:no space"],
+  ];
+  for (const [api, page] of table) assertEquals(inFormWords(api), page, api);
+});
+
+Deno.test("a planner refusal names the form's fields in the page, the API's in the API", async () => {
+  const w = await movesWorld();
+  try {
+    const op = await w.login("operator");
+    const sentence =
+      "/var/lib/libvirt/images/bbfix/base.qcow2 is already there: choose a directory that does not hold the chain";
+    w.moves.refusePlan = new JobInputError("destDir", sentence);
+    const fields = formBody([["root", w.root], ["subfolder", "bbfix"], ["disks", "vda"]]);
+    for (const path of [`/ui/domains/${VM1.uuid}/move/review`, `/ui/domains/${VM1.uuid}/move`]) {
+      const res = await w.request(path, { as: op, body: fields, type: FORM });
+      assertEquals(res.status, 400, path);
+      const text = unescape(await res.text());
+      assertStringIncludes(text, `Storage root and Subfolder: ${sentence}`, path);
+      assert(!text.includes("destDir"), `${path}: no API field name in the page`);
+    }
+    const api = await w.request(`/api/v1/domains/${VM1.name}/move`, {
+      as: op,
+      json: { destDir: `${w.root}/bbfix` },
+    });
+    assertEquals(api.status, 400);
+    assertEquals((await api.json()).error.message, `destDir: ${sentence}`);
   } finally {
     await w.cleanup();
   }

@@ -39,12 +39,15 @@ export class FakeMoves implements MoveService {
   readonly heard = new Map<string, (number | null)[]>();
   /** Requests given to `start`, in order. */
   readonly started: MoveRequest[] = [];
+  /** When set, `plan` (and so `start`) throws it, as the planner refuses a request. */
+  refusePlan: Error | null = null;
 
   constructor(options: FakeMovesOptions) {
     this.#options = options;
   }
 
   async plan(nameOrUuid: string, request: MoveRequest): Promise<MovePlan> {
+    if (this.refusePlan) throw this.refusePlan;
     const domain = await this.#options.domain(nameOrUuid);
     if (!domain) throw new NotFoundError(`No domain named ${JSON.stringify(nameOrUuid)}`);
     for (const m of this.#moves.values()) {
@@ -119,7 +122,7 @@ export class FakeMoves implements MoveService {
       })),
       bytesTotal: plan.bytesTotal,
       bytesDone: 0,
-      rateBytesPerSecond: 0,
+      rateBytesPerSecond: null,
       etaSeconds: null,
       startedAt: new Date().toISOString(),
       finishedAt: null,
@@ -207,7 +210,7 @@ export class FakeMoves implements MoveService {
       }
     }
     m.bytesDone = m.disks.reduce((n, d) => n + d.layers.reduce((k, l) => k + l.doneBytes, 0), 0);
-    m.rateBytesPerSecond = isFinishedMove(m.state) ? 0 : 524288;
+    m.rateBytesPerSecond = isFinishedMove(m.state) ? null : 524288;
     m.etaSeconds = isFinishedMove(m.state)
       ? null
       : Math.round((m.bytesTotal - m.bytesDone) / 524288);
