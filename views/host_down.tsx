@@ -1,11 +1,13 @@
 /**
- * The page of a host that does not answer (known down, or past its page deadline): the host's
- * banner with what failed, and the way to the other hosts. Pure.
+ * The page of a host that does not answer (known down, or past its page deadline): the error
+ * page of a 503 on that host (its URI, the host switcher, the way to all hosts) with the host's
+ * banner saying what failed. Pure.
  *
  * @module
  */
-import { Layout, type LayoutSession } from "./layout.tsx";
+import type { LayoutSession } from "./layout.tsx";
 import { type HostBannerItem, HostBanners } from "./hosts.tsx";
+import { ErrorPage } from "./pages.tsx";
 
 /** Props of {@link HostDownPage}. */
 export interface HostDownPageProps {
@@ -16,16 +18,15 @@ export interface HostDownPageProps {
 /** A host's page while it does not answer. */
 export function HostDownPage({ host, session }: HostDownPageProps) {
   return (
-    <Layout
-      title={`blockboard: host ${host.name} is not answering`}
+    <ErrorPage
       uri={host.uri}
       session={session}
-      banners={<HostBanners hosts={[{ ...host, domains: null }]} />}
-    >
-      <p>
-        This page needs host {host.name}, which is not answering. The other hosts are on{" "}
-        <a href="/hosts">All hosts</a>.
-      </p>
-    </Layout>
+      status={503}
+      title={`host ${host.name} is not answering`}
+      message={`This page needs host ${host.name}, which is not answering: ${
+        host.problem ?? host.status.lastError ?? "no answer"
+      }`}
+      banner={<HostBanners hosts={[{ ...host, domains: null }]} />}
+    />
   );
 }

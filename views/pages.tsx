@@ -122,6 +122,8 @@ export interface ErrorPageProps {
   status: number;
   title: string;
   message: string;
+  /** Shown under the host switcher (the banner of a host that does not answer). */
+  banner?: Child;
 }
 
 /**
@@ -139,7 +141,12 @@ export function ErrorPage(props: ErrorPageProps) {
       title={`${props.title} — blockboard`}
       uri={here?.uri ?? props.uri}
       session={props.session}
-      banners={choices.length > 1 ? <ErrorHostSwitcher hosts={choices} current={here} /> : null}
+      banners={
+        <>
+          {choices.length > 1 ? <ErrorHostSwitcher hosts={choices} current={here} /> : null}
+          {props.banner ?? null}
+        </>
+      }
     >
       <section class="error-page">
         <h1>
