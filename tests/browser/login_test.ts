@@ -6,7 +6,14 @@
 import { assert, assertEquals } from "@std/assert";
 import { createServices } from "../../server/services.ts";
 import { SpawnRunner } from "../../server/virsh/runner.ts";
-import { createLabDomain, LAB_ROOT, LAB_URI, labOutsideCopy, labVirsh } from "../lab/lab.ts";
+import {
+  createLabDomain,
+  LAB_ROOT,
+  LAB_URI,
+  labOutsideCopy,
+  labVirsh,
+  waitFor,
+} from "../lab/lab.ts";
 import { launchBrowser } from "../support/browser.ts";
 import { logIn, serveSecureApp, TEST_USERS } from "../support/secure_app.ts";
 
@@ -103,6 +110,13 @@ Deno.test("keyboard: one h1 per page; Tab reaches the skip link first, Enter mov
     assertEquals(await page.evaluate("document.activeElement.id"), "content");
     // The event log takes keyboard focus (so it can be scrolled with the arrow keys).
     await page.locator(".term-summary").click();
+    // Opening the panel focuses its input (on `toggle`, a task later): wait for that first, or
+    // it takes the focus back from the list.
+    await waitFor(
+      "the terminal input to take the focus",
+      async () =>
+        await page.evaluate('document.activeElement?.classList.contains("term-input") === true'),
+    );
     await page.locator(".term-events-list").focus();
     assertEquals(
       await page.evaluate('document.activeElement.getAttribute("role")'),
